@@ -1,0 +1,205 @@
+"""The record model shared by every stage: sources produce Endpoints, the plan compares them,
+the registry labels them with ownership and providers read and write them.
+
+An Endpoint is an immutable value. Names are kept lower-case without a trailing dot and targets
+are kept sorted, so two Endpoints describing the same record compare equal whatever the source
+wrote; that is what keeps a second pass over unchanged input free of changes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+# Label keys, as external-dns writes them into the TXT registry (without the "external-dns/" prefix).
+OWNER_LABEL = "owner"
+RESOURCE_LABEL = "resource"
+# Internal-only label: the nonce of an encrypted TXT, so re-encrypting yields identical bytes.
+TXT_NONCE_LABEL = "txt-encryption-nonce"
+
+# Provider-specific property names (external-dns's names, so DNSEndpoint objects carry over).
+ALIAS = "alias"
+AWS_PREFIX = "aws/"
+EVALUATE_TARGET_HEALTH = "aws/evaluate-target-health"
+
+RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT", "SRV", "NS", "PTR", "MX", "NAPTR", "CAA", "DNAME")
+# Record types whose targets are names and so lose a trailing dot like the record name does.
+_NAME_TARGET_TYPES = frozenset({"CNAME", "NS", "PTR", "DNAME"})
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+def normalize_name(name: str) -> str:
+    """DNS names compare case-insensitively and with or without the root dot."""
+    name = name.strip().rstrip(".").lower()
+    # Route 53 returns a leading wildcard escaped as octal.
+    if name.startswith("\\052"):
+        name = "*" + name[4:]
+    return name
+
+
+def normalize_target(record_type: str, target: str) -> str:
+    target = target.strip()
+    if record_type in _NAME_TARGET_TYPES:
+        return target.rstrip(".").lower()
+    if record_type == "AAAA":
+        try:
+            return str(ipaddress.IPv6Address(target))
+        except ValueError:
+            return target.rstrip(".").lower()  # an alias AAAA carries a hostname
+    if record_type == "A":
+        return target.rstrip(".").lower()
+    return target
+
+
+def suitable_type(target: str) -> str:
+    """The record type a bare target asks for: IPv4 -> A, IPv6 -> AAAA, anything else -> CNAME."""
+    try:
+        address = ipaddress.ip_address(target)
+    except ValueError:
+        return "CNAME"
+    return "A" if address.version == 4 else "AAAA"
+
+
+def _pairs(items: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Pairs:
+    if items is None:
+        return ()
+    source = items.items() if isinstance(items, Mapping) else items
+    return tuple(sorted((str(k), str(v)) for k, v in source))
+
+
+@dataclass(slots=True, frozen=True, order=True)
+class Key:
+    """What makes a record set unique in a zone (Route 53's name + type + SetIdentifier)."""
+
+    name: str
+    type: str
+    set_identifier: str = ""
+
+    def __str__(self) -> str:
+        suffix = f" [{self.set_identifier}]" if self.set_identifier else ""
+        return f"{self.name} {self.type}{suffix}"
+
+
+@dataclass(slots=True, frozen=True)
+class Endpoint:
+    name: str
+    type: str
+    targets: tuple[str, ...]
+    ttl: int = 0  # 0: not configured, the provider's default applies
+    set_identifier: str = ""
+    provider_specific: Pairs = ()
+    labels: Pairs = field(default=(), compare=True)
+
+    @classmethod
+    def new(
+        cls,
+        name: str,
+        record_type: str,
+        targets: Iterable[str],
+        *,
+        ttl: int = 0,
+        set_identifier: str = "",
+        provider_specific: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        labels: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> Endpoint:
+        """Build an Endpoint in canonical form; use this rather than the constructor."""
+        record_type = record_type.upper()
+        normalized = sorted({normalize_target(record_type, t) for t in targets if t.strip()})
+        return cls(
+            name=normalize_name(name),
+            type=record_type,
+            targets=tuple(normalized),
+            ttl=int(ttl),
+            set_identifier=set_identifier,
+            provider_specific=_pairs(provider_specific),
+            labels=_pairs(labels),
+        )
+
+    @property
+    def key(self) -> Key:
+        return Key(self.name, self.type, self.set_identifier)
+
+    def label(self, key: str, default: str = "") -> str:
+        for k, v in self.labels:
+            if k == key:
+                return v
+        return default
+
+    def property(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.provider_specific:
+            if k == key:
+                return v
+        return default
+
+    @property
+    def owner(self) -> str:
+        return self.label(OWNER_LABEL)
+
+    @property
+    def resource(self) -> str:
+        return self.label(RESOURCE_LABEL)
+
+    @property
+    def is_alias(self) -> bool:
+        return self.property(ALIAS) in ("true", "A", "AAAA")
+
+    def with_labels(self, **updates: str | None) -> Endpoint:
+        """A copy with labels set (a value of None removes the label)."""
+        labels = dict(self.labels)
+        for k, v in updates.items():
+            if v is None:
+                labels.pop(k, None)
+            else:
+                labels[k] = v
+        return replace(self, labels=_pairs(labels))
+
+    def with_properties(self, **updates: str | None) -> Endpoint:
+        """A copy with provider-specific properties set (None removes one).
+
+        Keyword names use '__' for '/' so that 'aws__weight' sets 'aws/weight'.
+        """
+        props = dict(self.provider_specific)
+        for k, v in updates.items():
+            name = k.replace("__", "/").replace("_", "-")
+            if v is None:
+                props.pop(name, None)
+            else:
+                props[name] = v
+        return replace(self, provider_specific=_pairs(props))
+
+    def with_provider_specific(self, props: Mapping[str, str]) -> Endpoint:
+        return replace(self, provider_specific=_pairs(props))
+
+    def evolve(self, **changes: object) -> Endpoint:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def same_record(self, other: Endpoint) -> bool:
+        """True when both describe the same DNS data (labels aside)."""
+        return (
+            self.key == other.key
+            and self.targets == other.targets
+            and self.ttl == other.ttl
+            and self.provider_specific == other.provider_specific
+        )
+
+    def __str__(self) -> str:
+        ident = f" [{self.set_identifier}]" if self.set_identifier else ""
+        return f"{self.name} {self.type}{ident} -> {','.join(self.targets)}"
+
+
+@dataclass(slots=True, frozen=True)
+class Problem:
+    """Bad input or a refused change, reported against the object or record it concerns.
+
+    `subject` names the Kubernetes object (`service/ns/name`) or the record (`name TYPE`).
+    `reason` is a short CamelCase code for metrics and Events; `message` is for people.
+    """
+
+    subject: str
+    reason: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
