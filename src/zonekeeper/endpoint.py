@@ -127,7 +127,7 @@ class Endpoint:
                 return v
         return default
 
-    def property(self, key: str, default: str | None = None) -> str | None:
+    def prop(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.provider_specific:
             if k == key:
                 return v
@@ -143,7 +143,7 @@ class Endpoint:
 
     @property
     def is_alias(self) -> bool:
-        return self.property(ALIAS) in ("true", "A", "AAAA")
+        return self.prop(ALIAS) in ("true", "A", "AAAA")
 
     def with_labels(self, **updates: str | None) -> Endpoint:
         """A copy with labels set (a value of None removes the label)."""

@@ -1,0 +1,234 @@
+"""`zonekeeper plan` and `zonekeeper run`.
+
+Exit codes: 0 done; 1 some changes could not be applied (each reported) or, for `plan`, an error;
+2 bad flags or configuration (and, for `plan --detailed-exitcode`, "there are changes").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from typing import Any
+
+import click
+
+from zonekeeper import logs, manifests
+from zonekeeper.config import POLICIES, PROVIDERS, REGISTRIES, SOURCES, ConfigError, Settings, parse_duration, split_list
+from zonekeeper.endpoint import Problem
+from zonekeeper.pipeline import PassResult
+from zonekeeper.report import render_json, render_text
+
+ENV_PREFIX = "ZONEKEEPER_"
+
+
+
+def _env(flag: str) -> str:
+    return ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
+
+
+def _option(flag: str, **kwargs: Any) -> Callable[[Any], Any]:
+    kwargs.setdefault("show_default", True)
+    return click.option(flag, envvar=_env(flag), **kwargs)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+_OPTIONS: list[Callable[[Any], Any]] = [
+    _option("--source", "sources", multiple=True, default=("service", "ingress"),
+            help=f"Source of endpoints, repeatable: {', '.join(SOURCES)}."),
+    _option("--from-file", "from_files", multiple=True, type=click.Path(),
+            help="Read objects from YAML files or directories instead of a cluster (repeatable)."),
+    _option("--provider", default="aws", type=click.Choice(PROVIDERS), help="DNS provider (route53 = aws)."),
+    _option("--policy", default="sync", type=click.Choice(POLICIES), help="What changes are allowed."),
+    _option("--registry", default="txt", type=click.Choice(REGISTRIES), help="Ownership registry."),
+    _option("--txt-owner-id", default="default", help="Owner id written to and expected in TXT records."),
+    _option("--txt-prefix", default="", help="Prefix of TXT names; may contain %{record_type}."),
+    _option("--txt-suffix", default="", help="Suffix of TXT names' first label; may contain %{record_type}."),
+    _option("--txt-wildcard-replacement", default="", help="Replaces '*' in TXT names of wildcard records."),
+    _option("--txt-encrypt-enabled", is_flag=True, default=False, help="Encrypt TXT ownership values."),
+    _option("--txt-encrypt-aes-key", default="", show_default=False,
+            help="AES-256 key: 32 bytes, or base64 of 32 bytes."),
+    _option("--domain-filter", multiple=True, help="Limit to these domains (repeatable; '.x' = subdomains only)."),
+    _option("--exclude-domains", multiple=True, help="Exclude these domains (repeatable)."),
+    _option("--regex-domain-filter", default="", help="Limit to names matching this regex (wins over lists)."),
+    _option("--regex-domain-exclusion", default="", help="Exclude names matching this regex."),
+    _option("--managed-record-types", multiple=True, default=("A", "AAAA", "CNAME"),
+            help="Record types to manage (repeatable)."),
+    _option("--exclude-record-types", multiple=True, help="Record types never to manage (repeatable)."),
+    _option("--publish-internal-services", is_flag=True, default=False,
+            help="Publish ClusterIP Services' cluster IPs."),
+    _option("--publish-host-ip", is_flag=True, default=False, help="Headless Services: use the pods' host IPs."),
+    _option("--always-publish-not-ready-addresses", is_flag=True, default=False,
+            help="Headless Services: publish not-ready addresses too."),
+    _option("--ignore-hostname-annotation", is_flag=True, default=False, help="Ignore the hostname annotation."),
+    _option("--ignore-ingress-tls-spec", is_flag=True, default=False, help="Ignore Ingress spec.tls hosts."),
+    _option("--ignore-ingress-rules-spec", is_flag=True, default=False, help="Ignore Ingress spec.rules hosts."),
+    _option("--ingress-class", multiple=True, help="Only Ingresses of these classes (repeatable)."),
+    _option("--service-type-filter", multiple=True, help="Only Services of these types (repeatable)."),
+    _option("--aws-zone-type", default="", type=click.Choice(["", "public", "private"]),
+            help="Only public or private zones."),
+    _option("--aws-zone-tags", multiple=True, help="Only zones with these tags, key or key=value (repeatable)."),
+    _option("--aws-zone-match-parent", is_flag=True, default=False,
+            help="A domain filter also selects its parent zones."),
+    _option("--zone-id-filter", multiple=True, help="Only these hosted zone ids (repeatable)."),
+    _option("--aws-prefer-cname", is_flag=True, default=False, help="CNAME instead of alias records."),
+    _option("--aws-evaluate-target-health/--no-aws-evaluate-target-health", default=True,
+            help="Default EvaluateTargetHealth of alias records."),
+    _option("--aws-batch-change-size", default=1000, type=int, help="Changes per Route 53 request."),
+    _option("--aws-batch-change-size-values", default=1000, type=int, help="Record values per request."),
+    _option("--aws-batch-change-size-bytes", default=32000, type=int, help="Value characters per request."),
+    _option("--aws-api-retries", default=5, type=int, help="Attempts per Route 53 call (standard retries)."),
+    _option("--aws-assume-role", default="", help="IAM role to assume on top of the default credentials."),
+    _option("--aws-assume-role-external-id", default="", help="External id for --aws-assume-role."),
+    _option("--aws-endpoint-url", default="", help="Route 53 endpoint (else AWS_ENDPOINT_URL[_ROUTE_53])."),
+    _option("--aws-region", default="", help="Region for the AWS clients (Route 53 is global)."),
+    _option("--aws-zones-cache-duration", default="1h", callback=_duration, help="How long the zone list is cached."),
+    _option("--aws-rate-limit", default=4.0, type=float, help="Route 53 requests per second for this process."),
+    _option("--inmemory-zone", multiple=True, help="Zones of the inmemory provider (repeatable)."),
+    _option("--max-delete-fraction", default=0.5, type=float,
+            help="Refuse a pass deleting more than this share of the records we own in a zone."),
+    _option("--log-level", default="info", help="debug, info, warning, error."),
+    _option("--log-format", default="text", type=click.Choice(["text", "json"]), help="Log line format."),
+]
+
+
+def _settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _settings(params: dict[str, Any]) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for name, value in params.items():
+        if name not in known or value is None:
+            continue
+        if isinstance(value, tuple):
+            value = split_list(value)
+            if name in ("managed_record_types", "exclude_record_types"):
+                value = tuple(v.upper() for v in value)
+        values[name] = value
+    if values.get("provider") == "route53":
+        values["provider"] = "aws"
+    settings = Settings(**values)
+    settings.validate()
+    return settings
+
+
+def _fail_config(message: str) -> None:
+    click.echo(f"zonekeeper: {message}", err=True)
+    sys.exit(2)
+
+
+def _desired(settings: Settings, source_config: Any) -> tuple[list[Any], list[Problem]]:
+    from zonekeeper import sources
+
+    if not settings.from_files:
+        raise ConfigError(
+            "no objects to read: pass --from-file PATH (the live-cluster mode starts when no --from-file is given)"
+        )
+    store, problems = manifests.load(settings.from_files)
+    result = sources.collect(store, settings.sources, source_config)
+    return result.endpoints, problems + result.problems
+
+
+def _prepare(params: dict[str, Any]) -> tuple[Settings, Any, list[Any], list[Problem]]:
+    from zonekeeper import wiring
+
+    try:
+        settings = _settings(params)
+        logs.setup(settings.log_level, settings.log_format)
+        wired = wiring.build(settings)
+        desired, problems = _desired(settings, wired.source_config)
+    except (ConfigError, ValueError, manifests.ManifestError) as exc:
+        _fail_config(str(exc))
+        raise  # unreachable
+    return settings, wired, desired, problems
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="zonekeeper")
+def main() -> None:
+    """Keep AWS Route 53 in step with a Kubernetes cluster (external-dns compatible)."""
+
+
+@main.command()
+@_settings_options
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", envvar=_env("--output"),
+              help="Table or JSON.")
+@click.option("--detailed-exitcode", is_flag=True, default=False, envvar=_env("--detailed-exitcode"),
+              help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
+    """Show what would change in DNS, without changing anything."""
+    settings, wired, desired, problems = _prepare(params)
+    result = wired.pipeline.run(desired, apply=False, source_problems=problems)
+    click.echo(render_json(result) if output == "json" else render_text(result, settings))
+    if result.error or any(z.error for z in result.zones):
+        sys.exit(1)
+    if detailed_exitcode and result.changes:
+        sys.exit(2)
+
+
+@main.command()
+@_settings_options
+@click.option("--once", is_flag=True, default=False, envvar=_env("--once"), help="One pass, then exit.")
+@click.option("--dry-run", is_flag=True, default=False, envvar=_env("--dry-run"), help="Plan and log only.")
+@click.option("--interval", default="1m", callback=_duration, envvar=_env("--interval"),
+              help="Time between full passes.")
+def run(once: bool, dry_run: bool, interval: float, **params: Any) -> None:
+    """Reconcile DNS with the cluster (or with --from-file objects)."""
+    settings, wired, desired, problems = _prepare(params)
+    log = logs.get("zonekeeper")
+    while True:
+        result = wired.pipeline.run(desired, apply=not dry_run, source_problems=problems)
+        _log_pass(log, result, dry_run)
+        if once:
+            sys.exit(0 if result.ok else 1)
+        import time
+
+        time.sleep(interval)
+        settings, wired, desired, problems = _prepare(params)
+
+
+def _log_pass(log: Any, result: PassResult, dry_run: bool) -> None:
+    for problem in result.problems:
+        log.warning("problem", subject=problem.subject, reason=problem.reason, message=problem.message)
+    if result.error:
+        log.error("pass failed", error=result.error)
+    for outcome in result.zones:
+        zone = outcome.zone
+        for problem in outcome.plan.problems:
+            log.warning("problem", zone=zone.name, subject=problem.subject, reason=problem.reason,
+                        message=problem.message)
+        if outcome.error:
+            log.error("zone failed", zone=zone.name, error=outcome.error)
+        applied = outcome.applied.applied if outcome.applied else []
+        for change in (outcome.plan.changes if dry_run else applied):
+            ep = change.endpoint
+            log.info("would change" if dry_run else "changed", action=change.action.value, zone=zone.name,
+                     name=ep.name, type=ep.type, set_identifier=ep.set_identifier or None,
+                     targets=list(ep.targets), owner=ep.owner or None, resource=ep.resource or None)
+        for change, reason in outcome.failed:
+            ep = change.endpoint
+            log.error("change refused", action=change.action.value, zone=zone.name, name=ep.name, type=ep.type,
+                      resource=ep.resource or None, reason=reason)
+        if not outcome.plan.changes and not outcome.error:
+            log.info("zone up to date", zone=zone.name)
+
+
+def entry(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - thin wrapper for python -m
+    main(args=argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,140 @@
+"""Settings: every flag of `zonekeeper run` / `plan` in one typed value, validated once.
+
+Flag names are external-dns's; each can also be set as `ZONEKEEPER_<FLAG>` (upper snake case).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute")
+PROVIDERS = ("aws", "route53", "inmemory")
+POLICIES = ("sync", "upsert-only", "create-only")
+REGISTRIES = ("txt", "noop")
+
+
+class ConfigError(ValueError):
+    """A flag or combination of flags that cannot work; the CLI exits 2 with this message."""
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from a Go duration (`1m30s`, `500ms`) or a bare number of seconds."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(text):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or not text:
+        raise ValueError(f"invalid duration {text!r} (use e.g. 30s, 1m, 1h30m)")
+    return total
+
+
+def split_list(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Repeatable flags also accept comma-separated values (handy in environment variables)."""
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in re.split(r"[,\s]+", v) if p.strip())
+    return tuple(out)
+
+
+@dataclass(slots=True, frozen=True)
+class Settings:
+    sources: tuple[str, ...] = ("service", "ingress")
+    from_files: tuple[str, ...] = ()
+    provider: str = "aws"
+    policy: str = "sync"
+    registry: str = "txt"
+    txt_owner_id: str = "default"
+    txt_prefix: str = ""
+    txt_suffix: str = ""
+    txt_wildcard_replacement: str = ""
+    txt_encrypt_enabled: bool = False
+    txt_encrypt_aes_key: str = field(default="", repr=False)
+    domain_filter: tuple[str, ...] = ()
+    exclude_domains: tuple[str, ...] = ()
+    regex_domain_filter: str = ""
+    regex_domain_exclusion: str = ""
+    managed_record_types: tuple[str, ...] = ("A", "AAAA", "CNAME")
+    exclude_record_types: tuple[str, ...] = ()
+    # sources
+    publish_internal_services: bool = False
+    publish_host_ip: bool = False
+    always_publish_not_ready_addresses: bool = False
+    ignore_hostname_annotation: bool = False
+    ignore_ingress_tls_spec: bool = False
+    ignore_ingress_rules_spec: bool = False
+    ingress_class: tuple[str, ...] = ()
+    service_type_filter: tuple[str, ...] = ()
+    # aws
+    aws_zone_type: str = ""
+    aws_zone_tags: tuple[str, ...] = ()
+    aws_zone_match_parent: bool = False
+    zone_id_filter: tuple[str, ...] = ()
+    aws_prefer_cname: bool = False
+    aws_evaluate_target_health: bool = True
+    aws_batch_change_size: int = 1000
+    aws_batch_change_size_values: int = 1000
+    aws_batch_change_size_bytes: int = 32000
+    aws_api_retries: int = 5
+    aws_assume_role: str = ""
+    aws_assume_role_external_id: str = ""
+    aws_endpoint_url: str = ""
+    aws_region: str = ""
+    aws_zones_cache_duration: float = 3600.0
+    aws_rate_limit: float = 4.0
+    inmemory_zone: tuple[str, ...] = ()
+    # loop
+    interval: float = 60.0
+    once: bool = False
+    dry_run: bool = False
+    max_delete_fraction: float = 0.5
+    log_level: str = "info"
+    log_format: str = "text"
+
+    def validate(self) -> None:
+        for s in self.sources:
+            if s not in SOURCES:
+                raise ConfigError(f"--source {s!r} is not supported (one of: {', '.join(SOURCES)})")
+        if self.provider not in PROVIDERS:
+            raise ConfigError(f"--provider {self.provider!r} is not supported (one of: aws, inmemory)")
+        if self.policy not in POLICIES:
+            raise ConfigError(f"--policy {self.policy!r} is not one of {', '.join(POLICIES)}")
+        if self.registry not in REGISTRIES:
+            raise ConfigError(f"--registry {self.registry!r} is not one of {', '.join(REGISTRIES)}")
+        if self.registry == "txt" and not self.txt_owner_id:
+            raise ConfigError("--txt-owner-id must not be empty with --registry=txt")
+        if self.txt_prefix and self.txt_suffix:
+            raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
+        if self.txt_encrypt_enabled and not self.txt_encrypt_aes_key:
+            raise ConfigError("--txt-encrypt-enabled needs --txt-encrypt-aes-key")
+        if self.aws_zone_type not in ("", "public", "private"):
+            raise ConfigError(f"--aws-zone-type {self.aws_zone_type!r} must be public or private")
+        for size, name, top in ((self.aws_batch_change_size, "--aws-batch-change-size", 1000),
+                                (self.aws_batch_change_size_values, "--aws-batch-change-size-values", 1000),
+                                (self.aws_batch_change_size_bytes, "--aws-batch-change-size-bytes", 32000)):
+            if not 1 <= size <= top:
+                raise ConfigError(f"{name} must be between 1 and {top} (Route 53's limit), got {size}")
+        if not 0.0 < self.max_delete_fraction <= 1.0:
+            raise ConfigError("--max-delete-fraction must be in (0, 1]")
+        for t in self.managed_record_types + self.exclude_record_types:
+            if not re.fullmatch(r"[A-Z]+", t):
+                raise ConfigError(f"record type {t!r} is not valid")
+        for tag in self.aws_zone_tags:
+            if not tag.split("=", 1)[0]:
+                raise ConfigError(f"--aws-zone-tags entry {tag!r} needs a key (key or key=value)")
+        if self.regex_domain_filter:
+            try:
+                re.compile(self.regex_domain_filter)
+            except re.error as exc:
+                raise ConfigError(f"--regex-domain-filter is not a valid regular expression: {exc}") from exc
+        if self.provider == "inmemory" and not self.inmemory_zone:
+            raise ConfigError("--provider=inmemory needs at least one --inmemory-zone")

@@ -1,0 +1,56 @@
+"""Logging: readable text by default, one JSON object per line with --log-format=json.
+
+Every library logger (botocore, aiohttp, kubernetes) goes through the same formatter. Secrets never
+reach a log line: settings are logged through `Settings.__repr__`, which leaves the AES key out.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "warn": logging.WARNING,
+           "error": logging.ERROR, "fatal": logging.CRITICAL, "panic": logging.CRITICAL, "trace": logging.DEBUG}
+
+
+def level_of(name: str) -> int:
+    try:
+        return _LEVELS[name.lower()]
+    except KeyError:
+        raise ValueError(f"--log-level {name!r} is not one of {', '.join(sorted(_LEVELS))}") from None
+
+
+def setup(level: str = "info", fmt: str = "text", stream: object = None) -> None:
+    if fmt not in ("text", "json"):
+        raise ValueError(f"--log-format {fmt!r} must be text or json")
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level_of(level))
+    # Library chatter stays at warning unless we debug.
+    for noisy in ("botocore", "boto3", "urllib3", "aiohttp.access", "kubernetes"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
+
+
+def get(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)  # type: ignore[no-any-return]

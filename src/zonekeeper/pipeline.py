@@ -1,0 +1,201 @@
+"""One pass of the pipeline: desired endpoints → zones → plan → registry → provider.
+
+Synchronous on purpose: the CLI calls it directly, the live controller runs it in a worker thread.
+A failure in one zone is reported for that zone and the other zones proceed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from zonekeeper import plan as planner
+from zonekeeper.changes import Action, Change
+from zonekeeper.domainfilter import DomainFilter
+from zonekeeper.endpoint import Endpoint, Key, Problem
+from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
+from zonekeeper.registry.txt import ZoneState
+
+log = logging.getLogger(__name__)
+
+HOSTED_ZONE_PIN = "aws/hosted-zone-id"
+
+
+class Registry(Protocol):
+    owner_id: str
+
+    def records(self, zone: Zone) -> ZoneState: ...
+
+    def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]: ...
+
+    def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult: ...
+
+
+@dataclass(slots=True)
+class ZoneOutcome:
+    zone: Zone
+    plan: planner.Plan = field(default_factory=planner.Plan)
+    applied: ApplyResult | None = None
+    error: str | None = None
+    owned_records: int = 0
+    guarded: bool = False
+
+    @property
+    def failed(self) -> list[tuple[Change, str]]:
+        return self.applied.failed if self.applied else []
+
+
+@dataclass(slots=True)
+class PassResult:
+    zones: list[ZoneOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None  # the pass could not start (zones could not be listed)
+
+    @property
+    def changes(self) -> list[tuple[Zone, Change]]:
+        return [(z.zone, c) for z in self.zones for c in z.plan.changes]
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for z in self.zones for p in z.plan.problems]
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(z.error is None and not z.failed and not z.guarded for z in self.zones)
+
+
+@dataclass(slots=True, frozen=True)
+class PipelineOptions:
+    plan: planner.PlanOptions = planner.PlanOptions()
+    domain_filter: DomainFilter = DomainFilter()
+    # Refuse a zone's deletes when they exceed this share of the records we own there (and more
+    # than `max_delete_floor` records): an empty informer cache or a broken source must not wipe DNS.
+    max_delete_fraction: float = 1.0
+    max_delete_floor: int = 5
+
+
+def assign_zones(
+    endpoints: Iterable[Endpoint], zones: Sequence[Zone]
+) -> tuple[dict[Zone, list[Endpoint]], list[Problem]]:
+    """Each name goes to its longest-matching public zone and to every matching private zone;
+    `aws/hosted-zone-id` pins a record to one zone."""
+    by_id = {z.id: z for z in zones}
+    out: dict[Zone, list[Endpoint]] = defaultdict(list)
+    problems: list[Problem] = []
+    for ep in endpoints:
+        pin = ep.prop(HOSTED_ZONE_PIN)
+        if pin:
+            zone = by_id.get(pin.rsplit("/", 1)[-1])
+            if zone is None or not zone.contains(ep.name):
+                problems.append(Problem(ep.resource or str(ep.key), "ZoneNotManaged",
+                                        f"{ep.key}: hosted zone {pin} is not managed or does not contain the name"))
+            else:
+                out[zone].append(ep)
+            continue
+        matching = [z for z in zones if z.contains(ep.name)]
+        public = [z for z in matching if not z.private]
+        targets = [z for z in matching if z.private]
+        if public:
+            targets.append(max(public, key=lambda z: len(z.name)))
+        if not targets:
+            problems.append(Problem(ep.resource or str(ep.key), "NoMatchingZone",
+                                    f"{ep.name} is not inside any managed hosted zone"))
+        for zone in targets:
+            out[zone].append(ep)
+    return out, problems
+
+
+class Pipeline:
+    def __init__(self, provider: Provider, registry: Registry, options: PipelineOptions = PipelineOptions()):
+        self.provider = provider
+        self.registry = registry
+        self.options = options
+
+    def run(
+        self,
+        desired: Sequence[Endpoint],
+        *,
+        apply: bool,
+        source_problems: Sequence[Problem] = (),
+        only_names: Collection[str] | None = None,
+        hold_deletes: bool = False,
+        on_zone: Callable[[ZoneOutcome], None] | None = None,
+    ) -> PassResult:
+        """Plan every managed zone (or only the names in `only_names`) and, with `apply`, apply.
+
+        `hold_deletes` plans deletes but does not apply them (start-up, before every source synced).
+        """
+        result = PassResult(problems=list(source_problems))
+        try:
+            zones = self.provider.zones()
+        except ProviderError as exc:
+            result.error = f"cannot list hosted zones: {exc}"
+            return result
+
+        dfilter = self.options.domain_filter
+        wanted = [ep for ep in desired if dfilter.matches(ep.name)]
+        if only_names is not None:
+            wanted = [ep for ep in wanted if ep.name in only_names]
+        by_zone, problems = assign_zones(wanted, zones)
+        result.problems.extend(problems)
+
+        for zone in sorted(zones, key=lambda z: (z.name, z.id)):
+            if only_names is not None and zone not in by_zone and not any(zone.contains(n) for n in only_names):
+                continue
+            outcome = self._zone(zone, by_zone.get(zone, []), apply=apply, only_names=only_names,
+                                 hold_deletes=hold_deletes)
+            result.zones.append(outcome)
+            if on_zone is not None:
+                on_zone(outcome)
+        return result
+
+    def _zone(
+        self,
+        zone: Zone,
+        desired: list[Endpoint],
+        *,
+        apply: bool,
+        only_names: Collection[str] | None,
+        hold_deletes: bool,
+    ) -> ZoneOutcome:
+        outcome = ZoneOutcome(zone)
+        try:
+            state = self.registry.records(zone)
+            adjusted, problems = self.provider.adjust(zone, desired)
+            adjusted, more = self.registry.check_desired(zone, adjusted)
+            dfilter = self.options.domain_filter
+            current = [r for r in state.records if dfilter.matches(r.name)]
+            if only_names is not None:
+                current = [r for r in current if r.name in only_names]
+            blocked: dict[Key, str] = state.blocked
+            outcome.owned_records = state.owned_count
+            outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked)
+            outcome.plan.problems[:0] = problems + more + state.problems
+            self._guard(outcome, hold_deletes)
+            if apply and outcome.plan.changes:
+                outcome.applied = self.registry.apply(state, outcome.plan.changes)
+        except ProviderError as exc:
+            outcome.error = str(exc)
+            log.warning("zone %s failed: %s", zone, exc)
+        return outcome
+
+    def _guard(self, outcome: ZoneOutcome, hold_deletes: bool) -> None:
+        plan = outcome.plan
+        deletes = [c for c in plan.changes if c.action is Action.DELETE]
+        if not deletes:
+            return
+        limit = max(self.options.max_delete_fraction * outcome.owned_records, self.options.max_delete_floor)
+        if hold_deletes or len(deletes) > limit:
+            if not hold_deletes:
+                outcome.guarded = True
+                plan.problems.append(Problem(
+                    f"zone/{outcome.zone.name}", "MassDeletionRefused",
+                    f"refusing to delete {len(deletes)} of the {outcome.owned_records} records we own in "
+                    f"{outcome.zone.name} (more than {self.options.max_delete_fraction:.0%}); "
+                    "check the sources, or raise --max-delete-fraction",
+                ))
+            plan.withheld.extend(deletes)
+            plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]

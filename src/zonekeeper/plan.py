@@ -1,0 +1,244 @@
+"""Desired vs current → changes. Pure: no I/O, no clock.
+
+Rules (external-dns's, with its holes closed):
+- Records are compared per key (name, type, set identifier). Both sides arrive canonical (the
+  provider normalises TTLs, alias properties and names), so equal data means no change.
+- Only records we own are updated or deleted. Nothing is created at a name that holds a record
+  owned by someone else or by nobody, with one exception that makes multi-cluster routing work:
+  set-identified records (weighted, latency, failover…) may sit beside other owners'
+  set-identified records of the same kind (never a CNAME beside another type).
+- Keys the registry could not attribute safely (`blocked`) are never touched.
+- When several resources want the same key, the one that already owns the record keeps it;
+  otherwise the lexically smallest resource wins. Losers are reported, never silently dropped,
+  and the choice is the same on every pass, so nothing flaps.
+- Policies then limit the actions: sync (all), upsert-only (no deletes), create-only (creates).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from zonekeeper.changes import Action, Change
+from zonekeeper.endpoint import OWNER_LABEL, RESOURCE_LABEL, Endpoint, Key, Problem
+
+# A current record carrying this internal label is rewritten even when its data is unchanged: the
+# registry sets it when the record's ownership TXT is missing or in a legacy format.
+FORCE_UPDATE_LABEL = "force-update"
+
+DEFAULT_MANAGED_TYPES = ("A", "AAAA", "CNAME")
+
+
+class Policy(str, Enum):
+    SYNC = "sync"
+    UPSERT_ONLY = "upsert-only"
+    CREATE_ONLY = "create-only"
+
+    def allows(self, action: Action) -> bool:
+        if self is Policy.SYNC:
+            return True
+        if self is Policy.UPSERT_ONLY:
+            return action is not Action.DELETE
+        return action is Action.CREATE
+
+
+@dataclass(slots=True, frozen=True)
+class PlanOptions:
+    owner_id: str = ""  # "" (noop registry): every record counts as ours, as in external-dns
+    policy: Policy = Policy.SYNC
+    managed_types: tuple[str, ...] = DEFAULT_MANAGED_TYPES
+    exclude_types: tuple[str, ...] = ()
+
+    def manages(self, record_type: str) -> bool:
+        return record_type in self.managed_types and record_type not in self.exclude_types
+
+
+@dataclass(slots=True)
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Changes the policy held back, so `zonekeeper plan` can say what sync would have done.
+    withheld: list[Change] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+
+def _owned(record: Endpoint, owner_id: str) -> bool:
+    return owner_id == "" or record.label(OWNER_LABEL) == owner_id
+
+
+def _describe_owner(record: Endpoint) -> str:
+    owner = record.label(OWNER_LABEL)
+    return f"owned by '{owner}'" if owner else "not owned by any zonekeeper/external-dns instance"
+
+
+def _differs(current: Endpoint, desired: Endpoint) -> bool:
+    if not current.same_record(desired):
+        return True
+    if current.label(FORCE_UPDATE_LABEL):
+        return True
+    # A new resource taking over an owned name: rewrite the TXT so ownership stays accurate.
+    return bool(desired.resource) and current.resource != desired.resource
+
+
+def _resolve(
+    candidates: list[Endpoint], current: Endpoint | None, problems: list[Problem]
+) -> Endpoint:
+    """Pick one candidate for a key; report the others."""
+    winner: Endpoint | None = None
+    if current is not None and current.resource:
+        winner = next((c for c in candidates if c.resource == current.resource), None)
+    if winner is None:
+        winner = min(candidates, key=lambda c: (c.resource, c.targets, c.ttl, c.provider_specific))
+    for loser in candidates:
+        if loser is not winner and not loser.same_record(winner):
+            problems.append(
+                Problem(
+                    loser.resource or str(loser.key),
+                    "Conflict",
+                    f"{loser.key} is also requested by {winner.resource or 'another object'}, "
+                    f"which keeps it; this request is ignored",
+                )
+            )
+    return winner
+
+
+def _drop_cname_beside_other_types(
+    by_type: dict[str, Endpoint], problems: list[Problem]
+) -> None:
+    """A CNAME cannot share its name with other types: address records win (external-dns rule)."""
+    cname = by_type.get("CNAME")
+    if cname is not None and len(by_type) > 1:
+        others = sorted(t for t in by_type if t != "CNAME")
+        problems.append(
+            Problem(
+                cname.resource or str(cname.key),
+                "Conflict",
+                f"CNAME {cname.name} conflicts with {'/'.join(others)} records requested for the same "
+                f"name; the CNAME is ignored",
+            )
+        )
+        del by_type["CNAME"]
+
+
+def calculate(
+    current: Iterable[Endpoint],
+    desired: Iterable[Endpoint],
+    options: PlanOptions = PlanOptions(),
+    blocked: Mapping[Key, str] | None = None,
+) -> Plan:
+    """Compute the changes that bring `current` (one zone, ownership labels set by the registry)
+    to `desired` (endpoints for that zone, already adjusted by the provider)."""
+    plan = Plan()
+    blocked = blocked or {}
+    owner_id = options.owner_id
+
+    current_rows: dict[tuple[str, str], dict[str, Endpoint]] = defaultdict(dict)
+    types_at_name: dict[str, list[Endpoint]] = defaultdict(list)
+    for record in current:
+        if not options.manages(record.type):
+            continue
+        current_rows[(record.name, record.set_identifier)][record.type] = record
+        types_at_name[record.name].append(record)
+
+    candidates: dict[tuple[str, str], dict[str, list[Endpoint]]] = defaultdict(lambda: defaultdict(list))
+    for endpoint in desired:
+        if options.manages(endpoint.type):
+            candidates[(endpoint.name, endpoint.set_identifier)][endpoint.type].append(endpoint)
+
+    for row in sorted(set(current_rows) | set(candidates)):
+        cur = current_rows.get(row, {})
+        wanted: dict[str, Endpoint] = {
+            rtype: _resolve(eps, cur.get(rtype), plan.problems)
+            for rtype, eps in sorted(candidates.get(row, {}).items())
+        }
+        _drop_cname_beside_other_types(wanted, plan.problems)
+        # The row is ours to extend only if everything already in it is ours.
+        foreign_in_row = [r for r in cur.values() if not _owned(r, owner_id)]
+        for rtype in sorted(set(cur) | set(wanted)):
+            _plan_key(plan, options, blocked, cur.get(rtype), wanted.get(rtype), foreign_in_row,
+                      types_at_name.get(row[0], ()))
+    return plan
+
+
+def _create_blocker(
+    desired: Endpoint, foreign_in_row: Sequence[Endpoint], at_name: Sequence[Endpoint], owner_id: str
+) -> Endpoint | None:
+    """The foreign record that forbids creating `desired`, if any.
+
+    Records with set identifiers (weighted, latency, failover… one per cluster) may share a name
+    with other owners' set-identified records; that is how several clusters serve one name. Anything
+    else at the name that is not ours blocks: a plain record, or a CNAME beside another type.
+    """
+    if foreign_in_row:
+        return foreign_in_row[0]
+    for record in at_name:
+        if _owned(record, owner_id):
+            continue
+        if not desired.set_identifier or not record.set_identifier:
+            return record
+        if (record.type == "CNAME") != (desired.type == "CNAME"):
+            return record
+    return None
+
+
+def _plan_key(
+    plan: Plan,
+    options: PlanOptions,
+    blocked: Mapping[Key, str],
+    current: Endpoint | None,
+    desired: Endpoint | None,
+    foreign_in_row: Sequence[Endpoint],
+    at_name: Sequence[Endpoint],
+) -> None:
+    owner_id = options.owner_id
+    key = (desired or current).key  # type: ignore[union-attr]
+    subject = desired.resource if desired is not None and desired.resource else str(key)
+
+    if key in blocked:
+        if desired is not None:
+            plan.problems.append(Problem(subject, "OwnershipUnclear", f"{key}: {blocked[key]}"))
+        return
+
+    change: Change | None = None
+    if current is None and desired is not None:
+        blocker = _create_blocker(desired, foreign_in_row, at_name, owner_id)
+        if blocker is not None:
+            plan.problems.append(
+                Problem(
+                    subject,
+                    "OwnedByOther",
+                    f"cannot create {key}: {blocker.name} already has a {blocker.type} record"
+                    f"{' [' + blocker.set_identifier + ']' if blocker.set_identifier else ''} "
+                    f"{_describe_owner(blocker)}",
+                )
+            )
+            return
+        change = Change.create(desired.with_labels(**{OWNER_LABEL: owner_id or None}))
+    elif current is not None and desired is None:
+        if _owned(current, owner_id):
+            change = Change.delete(current)
+    elif current is not None and desired is not None:
+        if not _owned(current, owner_id):
+            plan.problems.append(
+                Problem(subject, "OwnedByOther", f"cannot update {key}: the record is {_describe_owner(current)}")
+            )
+            return
+        if _differs(current, desired):
+            labels = {OWNER_LABEL: owner_id or current.label(OWNER_LABEL) or None,
+                      RESOURCE_LABEL: desired.resource or current.resource or None}
+            change = Change.update(current, desired.with_labels(**labels))
+
+    if change is None:
+        return
+    if options.policy.allows(change.action):
+        plan.changes.append(change)
+    else:
+        plan.withheld.append(change)

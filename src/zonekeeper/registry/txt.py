@@ -1,0 +1,279 @@
+"""The TXT registry: ownership kept in TXT records beside the records, as external-dns keeps it.
+
+Reading: every TXT whose value says `heritage=external-dns` labels the record it names (new-format
+names such as `a-app.example.com`, the legacy same-name format, and the pre-v0.22 `cname-` name of
+an alias A). Ambiguous or foreign claims block the record instead of being guessed at.
+
+Writing: each record change is joined by the matching TXT change in the same ChangeGroup, so a
+record never exists without its ownership TXT. Records still owned through a legacy TXT are
+rewritten once with a new-format TXT, and the legacy TXT goes when nothing depends on it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from zonekeeper.changes import Action, Change, ChangeGroup, group_by_name
+from zonekeeper.endpoint import (
+    ALIAS,
+    EVALUATE_TARGET_HEALTH,
+    OWNER_LABEL,
+    TXT_NONCE_LABEL,
+    Endpoint,
+    Key,
+    Problem,
+)
+from zonekeeper.plan import FORCE_UPDATE_LABEL
+from zonekeeper.providers.base import ApplyResult, Provider, Zone
+from zonekeeper.registry import crypto, labels
+from zonekeeper.registry.mapper import TXTNameMapper
+
+# Labels that live only in memory and never reach a TXT value.
+_INTERNAL_LABELS = frozenset({FORCE_UPDATE_LABEL, TXT_NONCE_LABEL})
+# Properties that describe an alias target; a TXT record cannot carry them.
+_ALIAS_PROPERTIES = frozenset({ALIAS, EVALUATE_TARGET_HEALTH, "aws/target-hosted-zone"})
+
+
+@dataclass(slots=True)
+class _Claim:
+    txt: Endpoint  # the TXT record set as it exists
+    labels: dict[str, str]
+    legacy: bool
+
+
+@dataclass(slots=True)
+class ZoneState:
+    """What the registry learnt about one zone: records with ownership labels, and what it needs
+    later to write TXT companions exactly."""
+
+    zone: Zone
+    records: list[Endpoint] = field(default_factory=list)
+    blocked: dict[Key, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    # Our ownership TXTs in the new format, by the key of the record they own.
+    txt_by_key: dict[Key, Endpoint] = field(default_factory=dict)
+    # Legacy TXTs (and the records that still rely on each), keyed by the TXT's own key.
+    legacy_txts: dict[Key, Endpoint] = field(default_factory=dict)
+    legacy_users: dict[Key, set[Key]] = field(default_factory=lambda: defaultdict(set))
+    legacy_of: dict[Key, Key] = field(default_factory=dict)
+
+    @property
+    def owned_count(self) -> int:
+        return sum(1 for r in self.records if r.label(OWNER_LABEL))
+
+
+class NoopRegistry:
+    """No ownership records at all: every record in a managed zone counts as ours (external-dns's
+    `--registry=noop`; with `--policy=sync` it deletes whatever is not desired)."""
+
+    owner_id = ""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
+
+    def records(self, zone: Zone) -> ZoneState:
+        return ZoneState(zone, records=self.provider.records(zone))
+
+    def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
+        return list(endpoints), []
+
+    def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
+        return self.provider.apply(state.zone, group_by_name(changes))
+
+
+class TXTRegistry:
+    def __init__(
+        self,
+        provider: Provider,
+        owner_id: str,
+        mapper: TXTNameMapper | None = None,
+        encryption_key: bytes | None = None,
+    ) -> None:
+        if not owner_id:
+            raise ValueError("the TXT registry needs an owner id (--txt-owner-id)")
+        self.provider = provider
+        self.owner_id = owner_id
+        self.mapper = mapper or TXTNameMapper()
+        self.encryption_key = encryption_key
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _decode(self, value: str) -> dict[str, str] | None:
+        if self.encryption_key is not None:
+            decrypted = crypto.decrypt(value.strip('"'), self.encryption_key)
+            if decrypted is not None:
+                plaintext, nonce = decrypted
+                parsed = labels.parse(plaintext)
+                if parsed is not None:
+                    parsed[TXT_NONCE_LABEL] = crypto.encode_nonce(nonce)
+                    return parsed
+        return labels.parse(value)
+
+    def records(self, zone: Zone) -> ZoneState:
+        state = ZoneState(zone)
+        claims: dict[Key, list[_Claim]] = defaultdict(list)
+        foreign_txt_names: dict[tuple[str, str], Endpoint] = {}
+        plain: list[Endpoint] = []
+
+        for record in self.provider.records(zone):
+            if record.type != "TXT":
+                plain.append(record)
+                continue
+            decoded = [self._decode(v) for v in record.targets]
+            owned_values = [d for d in decoded if d is not None]
+            if not owned_values:
+                plain.append(record)
+                foreign_txt_names[(record.name, record.set_identifier)] = record
+                continue
+            if len(owned_values) != len(decoded):
+                # Our heritage value shares the record set with someone else's text: do not guess.
+                foreign_txt_names[(record.name, record.set_identifier)] = record
+            mapped = self.mapper.to_endpoint_name(record.name)
+            if mapped is None:
+                continue
+            name, rtype = mapped
+            key = Key(name, rtype, record.set_identifier)
+            for value_labels in owned_values:
+                claims[key].append(_Claim(record, value_labels, legacy=(rtype == "")))
+            plain.append(record)  # TXT is not a managed type by default; keep it visible anyway
+
+        for record in plain:
+            state.records.append(self._label(record, claims, foreign_txt_names, state))
+        return state
+
+    def _label(
+        self,
+        record: Endpoint,
+        claims: dict[Key, list[_Claim]],
+        foreign_txt_names: dict[tuple[str, str], Endpoint],
+        state: ZoneState,
+    ) -> Endpoint:
+        key = record.key
+        if record.type == "TXT":
+            return record
+        found = claims.get(key, [])
+        legacy = False
+        if not found and record.type == "A" and record.is_alias:
+            found = claims.get(Key(record.name, "CNAME", record.set_identifier), [])
+            legacy = bool(found)
+        if not found and record.type != "AAAA":
+            found = claims.get(Key(record.name, "", record.set_identifier), [])
+            legacy = bool(found)
+
+        txt_name = self.mapper.to_txt_name(record.name, record.type)
+        foreign = foreign_txt_names.get((txt_name, record.set_identifier))
+        if foreign is not None:
+            state.blocked[key] = (
+                f"the TXT name {txt_name} holds a TXT record that is not a zonekeeper/external-dns "
+                f"ownership record ({', '.join(foreign.targets)[:120]})"
+            )
+        owners = sorted({c.labels.get(OWNER_LABEL, "") for c in found})
+        if len(owners) > 1:
+            state.blocked[key] = (
+                "several ownership TXT records claim this record (owners: " + ", ".join(owners) + "); "
+                "remove the wrong ones"
+            )
+            return record
+        if not found:
+            return record
+
+        claim = found[0]
+        labelled = record.with_labels(**claim.labels)
+        if claim.labels.get(OWNER_LABEL) == self.owner_id:
+            if legacy:
+                txt_key = claim.txt.key
+                state.legacy_txts[txt_key] = claim.txt
+                state.legacy_users[txt_key].add(key)
+                state.legacy_of[key] = txt_key
+                labelled = labelled.with_labels(**{FORCE_UPDATE_LABEL: "true"})
+            else:
+                state.txt_by_key[key] = claim.txt
+        return labelled
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def check_desired(
+        self, zone: Zone, endpoints: Sequence[Endpoint]
+    ) -> tuple[list[Endpoint], list[Problem]]:
+        """Drop endpoints whose ownership TXT could not be written (label too long, name outside
+        the zone): creating them would leave records nobody owns."""
+        ok: list[Endpoint] = []
+        problems: list[Problem] = []
+        for endpoint in endpoints:
+            reason = self.mapper.txt_name_problem(endpoint.name, endpoint.type, zone.name)
+            if reason is None:
+                ok.append(endpoint)
+            else:
+                problems.append(
+                    Problem(endpoint.resource or str(endpoint.key), "TXTNameInvalid", f"{endpoint.key}: {reason}")
+                )
+        return ok, problems
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _txt_for(self, zone: Zone, record: Endpoint, previous: Endpoint | None) -> Endpoint:
+        record_labels = {k: v for k, v in record.labels if k not in _INTERNAL_LABELS}
+        record_labels[OWNER_LABEL] = self.owner_id
+        text = labels.serialize(record_labels)
+        if self.encryption_key is not None:
+            nonce = None
+            if previous is not None:
+                decoded = self._decode(previous.targets[0]) if previous.targets else None
+                if decoded and TXT_NONCE_LABEL in decoded:
+                    nonce = crypto.decode_nonce(decoded[TXT_NONCE_LABEL])
+            sealed, _ = crypto.encrypt(text.strip('"'), self.encryption_key, nonce)
+            text = f'"{sealed}"'
+        props = {k: v for k, v in record.provider_specific if k not in _ALIAS_PROPERTIES}
+        txt = Endpoint.new(
+            self.mapper.to_txt_name(record.name, record.type),
+            "TXT",
+            [text],
+            set_identifier=record.set_identifier,
+            provider_specific=props,
+        )
+        adjusted, _ = self.provider.adjust(zone, [txt])
+        return adjusted[0] if adjusted else txt
+
+    def companions(self, state: ZoneState, changes: Iterable[Change]) -> list[ChangeGroup]:
+        """The change groups to send: each record change with its TXT changes."""
+        groups = group_by_name(changes)
+        changed_keys = {c.key for c in changes if c.action is not Action.DELETE}
+        deleted_keys = {c.key for c in changes if c.action is Action.DELETE}
+        for group in groups:
+            extra: list[Change] = []
+            for change in group.records:
+                extra.extend(self._txt_changes(state, change, changed_keys, deleted_keys))
+            group.changes.extend(extra)
+            order = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
+            group.changes.sort(key=lambda c: order[c.action])
+        return groups
+
+    def _txt_changes(
+        self, state: ZoneState, change: Change, changed_keys: set[Key], deleted_keys: set[Key]
+    ) -> list[Change]:
+        zone = state.zone
+        key = change.key
+        existing = state.txt_by_key.get(key)
+        out: list[Change] = []
+        if change.action is Action.DELETE:
+            if existing is not None:
+                out.append(Change.delete(existing))
+        else:
+            assert change.new is not None
+            wanted = self._txt_for(zone, change.new, existing)
+            if existing is None:
+                out.append(Change.create(wanted))
+            elif not existing.same_record(wanted):
+                out.append(Change.update(existing, wanted))
+        legacy_key = state.legacy_of.get(key)
+        if legacy_key is not None:
+            users = state.legacy_users[legacy_key]
+            # Last user migrated or gone: the legacy TXT has no more purpose.
+            if users <= (changed_keys | deleted_keys) and users and key == min(users):
+                out.append(Change.delete(state.legacy_txts[legacy_key]))
+        return out
+
+    def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
+        return self.provider.apply(state.zone, self.companions(state, changes))

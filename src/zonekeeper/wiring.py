@@ -1,0 +1,146 @@
+"""From Settings to a working pipeline: provider, registry, filters, source configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from zonekeeper.config import ConfigError, Settings
+from zonekeeper.domainfilter import DomainFilter
+from zonekeeper.pipeline import Pipeline, PipelineOptions, Registry
+from zonekeeper.plan import PlanOptions, Policy
+from zonekeeper.providers.base import Provider
+from zonekeeper.providers.inmemory import InMemoryProvider
+from zonekeeper.providers.route53 import Route53Options, Route53Provider
+from zonekeeper.ratelimit import TokenBucket
+from zonekeeper.registry import crypto
+from zonekeeper.registry.mapper import TXTNameMapper
+from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
+from zonekeeper.sources.base import SourceConfig
+
+
+@dataclass(slots=True)
+class Wiring:
+    settings: Settings
+    provider: Provider
+    registry: Registry
+    pipeline: Pipeline
+    source_config: SourceConfig
+
+
+def domain_filter(settings: Settings) -> DomainFilter:
+    return DomainFilter(
+        include=settings.domain_filter,
+        exclude=settings.exclude_domains,
+        regex_include=settings.regex_domain_filter,
+        regex_exclude=settings.regex_domain_exclusion,
+    )
+
+
+def source_config(settings: Settings) -> SourceConfig:
+    return SourceConfig(
+        publish_internal_services=settings.publish_internal_services,
+        publish_host_ip=settings.publish_host_ip,
+        always_publish_not_ready_addresses=settings.always_publish_not_ready_addresses,
+        ignore_hostname_annotation=settings.ignore_hostname_annotation,
+        ignore_ingress_tls_spec=settings.ignore_ingress_tls_spec,
+        ignore_ingress_rules_spec=settings.ignore_ingress_rules_spec,
+        ingress_classes=settings.ingress_class,
+        service_type_filter=settings.service_type_filter,
+    )
+
+
+def route53_client(settings: Settings) -> Any:
+    """A boto3 Route 53 client: the default credential chain (IRSA, Pod Identity, env, profile),
+    optionally an assumed role on top, standard retries, and the endpoint from
+    --aws-endpoint-url or AWS_ENDPOINT_URL[_ROUTE_53]."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+
+    core = botocore.session.get_session()
+    if settings.aws_assume_role:
+        from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+        source = core.get_credentials()
+        if source is None:
+            raise ConfigError("--aws-assume-role needs base AWS credentials, and none were found")
+        extra: dict[str, str] = {"RoleSessionName": "zonekeeper"}
+        if settings.aws_assume_role_external_id:
+            extra["ExternalId"] = settings.aws_assume_role_external_id
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=core.create_client, source_credentials=source,
+            role_arn=settings.aws_assume_role, extra_args=extra,
+        )
+        core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
+            method="assume-role", refresh_using=fetcher.fetch_credentials
+        )
+    session = boto3.Session(botocore_session=core)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": max(1, settings.aws_api_retries)},
+        max_pool_connections=4,
+        connect_timeout=10,
+        read_timeout=60,
+        user_agent_extra="zonekeeper",
+    )
+    region = settings.aws_region or session.region_name or "us-east-1"
+    return session.client("route53", region_name=region, endpoint_url=settings.aws_endpoint_url or None,
+                          config=config)
+
+
+def zone_tags(settings: Settings) -> tuple[tuple[str, str | None], ...]:
+    out: list[tuple[str, str | None]] = []
+    for tag in settings.aws_zone_tags:
+        key, sep, value = tag.partition("=")
+        out.append((key.strip(), value.strip() if sep else None))
+    return tuple(out)
+
+
+def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) -> Provider:
+    if settings.provider == "inmemory":
+        return InMemoryProvider(settings.inmemory_zone)
+    dfilter = domain_filter(settings)
+    zone_filter = dfilter.matches_parent if settings.aws_zone_match_parent else dfilter.zone_matches
+    options = Route53Options(
+        zone_type=settings.aws_zone_type,
+        zone_id_filter=settings.zone_id_filter,
+        zone_tags=zone_tags(settings),
+        match_parent=settings.aws_zone_match_parent,
+        prefer_cname=settings.aws_prefer_cname,
+        evaluate_target_health=settings.aws_evaluate_target_health,
+        batch_change_size=settings.aws_batch_change_size,
+        batch_change_size_values=settings.aws_batch_change_size_values,
+        batch_change_size_bytes=settings.aws_batch_change_size_bytes,
+        zones_cache_seconds=settings.aws_zones_cache_duration,
+        records_cache_seconds=records_cache_seconds,
+    )
+    bucket = TokenBucket(rate=settings.aws_rate_limit, burst=max(1, int(settings.aws_rate_limit) + 1))
+    return Route53Provider(route53_client(settings), options, zone_filter=zone_filter, bucket=bucket)
+
+
+def build_registry(settings: Settings, provider: Provider) -> Registry:
+    if settings.registry == "noop":
+        return NoopRegistry(provider)
+    try:
+        mapper = TXTNameMapper(settings.txt_prefix, settings.txt_suffix, settings.txt_wildcard_replacement)
+        key = crypto.parse_key(settings.txt_encrypt_aes_key) if settings.txt_encrypt_enabled else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return TXTRegistry(provider, settings.txt_owner_id, mapper, key)
+
+
+def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:
+    settings.validate()
+    provider = build_provider(settings, records_cache_seconds=records_cache_seconds)
+    registry = build_registry(settings, provider)
+    options = PipelineOptions(
+        plan=PlanOptions(
+            owner_id=registry.owner_id,
+            policy=Policy(settings.policy),
+            managed_types=settings.managed_record_types,
+            exclude_types=settings.exclude_record_types,
+        ),
+        domain_filter=domain_filter(settings),
+        max_delete_fraction=settings.max_delete_fraction,
+    )
+    return Wiring(settings, provider, registry, Pipeline(provider, registry, options), source_config(settings))
