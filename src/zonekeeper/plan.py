@@ -16,10 +16,9 @@ Rules (external-dns's, with its holes closed):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from zonekeeper.changes import Action, Change
 from zonekeeper.endpoint import OWNER_LABEL, RESOURCE_LABEL, Endpoint, Key, Problem
@@ -31,7 +30,7 @@ FORCE_UPDATE_LABEL = "force-update"
 DEFAULT_MANAGED_TYPES = ("A", "AAAA", "CNAME")
 
 
-class Policy(str, Enum):
+class Policy(StrEnum):
     SYNC = "sync"
     UPSERT_ONLY = "upsert-only"
     CREATE_ONLY = "create-only"
@@ -88,6 +87,13 @@ def _differs(current: Endpoint, desired: Endpoint) -> bool:
     return bool(desired.resource) and current.resource != desired.resource
 
 
+def _expected_labels(desired: Endpoint, owner_id: str) -> tuple[tuple[str, str], ...]:
+    """The labels an unchanged owned record carries: the desired ones plus our owner id."""
+    if not owner_id:
+        return desired.labels
+    return tuple(sorted((*desired.labels, (OWNER_LABEL, owner_id))))
+
+
 def _resolve(
     candidates: list[Endpoint], current: Endpoint | None, problems: list[Problem]
 ) -> Endpoint:
@@ -110,24 +116,6 @@ def _resolve(
     return winner
 
 
-def _drop_cname_beside_other_types(
-    by_type: dict[str, Endpoint], problems: list[Problem]
-) -> None:
-    """A CNAME cannot share its name with other types: address records win (external-dns rule)."""
-    cname = by_type.get("CNAME")
-    if cname is not None and len(by_type) > 1:
-        others = sorted(t for t in by_type if t != "CNAME")
-        problems.append(
-            Problem(
-                cname.resource or str(cname.key),
-                "Conflict",
-                f"CNAME {cname.name} conflicts with {'/'.join(others)} records requested for the same "
-                f"name; the CNAME is ignored",
-            )
-        )
-        del by_type["CNAME"]
-
-
 def calculate(
     current: Iterable[Endpoint],
     desired: Iterable[Endpoint],
@@ -137,51 +125,86 @@ def calculate(
     """Compute the changes that bring `current` (one zone, ownership labels set by the registry)
     to `desired` (endpoints for that zone, already adjusted by the provider)."""
     plan = Plan()
-    blocked = blocked or {}
-    owner_id = options.owner_id
+    managed = set(options.managed_types) - set(options.exclude_types)
+    # Keys are (name, set identifier, type) tuples: this loop runs over every record of a zone,
+    # and tuples hash and sort much faster than Key objects.
+    blocked_keys = {(k.name, k.set_identifier, k.type): reason for k, reason in (blocked or {}).items()}
 
-    current_rows: dict[tuple[str, str], dict[str, Endpoint]] = defaultdict(dict)
-    types_at_name: dict[str, list[Endpoint]] = defaultdict(list)
+    current_by_key: dict[tuple[str, str, str], Endpoint] = {}
+    at_name: dict[str, list[Endpoint]] = {}
     for record in current:
-        if not options.manages(record.type):
-            continue
-        current_rows[(record.name, record.set_identifier)][record.type] = record
-        types_at_name[record.name].append(record)
+        if record.type in managed:
+            current_by_key[(record.name, record.set_identifier, record.type)] = record
+            at_name.setdefault(record.name, []).append(record)
 
-    candidates: dict[tuple[str, str], dict[str, list[Endpoint]]] = defaultdict(lambda: defaultdict(list))
+    candidates: dict[tuple[str, str, str], list[Endpoint]] = {}
+    cname_rows: set[tuple[str, str]] = set()
+    other_rows: set[tuple[str, str]] = set()
     for endpoint in desired:
-        if options.manages(endpoint.type):
-            candidates[(endpoint.name, endpoint.set_identifier)][endpoint.type].append(endpoint)
+        if endpoint.type not in managed:
+            continue
+        key = (endpoint.name, endpoint.set_identifier, endpoint.type)
+        found = candidates.get(key)
+        if found is None:
+            candidates[key] = [endpoint]
+        else:
+            found.append(endpoint)
+        (cname_rows if endpoint.type == "CNAME" else other_rows).add((endpoint.name, endpoint.set_identifier))
 
-    for row in sorted(set(current_rows) | set(candidates)):
-        cur = current_rows.get(row, {})
-        wanted: dict[str, Endpoint] = {
-            rtype: _resolve(eps, cur.get(rtype), plan.problems)
-            for rtype, eps in sorted(candidates.get(row, {}).items())
-        }
-        _drop_cname_beside_other_types(wanted, plan.problems)
-        # The row is ours to extend only if everything already in it is ours.
-        foreign_in_row = [r for r in cur.values() if not _owned(r, owner_id)]
-        for rtype in sorted(set(cur) | set(wanted)):
-            _plan_key(plan, options, blocked, cur.get(rtype), wanted.get(rtype), foreign_in_row,
-                      types_at_name.get(row[0], ()))
+    # A CNAME cannot share its name with other types: address records win (external-dns rule).
+    for name, set_id in cname_rows & other_rows:
+        for loser in candidates.pop((name, set_id, "CNAME")):
+            plan.problems.append(
+                Problem(
+                    loser.resource or str(loser.key),
+                    "Conflict",
+                    f"CNAME {name} conflicts with address records requested for the same name; "
+                    "the CNAME is ignored",
+                )
+            )
+
+    for key in current_by_key.keys() | candidates.keys():
+        current_record = current_by_key.get(key)
+        wanted = candidates.get(key)
+        desired_record = None
+        if wanted is not None:
+            if len(wanted) == 1:
+                desired_record = wanted[0]
+            else:
+                desired_record = _resolve(wanted, current_record, plan.problems)
+        reason = blocked_keys.get(key)
+        if reason is None and current_record is not None and desired_record is not None:
+            # The steady state of most keys; checked inline because it runs for every record.
+            if (current_record.targets == desired_record.targets and current_record.ttl == desired_record.ttl
+                    and current_record.provider_specific == desired_record.provider_specific
+                    and current_record.labels == _expected_labels(desired_record, options.owner_id)):
+                continue
+        if reason is not None:
+            if desired_record is not None:
+                subject = desired_record.resource or str(desired_record.key)
+                plan.problems.append(Problem(subject, "OwnershipUnclear", f"{desired_record.key}: {reason}"))
+            continue
+        _plan_key(plan, options, current_record, desired_record, at_name)
+
+    # The loop above runs in hash order; give callers (and people reading plans) a stable one.
+    plan.changes.sort(key=lambda c: (c.endpoint.name, c.endpoint.set_identifier, c.endpoint.type))
+    plan.withheld.sort(key=lambda c: (c.endpoint.name, c.endpoint.set_identifier, c.endpoint.type))
+    plan.problems.sort(key=lambda p: (p.subject, p.message))
     return plan
 
 
-def _create_blocker(
-    desired: Endpoint, foreign_in_row: Sequence[Endpoint], at_name: Sequence[Endpoint], owner_id: str
-) -> Endpoint | None:
+def _create_blocker(desired: Endpoint, at_name: Sequence[Endpoint], owner_id: str) -> Endpoint | None:
     """The foreign record that forbids creating `desired`, if any.
 
     Records with set identifiers (weighted, latency, failover… one per cluster) may share a name
     with other owners' set-identified records; that is how several clusters serve one name. Anything
     else at the name that is not ours blocks: a plain record, or a CNAME beside another type.
     """
-    if foreign_in_row:
-        return foreign_in_row[0]
-    for record in at_name:
+    for record in sorted(at_name, key=lambda r: (r.set_identifier, r.type)):
         if _owned(record, owner_id):
             continue
+        if record.set_identifier == desired.set_identifier:
+            return record
         if not desired.set_identifier or not record.set_identifier:
             return record
         if (record.type == "CNAME") != (desired.type == "CNAME"):
@@ -192,24 +215,17 @@ def _create_blocker(
 def _plan_key(
     plan: Plan,
     options: PlanOptions,
-    blocked: Mapping[Key, str],
     current: Endpoint | None,
     desired: Endpoint | None,
-    foreign_in_row: Sequence[Endpoint],
-    at_name: Sequence[Endpoint],
+    at_name: Mapping[str, Sequence[Endpoint]],
 ) -> None:
     owner_id = options.owner_id
     key = (desired or current).key  # type: ignore[union-attr]
     subject = desired.resource if desired is not None and desired.resource else str(key)
 
-    if key in blocked:
-        if desired is not None:
-            plan.problems.append(Problem(subject, "OwnershipUnclear", f"{key}: {blocked[key]}"))
-        return
-
     change: Change | None = None
     if current is None and desired is not None:
-        blocker = _create_blocker(desired, foreign_in_row, at_name, owner_id)
+        blocker = _create_blocker(desired, at_name.get(desired.name, ()), owner_id)
         if blocker is not None:
             plan.problems.append(
                 Problem(
@@ -228,7 +244,8 @@ def _plan_key(
     elif current is not None and desired is not None:
         if not _owned(current, owner_id):
             plan.problems.append(
-                Problem(subject, "OwnedByOther", f"cannot update {key}: the record is {_describe_owner(current)}")
+                Problem(subject, "OwnedByOther",
+                        f"cannot update {key}: the record is {_describe_owner(current)}")
             )
             return
         if _differs(current, desired):

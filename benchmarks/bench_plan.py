@@ -1,0 +1,52 @@
+"""Planner speed: 50,000 desired endpoints against 100,000 current records (target ≤ 1 s).
+
+Prints figures; not a test. Run: uv run python benchmarks/bench_plan.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from zonekeeper.endpoint import Endpoint
+from zonekeeper.plan import PlanOptions, calculate
+
+OWNER = "bench"
+
+
+def build(n_desired: int = 50_000, n_current: int = 100_000) -> tuple[list[Endpoint], list[Endpoint]]:
+    current: list[Endpoint] = []
+    for i in range(n_current):
+        # Half ours (a tenth of which changed), half someone else's or manual.
+        owner = OWNER if i < n_current // 2 else ("other" if i % 2 else "")
+        labels = {"owner": owner, "resource": f"service/ns/svc-{i}"} if owner else {}
+        current.append(Endpoint.new(f"svc-{i}.apps.example.com", "A", [f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"],
+                                    ttl=300, labels=labels))
+    desired: list[Endpoint] = []
+    for i in range(n_desired):
+        ip = f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}" if i % 10 else f"192.168.{i >> 8 & 255}.{i & 255}"
+        desired.append(Endpoint.new(f"svc-{i}.apps.example.com", "A", [ip], ttl=300,
+                                    labels={"resource": f"service/ns/svc-{i}"}))
+    return current, desired
+
+
+def main() -> None:
+    current, desired = build()
+    options = PlanOptions(owner_id=OWNER)
+    times = []
+    plan = None
+    for _ in range(5):
+        start = time.perf_counter()
+        plan = calculate(current, desired, options)
+        times.append(time.perf_counter() - start)
+    assert plan is not None
+    print(f"plan: {len(desired):,} desired vs {len(current):,} current records")
+    print(f"  changes: {plan.count_create if False else sum(1 for c in plan.changes if c.action.value == 'create')} create, "
+          f"{sum(1 for c in plan.changes if c.action.value == 'update')} update, "
+          f"{sum(1 for c in plan.changes if c.action.value == 'delete')} delete")
+    print(f"  time: median {statistics.median(times):.3f} s, best {min(times):.3f} s, worst {max(times):.3f} s "
+          f"(target <= 1 s)")
+
+
+if __name__ == "__main__":
+    main()

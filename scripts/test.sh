@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything (uv, the locked environment, the kube-apiserver/etcd test binaries) and runs
+# the linters and the whole test suite. Usage: scripts/test.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+if [ -f tests/kube/build.sh ] && [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
+  bash tests/kube/build.sh
+fi
+echo "== ruff"
+uv run ruff check src tests benchmarks scripts
+echo "== mypy"
+uv run mypy
+echo "== pytest"
+set +e
+uv run pytest -q -p no:cacheprovider "$@"
+status=$?
+set -e
+# pytest's 5 means "no tests ran": that is a failure here, never a pass.
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"
