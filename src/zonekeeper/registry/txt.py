@@ -64,6 +64,13 @@ class ZoneState:
         return sum(1 for r in self.records if r.label(OWNER_LABEL))
 
 
+def _foreign_txt(txt_name: str, foreign: Endpoint) -> str:
+    return (
+        f"the TXT name {txt_name} holds a TXT record that is not a zonekeeper/external-dns "
+        f"ownership record ({', '.join(foreign.targets)[:120]})"
+    )
+
+
 class NoopRegistry:
     """No ownership records at all: every record in a managed zone counts as ours (external-dns's
     `--registry=noop`; with `--policy=sync` it deletes whatever is not desired)."""
@@ -139,8 +146,19 @@ class TXTRegistry:
                 claims[key].append(_Claim(record, value_labels, legacy=(rtype == "")))
             plain.append(record)  # TXT is not a managed type by default; keep it visible anyway
 
+        # Our new-format TXTs, whether or not their record still exists: a record that comes back
+        # must reuse (update) its TXT rather than fail to create it.
+        for key, key_claims in claims.items():
+            if key.type and len(key_claims) == 1 and key_claims[0].labels.get(OWNER_LABEL) == self.owner_id:
+                state.txt_by_key[key] = key_claims[0].txt
         for record in plain:
             state.records.append(self._label(record, claims, foreign_txt_names, state))
+        # A foreign TXT where our TXT would go blocks the record even before it exists: writing our
+        # TXT there would fail, or worse, overwrite someone's text.
+        for (txt_name, set_identifier), foreign in foreign_txt_names.items():
+            mapped = self.mapper.to_endpoint_name(txt_name)
+            if mapped is not None and mapped[1]:
+                state.blocked.setdefault(Key(mapped[0], mapped[1], set_identifier), _foreign_txt(txt_name, foreign))
         return state
 
     def _label(
@@ -165,10 +183,7 @@ class TXTRegistry:
         txt_name = self.mapper.to_txt_name(record.name, record.type)
         foreign = foreign_txt_names.get((txt_name, record.set_identifier))
         if foreign is not None:
-            state.blocked[key] = (
-                f"the TXT name {txt_name} holds a TXT record that is not a zonekeeper/external-dns "
-                f"ownership record ({', '.join(foreign.targets)[:120]})"
-            )
+            state.blocked[key] = _foreign_txt(txt_name, foreign)
         owners = sorted({c.labels.get(OWNER_LABEL, "") for c in found})
         if len(owners) > 1:
             state.blocked[key] = (
@@ -188,8 +203,6 @@ class TXTRegistry:
                 state.legacy_users[txt_key].add(key)
                 state.legacy_of[key] = txt_key
                 labelled = labelled.with_labels(**{FORCE_UPDATE_LABEL: "true"})
-            else:
-                state.txt_by_key[key] = claim.txt
         return labelled
 
     # -- checking ------------------------------------------------------------------------------
