@@ -28,9 +28,9 @@ def _env(flag: str) -> str:
     return ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
 
 
-def _option(flag: str, **kwargs: Any) -> Callable[[Any], Any]:
+def _option(flag: str, *names: str, **kwargs: Any) -> Callable[[Any], Any]:
     kwargs.setdefault("show_default", True)
-    return click.option(flag, envvar=_env(flag), **kwargs)
+    return click.option(flag, *names, envvar=_env(flag.split("/")[0]), **kwargs)
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:

@@ -53,6 +53,9 @@ _ALIAS_PROPS = (ALIAS, EVALUATE_TARGET_HEALTH, TARGET_HOSTED_ZONE)
 # Record types zonekeeper reads; others (SOA, NS at the apex, …) are left alone entirely.
 _READ_TYPES = frozenset({"A", "AAAA", "CNAME", "TXT", "SRV", "NS", "MX", "NAPTR", "CAA", "PTR", "SPF"})
 
+# Errors that object to the content of a batch: some change in it is at fault, not the request.
+_CHANGE_REJECTIONS = frozenset({"InvalidChangeBatch", "InvalidInput", "NoSuchHealthCheck"})
+
 PAGE_SIZE = 300  # Route 53's maximum for ListResourceRecordSets
 
 
@@ -415,6 +418,8 @@ class Route53Provider:
                     raise ValueError(f"a CNAME has exactly one target, got {len(ep.targets)}")
             if not ep.targets:
                 raise ValueError("no targets")
+            if ep.type in ("TXT", "SPF"):
+                ep = ep.evolve(targets=tuple(sorted(quote_txt(t) for t in ep.targets)))
             return [ep.evolve(ttl=ep.ttl or self.default_ttl).with_provider_specific(props)]
 
         if len(ep.targets) != 1:
@@ -491,7 +496,7 @@ class Route53Provider:
             err = exc.response.get("Error", {})
             code = err.get("Code", "")
             message = err.get("Message", str(exc))
-            if code not in ("InvalidChangeBatch", "InvalidInput"):
+            if code not in _CHANGE_REJECTIONS:
                 self.invalidate(zone)
                 for g in groups:
                     result.failed.extend((c, f"{code}: {message}") for c in g.records)
@@ -564,6 +569,15 @@ def _messages(exc: Any) -> list[str]:
     text = response.get("Error", {}).get("Message", str(exc))
     parts = [p.strip() for p in text.strip("[]").split(", Tried") if p.strip()]
     return [p if i == 0 else "Tried" + p for i, p in enumerate(parts)] or [text]
+
+
+def quote_txt(value: str) -> str:
+    """Route 53 wants TXT values as quoted character-strings of at most 255 characters each."""
+    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    chunks = [escaped[i : i + 255] for i in range(0, len(escaped), 255)] or [""]
+    return " ".join(f'"{c}"' for c in chunks)
 
 
 def _normalise_routing(props: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ know which.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -91,7 +92,7 @@ class ObjectStore:
             if namespace is None or ns == namespace:
                 yield obj
 
-    def kinds(self) -> list[str]:
+    def kinds(self) -> builtins.list[str]:  # `list` here would name the method above
         return sorted(self._by_kind)
 
     def __len__(self) -> int:

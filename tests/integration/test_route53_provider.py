@@ -1,0 +1,198 @@
+"""The Route 53 provider and the whole pipeline against the strict Route 53 endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.route53 import StrictRoute53Server
+from zonekeeper.config import Settings
+from zonekeeper.endpoint import Endpoint
+from zonekeeper.providers.route53 import Route53Provider
+from zonekeeper.wiring import Wiring, build
+
+NLB = "k8s-default-web-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
+ALB = "k8s-shop-1234567890.us-east-1.elb.amazonaws.com"
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def zone(route53: StrictRoute53Server) -> Iterator[str]:
+    yield route53.create_zone("example.com")
+
+
+def wire(route53: StrictRoute53Server, records_cache_seconds: float = 0.0, **overrides: Any) -> Wiring:
+    settings = Settings(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", aws_rate_limit=1000.0,
+                        **overrides)
+    return build(settings, records_cache_seconds=records_cache_seconds)
+
+
+def rrsets(route53: StrictRoute53Server, zone_id: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    client = route53.harness
+    out = {}
+    for page in client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
+        for r in page["ResourceRecordSets"]:
+            out[(r["Name"], r["Type"], r.get("SetIdentifier", ""))] = r
+    return out
+
+
+def svc(name: str, target: str, **kw: Any) -> Endpoint:
+    return Endpoint.new(name, kw.pop("rtype", "A" if target[0].isdigit() else "CNAME"), [target],
+                        labels={"resource": f"service/default/{name.split('.')[0]}"}, **kw)
+
+
+def test_create_then_nothing_left_to_do(route53: StrictRoute53Server, zone: str) -> None:
+    wired = wire(route53)
+    desired = [svc("web.example.com", "10.0.0.1"), svc("api.example.com", "10.0.0.2", ttl=60)]
+    result = wired.pipeline.run(desired, apply=True)
+    assert result.ok, result.all_problems
+    records = rrsets(route53, zone)
+    assert records[("web.example.com.", "A", "")]["ResourceRecords"] == [{"Value": "10.0.0.1"}]
+    assert records[("web.example.com.", "A", "")]["TTL"] == 300
+    assert records[("api.example.com.", "A", "")]["TTL"] == 60
+    assert records[("a-web.example.com.", "TXT", "")]["ResourceRecords"] == [
+        {"Value": '"heritage=external-dns,external-dns/owner=cluster-a,external-dns/resource=service/default/web"'}
+    ]
+    again = wire(route53).pipeline.run(desired, apply=True)
+    assert again.changes == [] and again.ok
+
+
+def test_load_balancer_hostnames_become_alias_records_even_at_the_apex(route53: StrictRoute53Server,
+                                                                      zone: str) -> None:
+    wired = wire(route53, txt_prefix="_zk.%{record_type}.")
+    desired = [svc("web.example.com", NLB), svc("example.com", ALB)]
+    assert wired.pipeline.run(desired, apply=True).ok
+    records = rrsets(route53, zone)
+    web_a = records[("web.example.com.", "A", "")]
+    assert web_a["AliasTarget"] == {"HostedZoneId": "Z26RNL4JYFTOTI", "DNSName": NLB + ".",
+                                    "EvaluateTargetHealth": True}
+    assert ("web.example.com.", "AAAA", "") in records
+    assert records[("example.com.", "A", "")]["AliasTarget"]["HostedZoneId"] == "Z35SXDOTRQ7X7K"
+    assert not any(t == "CNAME" for (_, t, _) in records)
+    assert wire(route53, txt_prefix="_zk.%{record_type}.").pipeline.run(desired, apply=False).changes == []
+
+
+def test_prefer_cname_and_alias_false_keep_cnames(route53: StrictRoute53Server, zone: str) -> None:
+    wired = wire(route53, aws_prefer_cname=True)
+    assert wired.pipeline.run([svc("web.example.com", NLB)], apply=True).ok
+    assert rrsets(route53, zone)[("web.example.com.", "CNAME", "")]["ResourceRecords"] == [{"Value": NLB}]
+    forced = svc("api.example.com", ALB, provider_specific={"alias": "false"})
+    assert wire(route53).pipeline.run([svc("web.example.com", NLB), forced], apply=True).ok
+    assert ("api.example.com.", "CNAME", "") in rrsets(route53, zone)
+
+
+def health_check(route53: StrictRoute53Server) -> str:
+    return str(route53.harness.create_health_check(CallerReference="zk", HealthCheckConfig={
+        "IPAddress": "192.0.2.10", "Port": 80, "Type": "HTTP", "ResourcePath": "/"})["HealthCheck"]["Id"])
+
+
+def test_weighted_records_round_trip(route53: StrictRoute53Server, zone: str) -> None:
+    check = health_check(route53)
+    desired = [
+        svc("app.example.com", "10.0.0.1", set_identifier="blue", provider_specific={"aws/weight": "80"}),
+        svc("app.example.com", "10.0.0.2", set_identifier="green", provider_specific={"aws/weight": "20"}),
+        svc("geo.example.com", NLB, set_identifier="eu", provider_specific={"aws/geolocation-continent-code": "EU"}),
+        svc("fo.example.com", "10.0.0.3", set_identifier="p",
+            provider_specific={"aws/failover": "primary", "aws/health-check-id": check}),
+    ]
+    wired = wire(route53)
+    result = wired.pipeline.run(desired, apply=True)
+    assert result.ok, (result.all_problems, [z.failed for z in result.zones])
+    records = rrsets(route53, zone)
+    assert records[("app.example.com.", "A", "blue")]["Weight"] == 80
+    assert records[("a-app.example.com.", "TXT", "green")]["Weight"] == 20
+    assert records[("fo.example.com.", "A", "p")]["Failover"] == "PRIMARY"
+    assert wire(route53).pipeline.run(desired, apply=False).changes == []
+
+
+def test_update_and_delete_send_exact_records(route53: StrictRoute53Server, zone: str) -> None:
+    wire(route53).pipeline.run([svc("web.example.com", "10.0.0.1")], apply=True)
+    result = wire(route53).pipeline.run([svc("web.example.com", "10.0.0.9")], apply=True)
+    assert result.ok
+    assert rrsets(route53, zone)[("web.example.com.", "A", "")]["ResourceRecords"] == [{"Value": "10.0.0.9"}]
+    assert wire(route53).pipeline.run([], apply=True).ok
+    assert set(rrsets(route53, zone)) == {("example.com.", "NS", ""), ("example.com.", "SOA", "")}
+
+
+def test_a_refused_change_is_reported_and_the_rest_applied(route53: StrictRoute53Server, zone: str) -> None:
+    wired = wire(route53, records_cache_seconds=3600)
+    first = [svc(f"s{i}.example.com", f"10.0.1.{i}") for i in range(6)]
+    assert wired.pipeline.run(first, apply=True).ok
+    # Someone edits s3 behind our back: our cached view is stale, so its update must fail, alone.
+    route53.harness.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": "UPSERT", "ResourceRecordSet": {"Name": "s3.example.com.", "Type": "A", "TTL": 300,
+                                                  "ResourceRecords": [{"Value": "192.0.2.1"}]}}]})
+    second = [svc(f"s{i}.example.com", f"10.0.2.{i}") for i in range(6)]
+    result = wired.pipeline.run(second, apply=True)
+    failed = [(c.endpoint.name, reason) for c, reason in result.zones[0].failed]
+    assert [name for name, _ in failed] == ["s3.example.com"]
+    assert "do not match" in failed[0][1] or "not found" in failed[0][1]
+    records = rrsets(route53, zone)
+    for i in (0, 1, 2, 4, 5):
+        assert records[(f"s{i}.example.com.", "A", "")]["ResourceRecords"] == [{"Value": f"10.0.2.{i}"}]
+    assert records[("s3.example.com.", "A", "")]["ResourceRecords"] == [{"Value": "192.0.2.1"}]
+    # The failure dropped the stale cache; the next pass sees the edit and leaves it alone only if
+    # it is no longer ours to change — here it is still ours (TXT intact), so it is corrected.
+    assert wired.pipeline.run(second, apply=True).ok
+    assert rrsets(route53, zone)[("s3.example.com.", "A", "")]["ResourceRecords"] == [{"Value": "10.0.2.3"}]
+
+
+def test_unknown_health_check_fails_alone(route53: StrictRoute53Server, zone: str) -> None:
+    bad = svc("fo.example.com", "10.0.0.3", set_identifier="p",
+              provider_specific={"aws/failover": "PRIMARY", "aws/health-check-id": "abcdef01-2345-6789-abcd-ef0123456789"})
+    result = wire(route53).pipeline.run([bad, svc("ok.example.com", "10.0.0.4")], apply=True)
+    assert [c.endpoint.name for c, _ in result.zones[0].failed] == ["fo.example.com"]
+    assert "health check" in result.zones[0].failed[0][1]
+    assert ("ok.example.com.", "A", "") in rrsets(route53, zone)
+
+
+def test_throttling_is_retried_and_counted(route53: StrictRoute53Server, zone: str) -> None:
+    wired = wire(route53)
+    route53.set_rate_limit(2.0, burst=1)
+    result = wired.pipeline.run([svc(f"t{i}.example.com", f"10.0.3.{i}") for i in range(3)], apply=True)
+    assert result.ok
+    provider = wired.provider
+    assert isinstance(provider, Route53Provider)
+    assert route53.throttled >= 1
+    assert provider.calls[("ListResourceRecordSets", "throttled")] + provider.calls[
+        ("ChangeResourceRecordSets", "throttled")] + provider.calls[("ListHostedZones", "throttled")] >= 1
+
+
+def test_zone_selection(route53: StrictRoute53Server) -> None:
+    parent = route53.create_zone("example.com")
+    child = route53.create_zone("dev.example.com")
+    private = route53.create_zone("example.com", private=True)
+    route53.create_zone("other.org", tags={"team": "x"})
+    desired = [svc("a.dev.example.com", "10.0.0.1"), svc("b.example.com", "10.0.0.2"), svc("c.nowhere.net", "10.0.0.3")]
+    result = wire(route53).pipeline.run(desired, apply=True)
+    assert ("a.dev.example.com.", "A", "") in rrsets(route53, child)
+    assert ("a.dev.example.com.", "A", "") not in rrsets(route53, parent)
+    # Private zones get every name they match.
+    assert ("a.dev.example.com.", "A", "") in rrsets(route53, private)
+    assert ("b.example.com.", "A", "") in rrsets(route53, parent)
+    assert [p.reason for p in result.all_problems] == ["NoMatchingZone"]
+    public_only = wire(route53, aws_zone_type="public")
+    assert private not in {z.id for z in public_only.provider.zones()}
+    tagged = wire(route53, aws_zone_tags=("team=x",))
+    assert [z.name for z in tagged.provider.zones()] == ["other.org"]
+    by_id = wire(route53, zone_id_filter=(child,))
+    assert [z.id for z in by_id.provider.zones()] == [child]
+    filtered = wire(route53, domain_filter=("dev.example.com",))
+    assert {z.id for z in filtered.provider.zones()} == {child}
+
+
+def test_steady_state_costs_no_calls_with_cache(route53: StrictRoute53Server, zone: str) -> None:
+    wired = wire(route53, records_cache_seconds=3600)
+    desired = [svc(f"c{i}.example.com", f"10.0.4.{i}") for i in range(20)]
+    assert wired.pipeline.run(desired, apply=True).ok
+    route53.reset_counts()
+    assert wired.pipeline.run(desired, apply=True).changes == []
+    assert sum(route53.counts.values()) == 0

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sourcekit import dns_endpoint, ga, ingress, istio_gateway, service, store
+
+from zonekeeper.sources import SOURCES, SourceSpec, collect, run_one, watched_kinds
+from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.objects import (
+    DNSENDPOINTS,
+    ENDPOINTSLICES,
+    GATEWAYS,
+    HTTPROUTES,
+    INGRESSES,
+    ISTIO_GATEWAYS,
+    ISTIO_VIRTUALSERVICES,
+    NODES,
+    PODS,
+    SERVICES,
+    Obj,
+    ObjectStore,
+    ObjectView,
+)
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cluster.yaml"
+CONFIG = SourceConfig()
+
+
+def test_registry_names_kinds_and_watches() -> None:
+    assert {name: (spec.kind, spec.watched_kinds) for name, spec in SOURCES.items()} == {
+        "service": (SERVICES, (SERVICES, NODES, PODS, ENDPOINTSLICES)),
+        "ingress": (INGRESSES, (INGRESSES,)),
+        "istio-gateway": (ISTIO_GATEWAYS, (ISTIO_GATEWAYS, SERVICES, INGRESSES)),
+        "istio-virtualservice": (
+            ISTIO_VIRTUALSERVICES,
+            (ISTIO_VIRTUALSERVICES, ISTIO_GATEWAYS, SERVICES, INGRESSES),
+        ),
+        "crd": (DNSENDPOINTS, (DNSENDPOINTS,)),
+        "gateway-httproute": (HTTPROUTES, (HTTPROUTES, GATEWAYS)),
+    }
+    for spec in SOURCES.values():
+        assert spec.kind in spec.watched_kinds
+
+
+def test_watched_kinds_union() -> None:
+    assert watched_kinds(["ingress", "istio-gateway"]) == tuple(sorted({INGRESSES, ISTIO_GATEWAYS, SERVICES}))
+
+
+def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
+    objects = {
+        "service": service("s", "ns"),
+        "ingress": ingress("i", "ns"),
+        "istio-gateway": istio_gateway("g", "ns"),
+        "istio-virtualservice": {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "v", "namespace": "ns"},
+        },
+        "crd": dns_endpoint("d", "ns"),
+        "gateway-httproute": {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": "r", "namespace": "ns"},
+        },
+    }
+    for name, spec in SOURCES.items():
+        obj = objects[name]
+        assert list(spec.dependents(spec.kind, obj, store(obj))) == [("ns", obj["metadata"]["name"])]
+
+
+def test_collect_is_sorted_by_resource_and_deduplicates_problems() -> None:
+    objs = [
+        service("zeta", annotations=ga(hostname="z.example.com"), lb=("1.1.1.1",)),
+        service("alpha", annotations=ga(hostname="a.example.com,b.example.com"), lb=("2.2.2.2",)),
+        ingress("mid", hosts=("m.example.com",), lb=("3.3.3.3",)),
+        istio_gateway("g", hosts=("g.example.com",), annotations=ga(ingress="missing")),
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "v", "namespace": "default"},
+            "spec": {"hosts": ["g.example.com"], "gateways": ["istio-system/g"]},
+        },
+    ]
+    forward = collect(ObjectStore(objs), list(SOURCES), CONFIG)
+    backward = collect(ObjectStore(reversed(objs)), list(reversed(list(SOURCES))), CONFIG)
+    assert forward == backward
+    assert [e.resource for e in forward.endpoints] == [
+        "ingress/default/mid",
+        "service/default/alpha",
+        "service/default/alpha",
+        "service/default/zeta",
+    ]
+    assert [e.name for e in forward.endpoints][1:3] == ["a.example.com", "b.example.com"]
+    # Seen by both Istio sources, reported once.
+    assert [(p.subject, p.reason) for p in forward.problems] == [
+        ("gateway/istio-system/g", "ReferenceNotFound")
+    ]
+
+
+def test_collect_only_runs_enabled_sources() -> None:
+    objs = [
+        service(annotations=ga(hostname="s.example.com"), lb=("1.1.1.1",)),
+        ingress(hosts=("i.example.com",), lb=("2.2.2.2",)),
+    ]
+    result = collect(ObjectStore(objs), ["ingress"], CONFIG)
+    assert [e.name for e in result.endpoints] == ["i.example.com"]
+
+
+def test_collect_rejects_unknown_sources() -> None:
+    with pytest.raises(ValueError, match="pod"):
+        collect(ObjectStore(), ["service", "pod"], CONFIG)
+
+
+def test_a_crashing_source_becomes_a_problem() -> None:
+    def boom(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
+        raise RuntimeError("kaput")
+
+    spec = SourceSpec("service", SERVICES, boom, (SERVICES,), lambda k, o, v: [], "service")
+    result = run_one(spec, service("s", "ns"), store(), CONFIG)
+    assert result.endpoints == []
+    assert [(p.subject, p.reason) for p in result.problems] == [("service/ns/s", "SourceError")]
+    assert "kaput" in result.problems[0].message
+
+
+def test_sources_survive_malformed_objects() -> None:
+    weird: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "w",
+                "namespace": "d",
+                "annotations": {"external-dns.kubernetes.io/hostname": "w.example.com"},
+            },
+            "spec": "oops",
+            "status": 3,
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "w", "namespace": "d"},
+            "spec": {"rules": "x", "tls": [None, {"hosts": None}]},
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "w", "namespace": "d"},
+            "spec": {"servers": [None, {"hosts": [None, 5]}], "selector": "x"},
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "w", "namespace": "d"},
+            "spec": {"hosts": {"a": 1}, "gateways": [None]},
+        },
+        {
+            "apiVersion": "externaldns.k8s.io/v1alpha1",
+            "kind": "DNSEndpoint",
+            "metadata": {"name": "w", "namespace": "d"},
+            "spec": {"endpoints": [{"dnsName": 5, "targets": "1.2.3.4"}]},
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": "w", "namespace": "d"},
+            "spec": {"hostnames": [None], "parentRefs": [None, {"name": "g", "port": "x"}]},
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "g", "namespace": "d"},
+            "spec": {"listeners": [None, "x"]},
+            "status": {"addresses": None},
+        },
+    ]
+    result = collect(ObjectStore(weird), list(SOURCES), CONFIG)
+    assert "SourceError" not in {p.reason for p in result.problems}
+    assert result.endpoints == []
+
+
+# --- the README demo manifests ------------------------------------------------------------------
+
+
+def load_examples() -> ObjectStore:
+    with EXAMPLES.open() as handle:
+        return ObjectStore(doc for doc in yaml.safe_load_all(handle) if doc)
+
+
+def test_examples_produce_the_demo_records() -> None:
+    result = collect(load_examples(), list(SOURCES), CONFIG)
+    got = sorted((e.resource, str(e), e.ttl) for e in result.endpoints)
+    nlb_web = "k8s-default-web-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
+    alb = "k8s-shop-1234567890.us-east-1.elb.amazonaws.com"
+    istio = "k8s-istiosys-istioing-0a1b2c3d4e-0123456789abcdef.elb.us-east-1.amazonaws.com"
+    blue = "k8s-checkout-blue-1111111111-1111111111111111.elb.us-east-1.amazonaws.com"
+    green = "k8s-checkout-green-2222222222-2222222222222222.elb.us-east-1.amazonaws.com"
+    assert got == [
+        ("crd/default/static-records", "example.com TXT -> google-site-verification=0123456789abcdef", 0),
+        ("crd/default/static-records", "static.example.com A -> 192.0.2.10", 300),
+        ("gateway/bookinfo/bookinfo-gateway", f"bookinfo.example.com CNAME -> {istio}", 0),
+        ("ingress/shop/shop", f"example.com CNAME -> {alb}", 0),
+        ("service/checkout/checkout-blue", f"checkout.example.com CNAME [blue] -> {blue}", 0),
+        ("service/checkout/checkout-green", f"checkout.example.com CNAME [green] -> {green}", 0),
+        ("service/default/api", "api.example.com A -> 198.51.100.7", 60),
+        ("service/default/web", f"web.example.com CNAME -> {nlb_web}", 0),
+        ("virtualservice/bookinfo/bookinfo", f"bookinfo.example.com CNAME -> {istio}", 0),
+    ]
+    weights = {e.set_identifier: e.prop("aws/weight") for e in result.endpoints if e.set_identifier}
+    assert weights == {"blue": "90", "green": "10"}
+    assert [(p.subject, p.reason) for p in result.problems] == [("service/default/broken", "InvalidHostname")]
+    assert "broken..example.com" in result.problems[0].message
