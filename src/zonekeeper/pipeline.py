@@ -164,7 +164,10 @@ class Pipeline:
         outcome = ZoneOutcome(zone)
         try:
             state = self.registry.records(zone)
+            plan_options = self.options.plan
+            desired = [ep for ep in desired if plan_options.manages(ep.type)]
             adjusted, problems = self.provider.adjust(zone, desired)
+            adjusted = [ep for ep in adjusted if plan_options.manages(ep.type)]
             adjusted, more = self.registry.check_desired(zone, adjusted)
             dfilter = self.options.domain_filter
             current = [r for r in state.records if dfilter.matches(r.name)]
