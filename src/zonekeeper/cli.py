@@ -6,8 +6,8 @@ Exit codes: 0 done; 1 some changes could not be applied (each reported) or, for 
 
 from __future__ import annotations
 
-import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
@@ -15,7 +15,16 @@ from typing import Any
 import click
 
 from zonekeeper import logs, manifests
-from zonekeeper.config import POLICIES, PROVIDERS, REGISTRIES, SOURCES, ConfigError, Settings, parse_duration, split_list
+from zonekeeper.config import (
+    POLICIES,
+    PROVIDERS,
+    REGISTRIES,
+    SOURCES,
+    ConfigError,
+    Settings,
+    parse_duration,
+    split_list,
+)
 from zonekeeper.endpoint import Problem
 from zonekeeper.pipeline import PassResult
 from zonekeeper.report import render_json, render_text
@@ -187,17 +196,15 @@ def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
               help="Time between full passes.")
 def run(once: bool, dry_run: bool, interval: float, **params: Any) -> None:
     """Reconcile DNS with the cluster (or with --from-file objects)."""
-    settings, wired, desired, problems = _prepare(params)
+    _, wired, desired, problems = _prepare(params)
     log = logs.get("zonekeeper")
     while True:
         result = wired.pipeline.run(desired, apply=not dry_run, source_problems=problems)
         _log_pass(log, result, dry_run)
         if once:
             sys.exit(0 if result.ok else 1)
-        import time
-
         time.sleep(interval)
-        settings, wired, desired, problems = _prepare(params)
+        _, wired, desired, problems = _prepare(params)
 
 
 def _log_pass(log: Any, result: PassResult, dry_run: bool) -> None:

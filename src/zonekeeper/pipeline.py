@@ -69,8 +69,8 @@ class PassResult:
 
 @dataclass(slots=True, frozen=True)
 class PipelineOptions:
-    plan: planner.PlanOptions = planner.PlanOptions()
-    domain_filter: DomainFilter = DomainFilter()
+    plan: planner.PlanOptions = field(default_factory=planner.PlanOptions)
+    domain_filter: DomainFilter = field(default_factory=DomainFilter)
     # Refuse a zone's deletes when they exceed this share of the records we own there (and more
     # than `max_delete_floor` records): an empty informer cache or a broken source must not wipe DNS.
     max_delete_fraction: float = 1.0

@@ -168,17 +168,14 @@ def calculate(
         wanted = candidates.get(key)
         desired_record = None
         if wanted is not None:
-            if len(wanted) == 1:
-                desired_record = wanted[0]
-            else:
-                desired_record = _resolve(wanted, current_record, plan.problems)
+            desired_record = wanted[0] if len(wanted) == 1 else _resolve(wanted, current_record, plan.problems)
         reason = blocked_keys.get(key)
-        if reason is None and current_record is not None and desired_record is not None:
-            # The steady state of most keys; checked inline because it runs for every record.
-            if (current_record.targets == desired_record.targets and current_record.ttl == desired_record.ttl
-                    and current_record.provider_specific == desired_record.provider_specific
-                    and current_record.labels == _expected_labels(desired_record, options.owner_id)):
-                continue
+        # The steady state of most keys; checked inline because it runs for every record.
+        if (reason is None and current_record is not None and desired_record is not None
+                and current_record.targets == desired_record.targets and current_record.ttl == desired_record.ttl
+                and current_record.provider_specific == desired_record.provider_specific
+                and current_record.labels == _expected_labels(desired_record, options.owner_id)):
+            continue
         if reason is not None:
             if desired_record is not None:
                 subject = desired_record.resource or str(desired_record.key)

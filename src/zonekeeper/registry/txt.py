@@ -196,13 +196,12 @@ class TXTRegistry:
 
         claim = found[0]
         labelled = record.with_labels(**claim.labels)
-        if claim.labels.get(OWNER_LABEL) == self.owner_id:
-            if legacy:
-                txt_key = claim.txt.key
-                state.legacy_txts[txt_key] = claim.txt
-                state.legacy_users[txt_key].add(key)
-                state.legacy_of[key] = txt_key
-                labelled = labelled.with_labels(**{FORCE_UPDATE_LABEL: "true"})
+        if claim.labels.get(OWNER_LABEL) == self.owner_id and legacy:
+            txt_key = claim.txt.key
+            state.legacy_txts[txt_key] = claim.txt
+            state.legacy_users[txt_key].add(key)
+            state.legacy_of[key] = txt_key
+            labelled = labelled.with_labels(**{FORCE_UPDATE_LABEL: "true"})
         return labelled
 
     # -- checking ------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Ownership labels <-> the TXT value external-dns writes (endpoint/labels.go), byte for byte.
+
+    "heritage=external-dns,external-dns/owner=cluster1,external-dns/resource=service/default/web"
+
+`heritage` comes first, then every label sorted by key and prefixed `external-dns/`, all between
+double quotes. The value is regenerated from the labels whenever a TXT is written or deleted, so
+the order and quoting must be exactly external-dns's or the two controllers would churn each
+other's records (and Route 53 would refuse to delete a value that does not match exactly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from zonekeeper.endpoint import TXT_NONCE_LABEL
+from zonekeeper.registry import crypto
+
+__all__ = ["HERITAGE", "INTERNAL_LABELS", "parse", "serialize"]
+
+HERITAGE = "external-dns"
+_KEY_PREFIX = HERITAGE + "/"
+# Labels that exist only in memory: the nonce is carried by the ciphertext itself.
+INTERNAL_LABELS = frozenset({TXT_NONCE_LABEL})
+
+
+def serialize(
+    labels: Mapping[str, str] | Iterable[tuple[str, str]],
+    *,
+    aes_key: bytes | None = None,
+) -> str:
+    """The quoted TXT value for `labels`; sealed with `aes_key` when one is given.
+
+    When sealing, a `txt-encryption-nonce` label (as decrypting put it there) is reused so the
+    value comes out identical to the one it replaces."""
+    items = dict(labels.items() if isinstance(labels, Mapping) else labels)
+    nonce_label = items.get(TXT_NONCE_LABEL)
+    # Python orders str by code point, which is the byte order of their UTF-8 (Go's sort.Strings).
+    tokens = [f"heritage={HERITAGE}"]
+    tokens += [f"{_KEY_PREFIX}{key}={items[key]}" for key in sorted(items) if key not in INTERNAL_LABELS]
+    text = ",".join(tokens)
+    if aes_key is not None:
+        nonce = None
+        if nonce_label:
+            try:
+                nonce = crypto.decode_nonce(nonce_label)
+            except ValueError:
+                nonce = None  # a damaged label only costs a fresh nonce, not the write
+        text, _ = crypto.encrypt(text, aes_key, nonce)
+    return f'"{text}"'
+
+
+def parse(value: str, *, aes_key: bytes | None = None) -> dict[str, str] | None:
+    """Labels from a TXT value, or None when the value is not an external-dns ownership record.
+
+    With `aes_key`, a sealed value is opened first and its nonce kept in `txt-encryption-nonce`;
+    a value that does not open is read as plain text, so plain and sealed values can coexist."""
+    text = value.strip('"')
+    if aes_key is not None:
+        opened = crypto.decrypt(text, aes_key)
+        if opened is not None:
+            plaintext, nonce = opened
+            labels = _parse_plain(plaintext)
+            if labels is not None:
+                labels[TXT_NONCE_LABEL] = crypto.encode_nonce(nonce)
+            return labels
+    return _parse_plain(text)
+
+
+def _parse_plain(value: str) -> dict[str, str] | None:
+    labels: dict[str, str] = {}
+    found_heritage = False
+    for token in value.strip('"').split(","):
+        parts = token.split("=")
+        # Like external-dns: a token with no `=` or more than one is ignored, not an error.
+        if len(parts) != 2:
+            continue
+        key, val = parts
+        if key == "heritage":
+            if val != HERITAGE:
+                return None
+            found_heritage = True
+            continue
+        # external-dns tests the prefix without its slash and trims it with the slash; a key like
+        # `external-dnsfoo` is therefore kept whole. Reading it the same way keeps values stable.
+        if key.startswith(HERITAGE):
+            labels[key.removeprefix(_KEY_PREFIX)] = val
+    return labels if found_heritage else None
