@@ -123,10 +123,10 @@ def build_registry(settings: Settings, provider: Provider) -> Registry:
         return NoopRegistry(provider)
     try:
         mapper = TXTNameMapper(settings.txt_prefix, settings.txt_suffix, settings.txt_wildcard_replacement)
-        key = crypto.parse_key(settings.txt_encrypt_aes_key) if settings.txt_encrypt_enabled else None
+        key = crypto.parse_key(settings.txt_encrypt_aes_key) if settings.txt_encrypt_aes_key else None
     except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-    return TXTRegistry(provider, settings.txt_owner_id, mapper, key)
+        raise ConfigError(f"--txt-encrypt-aes-key: {exc}") from exc
+    return TXTRegistry(provider, settings.txt_owner_id, mapper, key, seal=settings.txt_encrypt_enabled)
 
 
 def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:

@@ -169,3 +169,20 @@ def test_encrypted_registry_round_trips_without_churn() -> None:
     # A change of target rewrites the TXT with the same nonce: identical ciphertext.
     assert pipeline.run([app("10.0.0.2")], apply=True).ok
     assert stored(provider)[("a-app.example.com", "TXT")][0] == txt
+
+
+def test_key_without_encryption_reads_sealed_values_and_writes_plain() -> None:
+    from zonekeeper.registry import crypto
+
+    key = crypto.parse_key(base64.b64encode(bytes(range(32))).decode())
+    provider = InMemoryProvider(["example.com"])
+    sealed, _ = crypto.encrypt(HERITAGE.format(owner=OWNER, resource="service/default/app").strip('"'), key)
+    seed(provider, Endpoint.new("app.example.com", "A", ["10.0.0.1"], ttl=300),
+         Endpoint.new("a-app.example.com", "TXT", [f'"{sealed}"'], ttl=300))
+    registry = TXTRegistry(provider, OWNER, None, key, seal=False)
+    state = registry.records(provider.zones()[0])
+    assert next(r for r in state.records if r.type == "A").owner == OWNER
+    pipeline = Pipeline(provider, registry, PipelineOptions(plan=PlanOptions(owner_id=OWNER)))
+    assert pipeline.run([app("10.0.0.2")], apply=True).ok
+    assert stored(provider)[("a-app.example.com", "TXT")] == (
+        HERITAGE.format(owner=OWNER, resource="service/default/app"),)

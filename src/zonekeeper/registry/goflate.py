@@ -11,6 +11,10 @@ This module is a port of the level 9 path of Go 1.26's compress/flate (deflate.g
 huffman_bit_writer.go, huffman_code.go, token.go) and of the gzip header Go writes. Only what that
 path uses is ported; names follow Go's so the two can be compared side by side. It is checked
 against Go's output in tests/unit/registry/test_goflate.py.
+
+Pure Python: a label string takes about half a millisecond. Like Go's level 9 it walks hash chains
+up to 4096 long, which for large low-entropy input (100 KB of two letters) takes a minute here;
+TXT values are a few hundred bytes.
 """
 
 from __future__ import annotations

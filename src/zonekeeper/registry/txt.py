@@ -97,6 +97,8 @@ class TXTRegistry:
         owner_id: str,
         mapper: TXTNameMapper | None = None,
         encryption_key: bytes | None = None,
+        *,
+        seal: bool | None = None,
     ) -> None:
         if not owner_id:
             raise ValueError("the TXT registry needs an owner id (--txt-owner-id)")
@@ -104,11 +106,14 @@ class TXTRegistry:
         self.owner_id = owner_id
         self.mapper = mapper or TXTNameMapper()
         self.encryption_key = encryption_key
+        # As external-dns: a key alone lets us read sealed values (migrating away from encryption);
+        # values are sealed only when encryption is enabled.
+        self.seal = encryption_key is not None if seal is None else seal and encryption_key is not None
 
     # -- reading -------------------------------------------------------------------------------
 
     def _decode(self, value: str) -> dict[str, str] | None:
-        if self.encryption_key is not None:
+        if self.encryption_key is not None and not value.startswith('"heritage='):
             decrypted = crypto.decrypt(value.strip('"'), self.encryption_key)
             if decrypted is not None:
                 plaintext, nonce = decrypted
@@ -229,7 +234,7 @@ class TXTRegistry:
         record_labels = {k: v for k, v in record.labels if k not in _INTERNAL_LABELS}
         record_labels[OWNER_LABEL] = self.owner_id
         text = labels.serialize(record_labels)
-        if self.encryption_key is not None:
+        if self.seal and self.encryption_key is not None:
             nonce = None
             if previous is not None:
                 decoded = self._decode(previous.targets[0]) if previous.targets else None
