@@ -14,6 +14,7 @@ behind our back, so we never overwrite what we did not see.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -560,15 +561,16 @@ class Route53Provider:
                 cache.records[change.new.key] = change.new.evolve(labels=())
 
 
+_MESSAGE_START = re.compile(r", (?=(?:Tried|RRSet|Invalid|The request|Number of|Duplicate|Missing|A health)\b)")
+
+
 def _messages(exc: Any) -> list[str]:
-    """The individual messages of an InvalidChangeBatch error."""
+    """The individual messages of an InvalidChangeBatch error (boto3 shows them as `[m1, m2]`)."""
     response = getattr(exc, "response", {}) or {}
-    messages = response.get("messages") or response.get("Messages")
-    if isinstance(messages, list) and messages:
-        return [str(m) for m in messages]
-    text = response.get("Error", {}).get("Message", str(exc))
-    parts = [p.strip() for p in text.strip("[]").split(", Tried") if p.strip()]
-    return [p if i == 0 else "Tried" + p for i, p in enumerate(parts)] or [text]
+    text = str(response.get("Error", {}).get("Message", exc))
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [m.strip() for m in _MESSAGE_START.split(text) if m.strip()] or [text]
 
 
 def quote_txt(value: str) -> str:

@@ -1,0 +1,186 @@
+"""The small interface zonekeeper uses to talk to Kubernetes, on the official client's async
+transport (`kubernetes.aio`): authentication, TLS and kubeconfig/in-cluster loading come from it;
+requests and responses stay raw JSON bytes so the informer can decode only the fields it keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from zonekeeper.ratelimit import TokenBucket
+
+
+@dataclass(slots=True, frozen=True)
+class Resource:
+    """A Kubernetes resource type: where its objects live in the API."""
+
+    group: str  # "" for the core group
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if namespace and self.namespaced:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        if name:
+            base += f"/{name}"
+            if subresource:
+                base += f"/{subresource}"
+        return base
+
+    def __str__(self) -> str:
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+class KubeError(Exception):
+    """An API request failed; `status` is the HTTP status (0: no answer) and `reason` the API's reason."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(f"{status} {reason}: {message}")
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+    @property
+    def forbidden(self) -> bool:
+        return self.status == 403
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+
+class KubeClient:
+    """Raw JSON requests against the API server, paced by a client-side token bucket
+    (`--kube-api-qps`), like client-go's rate limiter. Watches are not paced: they are long-lived."""
+
+    def __init__(self, api: Any, qps: float = 5.0, burst: int = 10) -> None:
+        self._api = api
+        self._bucket = TokenBucket(rate=qps, burst=burst) if qps > 0 else None
+
+    @classmethod
+    async def connect(cls, kubeconfig: str | None = None, context: str | None = None, *, qps: float = 5.0,
+                      burst: int = 10) -> KubeClient:
+        """From --kubeconfig (or $KUBECONFIG), else the in-cluster service account, else ~/.kube/config."""
+        from kubernetes.aio import config as kconfig
+        from kubernetes.aio.client import ApiClient, Configuration
+
+        configuration = Configuration()
+        path = kubeconfig or os.environ.get("KUBECONFIG")
+        if path:
+            await kconfig.load_kube_config(config_file=path, context=context, client_configuration=configuration)
+        elif os.environ.get("KUBERNETES_SERVICE_HOST"):
+            kconfig.load_incluster_config(client_configuration=configuration)
+        else:
+            await kconfig.load_kube_config(context=context, client_configuration=configuration)
+        return cls(ApiClient(configuration), qps=qps, burst=burst)
+
+    async def close(self) -> None:
+        await self._api.close()
+
+    async def _send(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
+                    body: Any = None, content_type: str = "application/json",
+                    timeout: float | None = 30.0) -> Any:
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        params = [(k, str(v).lower() if isinstance(v, bool) else v) for k, v in (query or {}).items()
+                  if v is not None]
+        m, url, hdrs, data, _ = await self._api.param_serialize(
+            method, path, query_params=params, header_params=headers, body=body, auth_settings=["BearerToken"])
+        request_timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=10) if timeout else \
+            aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=None)
+        try:
+            response = await self._api.call_api(m, url, hdrs, data, _request_timeout=request_timeout)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise KubeError(0, "Unreachable", f"{method} {path}: {exc}") from exc
+        return response
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> bytes:
+        if self._bucket is not None:
+            await self._bucket.acquire_async()
+        response = await self._send(method, path, **kwargs)
+        data: bytes = await response.read()
+        if response.status >= 400:
+            raise _error(response.status, data, f"{method} {path}")
+        return data
+
+    async def list_raw(self, resource: Resource, *, namespace: str | None = None, label_selector: str | None = None,
+                       limit: int = 500, continue_token: str | None = None,
+                       resource_version: str | None = None) -> bytes:
+        query = {"limit": limit, "continue": continue_token, "labelSelector": label_selector or None,
+                 "resourceVersion": resource_version}
+        return await self._request("GET", resource.path(namespace), query=query, timeout=120)
+
+    async def watch_raw(self, resource: Resource, *, resource_version: str, namespace: str | None = None,
+                        label_selector: str | None = None, timeout_seconds: int = 300,
+                        read_timeout: float = 330.0) -> AsyncIterator[bytes]:
+        """Raw watch event lines. The server ends the stream after `timeout_seconds`; the read
+        timeout catches a stream that went silent without ending (a known failure of long watches)."""
+        query = {"watch": True, "allowWatchBookmarks": True, "resourceVersion": resource_version,
+                 "timeoutSeconds": timeout_seconds, "labelSelector": label_selector or None}
+        response = await self._send("GET", resource.path(namespace), query=query, timeout=None)
+        try:
+            if response.status >= 400:
+                raise _error(response.status, await response.read(), f"WATCH {resource}")
+            stream = response.response.content
+            while True:
+                try:
+                    line = await asyncio.wait_for(stream.readline(), timeout=read_timeout)
+                except asyncio.TimeoutError as exc:
+                    raise KubeError(0, "WatchStalled", f"no data on the {resource} watch for {read_timeout:.0f}s") \
+                        from exc
+                except aiohttp.ClientError as exc:
+                    raise KubeError(0, "Unreachable", f"WATCH {resource}: {exc}") from exc
+                if not line:
+                    return
+                if line.strip():
+                    yield line
+        finally:
+            response.response.release()
+
+    async def get(self, resource: Resource, namespace: str | None, name: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(await self._request("GET", resource.path(namespace, name)))  # type: ignore[no-any-return]
+        except KubeError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    async def create(self, resource: Resource, namespace: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
+        return json.loads(await self._request("POST", resource.path(namespace), body=dict(body)))  # type: ignore[no-any-return]
+
+    async def replace(self, resource: Resource, namespace: str | None, name: str,
+                      body: Mapping[str, Any]) -> dict[str, Any]:
+        data = await self._request("PUT", resource.path(namespace, name), body=dict(body))
+        return json.loads(data)  # type: ignore[no-any-return]
+
+    async def patch(self, resource: Resource, namespace: str | None, name: str, body: Mapping[str, Any], *,
+                    subresource: str | None = None) -> dict[str, Any]:
+        data = await self._request("PATCH", resource.path(namespace, name, subresource), body=dict(body),
+                                   content_type="application/merge-patch+json")
+        return json.loads(data)  # type: ignore[no-any-return]
+
+
+def _error(status: int, data: bytes, what: str) -> KubeError:
+    try:
+        doc = json.loads(data)
+        return KubeError(status, str(doc.get("reason") or status), f"{what}: {doc.get('message', '')}")
+    except ValueError:
+        return KubeError(status, str(status), f"{what}: {data[:200]!r}")
