@@ -103,6 +103,24 @@ _OPTIONS: list[Callable[[Any], Any]] = [
     _option("--aws-zones-cache-duration", default="1h", callback=_duration, help="How long the zone list is cached."),
     _option("--aws-rate-limit", default=4.0, type=float, help="Route 53 requests per second for this process."),
     _option("--inmemory-zone", multiple=True, help="Zones of the inmemory provider (repeatable)."),
+    _option("--kubeconfig", default="", help="Kubeconfig file (default: in-cluster, then ~/.kube/config)."),
+    _option("--namespace", default="", help="Only objects in this namespace (default: all)."),
+    _option("--label-filter", default="", help="Only source objects matching this label selector."),
+    _option("--annotation-filter", default="", help="Only source objects whose annotations match this selector."),
+    _option("--kube-api-qps", default=5.0, type=float, help="Kubernetes API requests per second."),
+    _option("--kube-api-burst", default=10, type=int, help="Kubernetes API request burst."),
+    _option("--leader-elect", is_flag=True, default=False, help="Run several replicas; only the leader writes."),
+    _option("--leader-elect-namespace", default="", help="Namespace of the Lease (default: the pod's)."),
+    _option("--leader-elect-lease-name", default="zonekeeper", help="Name of the Lease."),
+    _option("--leader-elect-lease-duration", default="15s", callback=_duration, help="Lease duration."),
+    _option("--leader-elect-renew-deadline", default="10s", callback=_duration,
+            help="A leader that cannot renew within this stops writing."),
+    _option("--leader-elect-retry-period", default="2s", callback=_duration, help="Time between lease attempts."),
+    _option("--emit-events/--no-emit-events", default=True, help="Kubernetes Events on the source objects."),
+    _option("--min-event-sync-interval", default="200ms", callback=_duration,
+            help="Changes arriving within this window are planned together."),
+    _option("--aws-records-cache-duration", default="1h", callback=_duration,
+            help="How long Route 53 records are trusted from the cache before they are listed again."),
     _option("--max-delete-fraction", default=0.5, type=float,
             help="Refuse a pass deleting more than this share of the records we own in a zone."),
     _option("--log-level", default="info", help="debug, info, warning, error."),
@@ -139,29 +157,46 @@ def _fail_config(message: str) -> None:
     sys.exit(2)
 
 
-def _desired(settings: Settings, source_config: Any) -> tuple[list[Any], list[Problem]]:
+def _desired(settings: Settings, wired: Any) -> tuple[list[Any], list[Problem]]:
     from zonekeeper import sources
 
     if not settings.from_files:
-        raise ConfigError(
-            "no objects to read: pass --from-file PATH (the live-cluster mode starts when no --from-file is given)"
-        )
+        import asyncio
+
+        from zonekeeper import live
+
+        return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.from_files)
-    result = sources.collect(store, settings.sources, source_config)
+    view: Any = store
+    accept = None
+    if settings.annotation_filter:
+        from zonekeeper import live
+
+        accept = live.annotation_filter(settings)
+        view = live._Filtered(store, accept, {sources.SOURCES[s].kind for s in settings.sources}) if accept else store
+    result = sources.collect(view, settings.sources, wired.source_config)
     return result.endpoints, problems + result.problems
 
 
-def _prepare(params: dict[str, Any]) -> tuple[Settings, Any, list[Any], list[Problem]]:
+def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Settings, Any, list[Any], list[Problem]]:
     from zonekeeper import wiring
 
     try:
         settings = _settings(params)
         logs.setup(settings.log_level, settings.log_format)
-        wired = wiring.build(settings)
-        desired, problems = _desired(settings, wired.source_config)
+        wired = wiring.build(settings, records_cache_seconds=0.0 if settings.from_files else
+                             settings.aws_records_cache_duration)
+        desired, problems = _desired(settings, wired) if with_objects else ([], [])
     except (ConfigError, ValueError, manifests.ManifestError) as exc:
         _fail_config(str(exc))
         raise  # unreachable
+    except Exception as exc:
+        from zonekeeper.live import ClusterUnavailable
+
+        if not isinstance(exc, ClusterUnavailable):
+            raise
+        click.echo(f"zonekeeper: {exc}", err=True)
+        sys.exit(1)
     return settings, wired, desired, problems
 
 
@@ -196,6 +231,13 @@ def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
               help="Time between full passes.")
 def run(once: bool, dry_run: bool, interval: float, **params: Any) -> None:
     """Reconcile DNS with the cluster (or with --from-file objects)."""
+    if not params.get("from_files"):
+        import asyncio
+
+        from zonekeeper import live
+
+        settings, wired, _, _ = _prepare({**params, "interval": interval}, with_objects=False)
+        sys.exit(asyncio.run(live.serve(settings, wired, once=once, dry_run=dry_run)))
     _, wired, desired, problems = _prepare(params)
     log = logs.get("zonekeeper")
     while True:

@@ -92,6 +92,22 @@ class Settings:
     aws_zones_cache_duration: float = 3600.0
     aws_rate_limit: float = 4.0
     inmemory_zone: tuple[str, ...] = ()
+    # cluster
+    kubeconfig: str = ""
+    namespace: str = ""
+    label_filter: str = ""
+    annotation_filter: str = ""
+    kube_api_qps: float = 5.0
+    kube_api_burst: int = 10
+    leader_elect: bool = False
+    leader_elect_namespace: str = ""
+    leader_elect_lease_name: str = "zonekeeper"
+    leader_elect_lease_duration: float = 15.0
+    leader_elect_renew_deadline: float = 10.0
+    leader_elect_retry_period: float = 2.0
+    emit_events: bool = True
+    min_event_sync_interval: float = 0.2
+    aws_records_cache_duration: float = 3600.0
     # loop
     interval: float = 60.0
     once: bool = False
@@ -136,5 +152,21 @@ class Settings:
                 re.compile(self.regex_domain_filter)
             except re.error as exc:
                 raise ConfigError(f"--regex-domain-filter is not a valid regular expression: {exc}") from exc
+        if self.annotation_filter:
+            from zonekeeper import selectors
+
+            try:
+                selectors.parse(self.annotation_filter)
+            except ValueError as exc:
+                raise ConfigError(f"--annotation-filter: {exc}") from exc
+        if self.leader_elect and not (
+            self.leader_elect_lease_duration > self.leader_elect_renew_deadline > self.leader_elect_retry_period > 0
+        ):
+            raise ConfigError(
+                "leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > "
+                "--leader-elect-retry-period > 0"
+            )
+        if self.kube_api_qps < 0:
+            raise ConfigError("--kube-api-qps must not be negative")
         if self.provider == "inmemory" and not self.inmemory_zone:
             raise ConfigError("--provider=inmemory needs at least one --inmemory-zone")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -47,6 +47,8 @@ class ProviderError(Exception):
 class Provider(Protocol):
     name: str
     default_ttl: int
+    # Checked right before every write (leader election's fencing); None: always allowed.
+    fence: Callable[[], bool] | None
 
     def zones(self) -> list[Zone]:
         """The hosted zones this instance manages (after zone filters)."""

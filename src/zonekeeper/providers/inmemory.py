@@ -7,7 +7,7 @@ reject are not hidden.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from zonekeeper.changes import Action, ChangeGroup
 from zonekeeper.endpoint import Endpoint, Key, Problem, normalize_name
@@ -24,6 +24,7 @@ class InMemoryProvider:
         self._zones = [Zone(id=f"/inmemory/{normalize_name(z)}", name=normalize_name(z)) for z in zones]
         self._records: dict[str, dict[Key, Endpoint]] = {z.id: {} for z in self._zones}
         self.requests = 0
+        self.fence: Callable[[], bool] | None = None
 
     def zones(self) -> list[Zone]:
         return list(self._zones)
@@ -43,6 +44,9 @@ class InMemoryProvider:
         result = ApplyResult()
         store = self._records[zone.id]
         for group in groups:
+            if self.fence is not None and not self.fence():
+                result.failed.extend((c, "not applied: this replica is no longer the leader") for c in group.records)
+                continue
             self.requests += 1
             scratch = dict(store)
             error = None

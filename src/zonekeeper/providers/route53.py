@@ -222,6 +222,8 @@ class Route53Provider:
         self.bucket = bucket
         self.clock = clock
         self.calls: Counter[tuple[str, str]] = Counter()  # (operation, ok|throttled|error)
+        # Checked right before every write: a replica that lost its leadership must not write.
+        self.fence: Callable[[], bool] | None = None
         self._zones: list[Zone] | None = None
         self._zones_at = 0.0
         self._cache: dict[str, _ZoneCache] = {}
@@ -488,6 +490,10 @@ class Route53Provider:
         from botocore.exceptions import ClientError
 
         changes = [c for g in boto_groups for c in g]
+        if self.fence is not None and not self.fence():
+            for g in groups:
+                result.failed.extend((c, "not applied: this replica is no longer the leader") for c in g.records)
+            return
         try:
             result.requests += 1
             self.client.change_resource_record_sets(

@@ -1,0 +1,347 @@
+"""The live controller: watches → per-object endpoints → incremental plans → Route 53.
+
+A change to one object recomputes that object's endpoints (and those of the objects that depend
+on it, such as the Gateways selecting a Service) and plans only the DNS names it touches; changes
+arriving within the debounce window go together. A periodic full pass re-plans everything from
+caches (no API calls); the Route 53 record cache expires after `--aws-records-cache-duration` and is
+listed again, which catches changes made behind our back.
+
+Only the leader writes to DNS, and a provider-level fence re-checks leadership right before every
+Route 53 request. Until every watch has listed once, deletes are held back: an empty cache must
+never look like "everything was deleted".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.pipeline import PassResult
+from zonekeeper.sources import SOURCES, SourceSpec, run_one
+from zonekeeper.sources.base import SourceResult
+from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, meta, name_of, namespace_of
+from zonekeeper.wiring import Wiring
+
+log = logging.getLogger("zonekeeper.controller")
+
+ObjectKey = tuple[str, str, str]  # (source name, namespace, name)
+
+# Problem reasons that mean "someone else holds this name".
+_CONFLICT_REASONS = frozenset({"OwnedByOther", "Conflict", "OwnershipUnclear"})
+
+
+class Cache(ObjectView, Protocol):
+    @property
+    def synced(self) -> bool: ...
+
+
+class Elector(Protocol):
+    @property
+    def is_leader(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class ControllerStats:
+    passes: int = 0
+    full_passes: int = 0
+    last_success: float = 0.0  # wall clock of the last pass without errors
+    last_pass: float = 0.0
+    guarded_passes: int = 0
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # event → DNS, seconds
+
+
+class Controller:
+    def __init__(
+        self,
+        wiring: Wiring,
+        cache: Cache,
+        *,
+        elector: Elector | None = None,
+        recorder: Any = None,
+        status: Any = None,
+        accept: Callable[[Obj], bool] | None = None,
+        debounce: float = 0.2,
+        resync: float = 60.0,
+        apply: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.apply = apply
+        self.wiring = wiring
+        self.cache = cache
+        self.elector = elector
+        self.recorder = recorder
+        self.status = status
+        self.accept = accept
+        self.debounce = debounce
+        self.resync = resync
+        self.clock = clock
+        self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.sources)}
+        self.stats = ControllerStats()
+        self._outputs: dict[ObjectKey, SourceResult] = {}
+        self._dirty: dict[ObjectKey, float] = {}  # key → time of the first change not yet planned
+        self._full_requested = True
+        self._wake = asyncio.Event()
+        self._logged: dict[tuple[str, str], float] = {}
+        # One thread for every provider call: boto3 blocks, and Route 53 writes must not interleave.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonekeeper-dns")
+        if elector is not None and hasattr(wiring.provider, "fence"):
+            wiring.provider.fence = lambda: elector.is_leader
+
+    # -- events from the informers ------------------------------------------------------------
+
+    def on_change(self, kind: str, change: str, old: Obj | None, new: Obj | None) -> None:
+        """Called by the informers for every change (on the event loop): mark what to recompute."""
+        now = self.clock()
+        for source_name, spec in self.specs.items():
+            if kind not in spec.watched_kinds:
+                continue
+            keys: set[tuple[str, str]] = set()
+            for obj in (old, new):
+                if obj is not None:
+                    keys.update(spec.dependents(kind, obj, self.cache))
+            for ns, name in keys:
+                self._dirty.setdefault((source_name, ns, name), now)
+        self._wake.set()
+
+    def request_full_pass(self) -> None:
+        self._full_requested = True
+        self._wake.set()
+
+    # -- computing endpoints ------------------------------------------------------------------
+
+    def _compute(self, spec: SourceSpec, obj: Obj) -> SourceResult:
+        if self.accept is not None and not self.accept(obj):
+            return SourceResult()
+        return run_one(spec, obj, self.cache, self.wiring.source_config)
+
+    def _recompute_all(self) -> None:
+        outputs: dict[ObjectKey, SourceResult] = {}
+        for source_name, spec in self.specs.items():
+            for obj in self.cache.list(spec.kind):
+                outputs[(source_name, namespace_of(obj), name_of(obj))] = self._compute(spec, obj)
+        self._outputs = outputs
+
+    def _recompute(self, keys: Iterable[ObjectKey]) -> set[str]:
+        """Recompute some objects; return every DNS name their old or new endpoints mention."""
+        names: set[str] = set()
+        for key in keys:
+            source_name, ns, name = key
+            spec = self.specs[source_name]
+            old = self._outputs.pop(key, None)
+            if old is not None:
+                names.update(e.name for e in old.endpoints)
+            obj = self.cache.get(spec.kind, ns, name)
+            if obj is None:
+                continue
+            result = self._compute(spec, obj)
+            self._outputs[key] = result
+            names.update(e.name for e in result.endpoints)
+        return names
+
+    def desired(self) -> tuple[list[Endpoint], list[Problem]]:
+        endpoints: list[Endpoint] = []
+        problems: list[Problem] = []
+        for key in sorted(self._outputs):
+            out = self._outputs[key]
+            endpoints.extend(out.endpoints)
+            problems.extend(out.problems)
+        endpoints.sort(key=lambda e: (e.resource, e.key, e.targets))
+        return endpoints, list(dict.fromkeys(problems))
+
+    # -- passes -------------------------------------------------------------------------------
+
+    @property
+    def is_leader(self) -> bool:
+        return self.elector is None or self.elector.is_leader
+
+    async def run_pass(self, *, full: bool) -> PassResult | None:
+        """Recompute what changed (or everything) and, as the leader, reconcile DNS."""
+        dirty, self._dirty = self._dirty, {}
+        if full:
+            self._recompute_all()
+            touched: set[str] | None = None
+        else:
+            touched = self._recompute(dirty)
+            if not touched:
+                return None
+        if not self.is_leader:
+            # A follower keeps its endpoints current so that a takeover starts from a full pass.
+            self._full_requested = True
+            return None
+        desired, problems = self.desired()
+        if touched is not None:
+            labels = _resource_labels(dirty)
+            problems = [p for p in problems if p.subject in labels]
+        hold = not self.cache.synced
+        pipeline = self.wiring.pipeline
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self._executor,
+            lambda: pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
+                                 hold_deletes=hold),
+        )
+        self._account(result, full, dirty)
+        self._report(result, full, dirty)
+        return result
+
+    def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
+        stats = self.stats
+        stats.passes += 1
+        stats.full_passes += full
+        stats.last_pass = time.time()
+        if result.ok:
+            stats.last_success = stats.last_pass
+        stats.guarded_passes += any(z.guarded for z in result.zones)
+        if dirty:
+            now = self.clock()
+            first_by_resource: dict[str, float] = {}
+            for (source_name, ns, name), t in dirty.items():
+                label = f"{self.specs[source_name].label_kind}/{ns}/{name}"
+                first_by_resource[label] = min(t, first_by_resource.get(label, t))
+            for zone in result.zones:
+                for change in zone.applied.applied if zone.applied else []:
+                    t0 = first_by_resource.get(change.endpoint.resource)
+                    if t0 is not None:
+                        stats.latencies.append(now - t0)
+
+    async def run(self) -> None:
+        """Reconcile until cancelled."""
+        next_full = self.clock()
+        while True:
+            timeout = max(0.0, next_full - self.clock())
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                await asyncio.sleep(self.debounce)  # let a burst of changes arrive together
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            full = self._full_requested or self.clock() >= next_full
+            if full:
+                if not self.cache.synced:
+                    # Plan nothing half-known: wait for the first lists (deletes stay held anyway).
+                    next_full = self.clock() + min(self.resync, 1.0)
+                    continue
+                self._full_requested = False
+                next_full = self.clock() + self.resync
+            try:
+                await self.run_pass(full=full)
+            except Exception:
+                log.exception("reconcile pass failed; retrying with a full pass")
+                self._full_requested = True
+                next_full = self.clock() + 5.0
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- telling people -----------------------------------------------------------------------
+
+    def _lookup(self, label: str) -> Obj | None:
+        kind, ns, name = _split_label(label)
+        for spec in self.specs.values():
+            if spec.label_kind == kind:
+                return self.cache.get(spec.kind, ns, name)
+        return None
+
+    def _report(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
+        if result.error:
+            log.error("pass failed: %s", result.error)
+        failed_resources: dict[str, str] = {}
+        problem_resources: dict[str, Problem] = {}
+        for zone in result.zones:
+            if zone.error:
+                log.error("zone %s failed: %s", zone.zone.name, zone.error)
+            for change in zone.applied.applied if zone.applied else []:
+                ep = change.endpoint
+                log.info("%s %s %s%s -> %s in %s (owner %s, %s)", change.action.value, ep.type, ep.name,
+                         f" [{ep.set_identifier}]" if ep.set_identifier else "", ",".join(ep.targets),
+                         zone.zone.name, ep.owner or "-", ep.resource or "-")
+                self._event_change(change, zone.zone.name)
+            for change, reason in zone.failed:
+                ep = change.endpoint
+                log.warning("Route 53 refused %s %s %s: %s", change.action.value, ep.type, ep.name, reason)
+                failed_resources[ep.resource] = reason
+                self._event(ep.resource, "Warning", "ChangeRejected",
+                            f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
+        now = self.clock()
+        for problem in result.all_problems:
+            said = (problem.subject, problem.message)
+            if now - self._logged.get(said, -1e18) > 3600.0:  # the same warning once an hour, not every pass
+                self._logged[said] = now
+                log.warning("%s: %s", problem.subject, problem.message)
+            problem_resources.setdefault(problem.subject, problem)
+            reason = "OwnershipConflict" if problem.reason in _CONFLICT_REASONS else problem.reason
+            self._event(problem.subject, "Warning", reason, problem.message)
+        self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+
+    def _event(self, subject: str, type_: str, reason: str, message: str) -> None:
+        if self.recorder is None or subject.count("/") != 2:
+            return
+        ref = self._ref(subject)
+        if ref is not None:
+            self.recorder.record(ref, type_, reason, message)
+
+    def _event_change(self, change: Any, zone_name: str) -> None:
+        if self.recorder is None:
+            return
+        ref = self._ref(change.endpoint.resource)
+        if ref is not None:
+            self.recorder.record_change(ref, change, zone_name)
+
+    def _ref(self, label: str) -> Any:
+        from zonekeeper.kube.events import ObjectRef
+
+        if label.count("/") != 2:
+            return None
+        try:
+            return ObjectRef.from_resource_label(label, lambda kind, ns, name: self.cache.get(kind, ns, name))
+        except (ValueError, KeyError):
+            return None
+
+    def _update_dnsendpoint_status(self, full: bool, dirty: Mapping[ObjectKey, float],
+                                   failed: Mapping[str, str], problems: Mapping[str, Problem],
+                                   result: PassResult) -> None:
+        if self.status is None or "crd" not in self.specs:
+            return
+        if full:
+            keys = [(namespace_of(o), name_of(o)) for o in self.cache.list(DNSENDPOINTS)]
+        else:
+            keys = [(ns, name) for (src, ns, name) in dirty if src == "crd"]
+        guarded = any(z.guarded or z.error for z in result.zones)
+        for ns, name in keys:
+            obj = self.cache.get(DNSENDPOINTS, ns, name)
+            if obj is None:
+                continue
+            label = f"crd/{ns}/{name}"
+            generation = int(meta(obj).get("generation") or 0)
+            current = obj.get("status") or {}
+            if label in failed:
+                args = (False, "ChangeRejected", failed[label])
+            elif label in problems:
+                args = (False, problems[label].reason, problems[label].message)
+            elif guarded or result.error:
+                args = (False, "Pending", "DNS changes for this zone were not applied in this pass")
+            else:
+                args = (True, "Programmed", "all records are in Route 53")
+            asyncio.get_running_loop().create_task(
+                self.status.set_programmed(ns, name, generation, *args, current=current))
+
+
+def _split_label(label: str) -> tuple[str, str, str]:
+    kind, ns, name = [*label.split("/", 2), "", ""][:3]
+    return kind, ns, name
+
+
+def _resource_labels(dirty: Mapping[ObjectKey, float]) -> set[str]:
+    labels: set[str] = set()
+    for source_name, ns, name in dirty:
+        kind = SOURCES[source_name].label_kind
+        labels.add(f"{kind}/{ns}/{name}")
+    return labels
+

@@ -1,0 +1,1 @@
+"""Cluster I/O: the API client, informers, leader election, Events and status."""

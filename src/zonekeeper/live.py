@@ -1,0 +1,169 @@
+"""Assembling the live controller: API client, watches, leader election, Events, status.
+
+`serve` runs `zonekeeper run` against a cluster; `snapshot` lists the cluster once for `zonekeeper plan`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from zonekeeper import selectors, sources
+from zonekeeper.config import ConfigError, Settings
+from zonekeeper.controller import Controller
+from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.kube.cache import ClusterCache
+from zonekeeper.kube.client import KubeClient
+from zonekeeper.sources.objects import Obj, meta
+from zonekeeper.wiring import Wiring
+
+log = logging.getLogger("zonekeeper")
+
+SYNC_TIMEOUT = 120.0
+
+
+class ClusterUnavailable(Exception):
+    """The cluster could not be listed (unreachable, or permissions missing)."""
+
+
+def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
+    if not settings.annotation_filter:
+        return None
+    predicate = selectors.parse(settings.annotation_filter)
+    return lambda obj: predicate(meta(obj).get("annotations") or {})
+
+
+async def _start_cache(settings: Settings, client: KubeClient, on_change: Any = None) -> ClusterCache:
+    cache = ClusterCache(client)
+    primary = {sources.SOURCES[s].kind for s in settings.sources}
+    await cache.start(
+        sources.watched_kinds(settings.sources),
+        namespace=settings.namespace or None,
+        label_selector=settings.label_filter or None,
+        label_selector_kinds=primary,
+        on_change=on_change,
+    )
+    return cache
+
+
+async def _connect(settings: Settings) -> KubeClient:
+    try:
+        return await KubeClient.connect(settings.kubeconfig or None, qps=settings.kube_api_qps,
+                                        burst=settings.kube_api_burst)
+    except Exception as exc:  # kubernetes' loaders raise their own types for every kind of bad config
+        raise ConfigError(
+            f"no usable Kubernetes configuration ({exc}); pass --kubeconfig, run in a cluster, or read "
+            "objects from files with --from-file"
+        ) from exc
+
+
+async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], list[Problem]]:
+    """Desired endpoints from one listing of the cluster (for `zonekeeper plan`)."""
+    client = await _connect(settings)
+    try:
+        cache = await _start_cache(settings, client)
+        try:
+            if not await cache.wait_synced(SYNC_TIMEOUT):
+                raise ClusterUnavailable(f"could not list the cluster's objects: {cache.errors}")
+            accept = annotation_filter(settings)
+            view: Any = cache
+            if accept is not None:
+                view = _Filtered(cache, accept, {sources.SOURCES[s].kind for s in settings.sources})
+            result = sources.collect(view, settings.sources, wired.source_config)
+            return result.endpoints, result.problems
+        finally:
+            await cache.stop()
+    finally:
+        await client.close()
+
+
+class _Filtered:
+    """An ObjectView hiding primary objects that --annotation-filter rejects."""
+
+    def __init__(self, view: Any, accept: Callable[[Obj], bool], kinds: set[str]) -> None:
+        self._view, self._accept, self._kinds = view, accept, kinds
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        obj: Obj | None = self._view.get(kind, namespace, name)
+        return obj if obj is None or kind not in self._kinds or self._accept(obj) else None
+
+    def list(self, kind: str, namespace: str | None = None) -> Any:
+        return (o for o in self._view.list(kind, namespace) if kind not in self._kinds or self._accept(o))
+
+
+def _identity() -> str:
+    return f"{os.environ.get('POD_NAME') or socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+
+
+async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_run: bool = False) -> int:
+    """Run the controller until SIGTERM/SIGINT (or one pass with `once`). Returns the exit code."""
+    from zonekeeper.kube.events import EventRecorder
+    from zonekeeper.kube.leader import LeaderElector
+    from zonekeeper.kube.status import DNSEndpointStatus
+
+    client = await _connect(settings)
+    elector = None
+    if settings.leader_elect and not once:
+        namespace = settings.leader_elect_namespace or os.environ.get("POD_NAMESPACE") or "default"
+        elector = LeaderElector(
+            client, namespace=namespace, name=settings.leader_elect_lease_name, identity=_identity(),
+            lease_duration=settings.leader_elect_lease_duration,
+            renew_deadline=settings.leader_elect_renew_deadline,
+            retry_period=settings.leader_elect_retry_period,
+        )
+    recorder = EventRecorder(client) if settings.emit_events and not dry_run else None
+    status = DNSEndpointStatus(client) if "crd" in settings.sources and not dry_run else None
+    controller = Controller(
+        wired, cache=None,  # type: ignore[arg-type]  # set right below, once the watches start
+        elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
+        debounce=settings.min_event_sync_interval, resync=settings.interval, apply=not dry_run,
+    )
+    cache = await _start_cache(settings, client, on_change=controller.on_change)
+    controller.cache = cache
+    if elector is not None:
+        elector.on_started_leading = controller.request_full_pass
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
+            loop.add_signal_handler(sig, stop.set)
+
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        if once:
+            if not await cache.wait_synced(SYNC_TIMEOUT):
+                log.error("could not list the cluster's objects within %.0fs: %s", SYNC_TIMEOUT, cache.errors)
+                return 1
+            result = await controller.run_pass(full=True)
+            if recorder is not None:
+                await recorder.flush()
+            return 0 if result is None or result.ok else 1
+        if recorder is not None:
+            tasks.append(asyncio.create_task(recorder.run(), name="events"))
+        if elector is not None:
+            tasks.append(asyncio.create_task(elector.run(), name="leader-election"))
+        tasks.append(asyncio.create_task(controller.run(), name="controller"))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and task.exception() is not None:
+                log.error("%s stopped: %r", task.get_name(), task.exception())
+                return 1
+        return 0
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if elector is not None:
+            await elector.release()
+        controller.close()
+        await cache.stop()
+        await client.close()
