@@ -1,0 +1,160 @@
+"""The controller's incremental logic over an in-memory object store and the in-memory provider.
+
+The same flows run against a real kube-apiserver in tests/integration/test_live_controller.py; here
+the bookkeeping (what gets recomputed, which names get planned, fencing) is checked in isolation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from zonekeeper import selectors
+from zonekeeper.config import Settings
+from zonekeeper.controller import Controller
+from zonekeeper.sources.objects import ISTIO_GATEWAYS, SERVICES, ObjectStore
+from zonekeeper.wiring import build
+
+
+class Store(ObjectStore):
+    synced = True
+
+
+def service(name: str, hostname: str, ip: str = "", lb: str = "", ns: str = "default",
+            selector: dict[str, str] | None = None) -> dict[str, Any]:
+    ingress = [{"ip": ip}] if ip else [{"hostname": lb}] if lb else []
+    annotations = {"external-dns.alpha.kubernetes.io/hostname": hostname} if hostname else {}
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": ns, "annotations": annotations},
+            "spec": {"type": "LoadBalancer", "selector": selector or {"app": name}},
+            "status": {"loadBalancer": {"ingress": ingress}}}
+
+
+def gateway(name: str, hosts: list[str], ns: str = "default") -> dict[str, Any]:
+    return {"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"selector": {"istio": "ingressgateway"}, "servers": [{"hosts": hosts}]}}
+
+
+def make(sources: tuple[str, ...] = ("service",), elector: Any = None) -> tuple[Controller, Store, Any]:
+    settings = Settings(provider="inmemory", inmemory_zone=("example.com",), sources=sources, txt_owner_id="c")
+    wired = build(settings)
+    store = Store()
+    return Controller(wired, store, elector=elector, debounce=0), store, wired.provider
+
+
+def records(provider: Any) -> dict[tuple[str, str], tuple[str, ...]]:
+    zone = provider.zones()[0]
+    return {(k.name, k.type): e.targets for k, e in provider._records[zone.id].items() if k.type != "TXT"}
+
+
+def change(controller: Controller, store: Store, kind: str, old: Any, new: Any) -> None:
+    if new is None:
+        store.remove(kind, old["metadata"]["namespace"], old["metadata"]["name"])
+    else:
+        store.add(new, kind)
+    controller.on_change(kind, "modified", old, new)
+
+
+def test_incremental_pass_plans_only_touched_names() -> None:
+    async def scenario() -> None:
+        controller, store, provider = make()
+        store.add(service("a", "a.example.com", ip="10.0.0.1"))
+        store.add(service("b", "b.example.com", ip="10.0.0.2"))
+        assert (await controller.run_pass(full=True)).ok  # type: ignore[union-attr]
+        assert records(provider) == {("a.example.com", "A"): ("10.0.0.1",), ("b.example.com", "A"): ("10.0.0.2",)}
+
+        old = store.get(SERVICES, "default", "a")
+        change(controller, store, SERVICES, old, service("a", "a.example.com", ip="10.0.0.9"))
+        provider.requests = 0
+        result = await controller.run_pass(full=False)
+        assert result is not None and [c.endpoint.name for _, c in result.changes] == ["a.example.com"]
+        assert records(provider)[("a.example.com", "A")] == ("10.0.0.9",)
+        assert controller.stats.latencies  # event → DNS latency was measured
+
+        change(controller, store, SERVICES, store.get(SERVICES, "default", "b"), None)
+        await controller.run_pass(full=False)
+        assert ("b.example.com", "A") not in records(provider)
+
+        # Renaming the hostname deletes the old name and creates the new one.
+        old = store.get(SERVICES, "default", "a")
+        change(controller, store, SERVICES, old, service("a", "new.example.com", ip="10.0.0.9"))
+        await controller.run_pass(full=False)
+        assert set(records(provider)) == {("new.example.com", "A")}
+
+    asyncio.run(scenario())
+
+
+def test_gateway_follows_its_services_load_balancer() -> None:
+    async def scenario() -> None:
+        controller, store, provider = make(("istio-gateway",))
+        ingress_gw = service("istio-ingressgateway", "", ip="10.1.1.1", ns="istio-system",
+                             selector={"istio": "ingressgateway"})
+        store.add(ingress_gw)
+        store.add(gateway("bookinfo", ["bookinfo.example.com"]))
+        await controller.run_pass(full=True)
+        assert records(provider) == {("bookinfo.example.com", "A"): ("10.1.1.1",)}
+        # The load balancer is re-provisioned: only the Service changes, the Gateway's record follows.
+        change(controller, store, SERVICES, ingress_gw,
+               service("istio-ingressgateway", "", ip="10.2.2.2", ns="istio-system",
+                       selector={"istio": "ingressgateway"}))
+        result = await controller.run_pass(full=False)
+        assert result is not None
+        assert records(provider) == {("bookinfo.example.com", "A"): ("10.2.2.2",)}
+        assert store.get(ISTIO_GATEWAYS, "default", "bookinfo") is not None
+
+    asyncio.run(scenario())
+
+
+def test_follower_does_not_write_and_fence_blocks_a_deposed_leader() -> None:
+    class Elector:
+        is_leader = False
+
+    async def scenario() -> None:
+        elector = Elector()
+        controller, store, provider = make(elector=elector)
+        store.add(service("a", "a.example.com", ip="10.0.0.1"))
+        assert await controller.run_pass(full=True) is None
+        assert records(provider) == {}
+        elector.is_leader = True
+        await controller.run_pass(full=True)
+        assert records(provider) == {("a.example.com", "A"): ("10.0.0.1",)}
+        # Leadership lost between planning and writing: the provider's fence refuses the write.
+        assert provider.fence is not None
+        elector.is_leader = False
+        zone = provider.zones()[0]
+        from zonekeeper.changes import Change, group_by_name
+        from zonekeeper.endpoint import Endpoint
+
+        result = provider.apply(zone, group_by_name([Change.create(Endpoint.new("x.example.com", "A", ["1.1.1.1"]))]))
+        assert result.applied == [] and "no longer the leader" in result.failed[0][1]
+
+    asyncio.run(scenario())
+
+
+def test_deletes_wait_until_every_watch_listed_once() -> None:
+    async def scenario() -> None:
+        controller, store, provider = make()
+        store.add(service("a", "a.example.com", ip="10.0.0.1"))
+        await controller.run_pass(full=True)
+        store.synced = False  # type: ignore[misc]
+        change(controller, store, SERVICES, store.get(SERVICES, "default", "a"), None)
+        result = await controller.run_pass(full=False)
+        assert result is not None and result.zones[0].plan.withheld
+        assert ("a.example.com", "A") in records(provider)
+
+    asyncio.run(scenario())
+
+
+def test_annotation_filter_selector() -> None:
+    accept = selectors.parse("team=web,env in (prod, staging),!skip")
+    assert accept({"team": "web", "env": "prod"})
+    assert not accept({"team": "web", "env": "dev"})
+    assert not accept({"team": "web", "env": "prod", "skip": ""})
+    assert selectors.parse("a!=b")({"a": "c"}) and not selectors.parse("a!=b")({"a": "b"})
+    try:
+        selectors.parse("a=b=c")
+    except ValueError as exc:
+        assert "a=b=c" in str(exc)
+    else:
+        raise AssertionError("malformed selector accepted")
