@@ -330,7 +330,7 @@ class Controller:
             else:
                 args = (True, "Programmed", "all records are in Route 53")
             asyncio.get_running_loop().create_task(
-                self.status.set_programmed(ns, name, generation, *args, current=current))
+                self.status.set_programmed(ns, name, generation, *args, current_status=current))
 
 
 def _split_label(label: str) -> tuple[str, str, str]:

@@ -1,0 +1,455 @@
+"""Kubernetes Events about the objects zonekeeper reads: records created, updated and deleted,
+and the problems that keep an object's records from being published.
+
+`EventRecorder.record()` is called from the controller's reconcile loop, so it must be cheap and
+never fail: it only decides (dedupe) and queues. A background task (`run()`) sends the queue one
+request at a time. Sending serially matters: the KubeClient's token bucket is shared with the
+informers and leader election, and one request in flight holds at most one place in its line.
+
+Storm control, since a controller that reconciles every minute would otherwise repeat the same
+Warning every minute for every broken object:
+
+* an identical event (same object, type, reason and message) is sent at most once per
+  `dedupe_seconds`; a changed message is a different event and goes out at once;
+* the dedupe memory is an LRU of bounded size, the queue drops its oldest entry when full;
+* failed sends are retried a few times when the failure is transient, then dropped; each kind of
+  failure is logged once (at warning/error), later ones at debug, so a missing RBAC rule yields one
+  clear log line rather than one per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+import socket
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from zonekeeper.changes import Action, Change
+from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.kube.client import KubeClient, KubeError
+from zonekeeper.kube.resources import EVENTS, RESOURCES
+from zonekeeper.sources import crd, gateway_httproute, ingress, istio_gateway, istio_virtualservice, service
+from zonekeeper.sources import objects as kinds
+
+log = logging.getLogger(__name__)
+
+EventType = Literal["Normal", "Warning"]
+NORMAL: Final = "Normal"
+WARNING: Final = "Warning"
+
+# Reasons. Problems carry their own reason (InvalidAnnotation, InvalidHostname, NoMatchingZone, ...),
+# which `record_problem` uses verbatim so Events, logs and metrics agree.
+RECORD_CREATED: Final = "RecordCreated"
+RECORD_UPDATED: Final = "RecordUpdated"
+RECORD_DELETED: Final = "RecordDeleted"
+OWNERSHIP_CONFLICT: Final = "OwnershipConflict"
+NO_MATCHING_ZONE: Final = "NoMatchingZone"
+CHANGE_REJECTED: Final = "ChangeRejected"
+
+_ACTION_REASONS: Final = {Action.CREATE: RECORD_CREATED, Action.UPDATE: RECORD_UPDATED,
+                          Action.DELETE: RECORD_DELETED}
+_ACTION_VERBS: Final = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+COMPONENT: Final = "zonekeeper"
+
+# The apiserver's limits on core/v1 Events (pkg/apis/core/validation): the note (message) is
+# limited in bytes, not characters; reason and reportingInstance to 128.
+MESSAGE_LIMIT: Final = 1024
+REASON_LIMIT: Final = 128
+INSTANCE_LIMIT: Final = 128
+# Object names are DNS subdomains of up to 253 characters; ".<16 hex digits>" must still fit.
+_NAME_LIMIT: Final = 253
+_SUFFIX_LENGTH: Final = 17
+
+DEFAULT_DEDUPE_KEYS: Final = 50_000
+DEFAULT_ATTEMPTS: Final = 3
+
+# The `resource` label's <kind> -> our kind name (see sources/objects.py).
+LABEL_KINDS: Final[Mapping[str, str]] = {
+    service.KIND: kinds.SERVICES,
+    ingress.KIND: kinds.INGRESSES,
+    istio_gateway.KIND: kinds.ISTIO_GATEWAYS,
+    istio_virtualservice.KIND: kinds.ISTIO_VIRTUALSERVICES,
+    crd.KIND: kinds.DNSENDPOINTS,
+    gateway_httproute.KIND: kinds.HTTPROUTES,
+}
+
+CacheLookup = Callable[[str, str, str], Mapping[str, Any] | None]
+
+
+@dataclass(slots=True, frozen=True)
+class ObjectRef:
+    """The object an Event is about (core/v1 ObjectReference, the fields Events use)."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    uid: str = ""
+    # Informative only: two refs to the same object at different versions are the same object.
+    resource_version: str = field(default="", compare=False)
+
+    @classmethod
+    def from_object(cls, obj: Mapping[str, Any]) -> ObjectRef:
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        return cls(
+            api_version=str(obj.get("apiVersion") or ""),
+            kind=str(obj.get("kind") or ""),
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name") or ""),
+            uid=str(meta.get("uid") or ""),
+            resource_version=str(meta.get("resourceVersion") or ""),
+        )
+
+    @classmethod
+    def from_resource_label(cls, label: str, cache_lookup: CacheLookup | None = None) -> ObjectRef | None:
+        """The object a `resource` label (`service/ns/name`, `crd/ns/name`, ...) names, or None when
+        the label names no object (a record's `name TYPE` subject, a file, an unknown kind).
+
+        The informer cache supplies uid and the served apiVersion; an object missing from the cache
+        (deleted since) still gets a ref, from the resource table, so "record deleted" can be told.
+        """
+        parts = label.split("/")
+        if len(parts) != 3 or not all(parts):
+            return None
+        label_kind, namespace, name = parts
+        kind = LABEL_KINDS.get(label_kind)
+        if kind is None:
+            return None
+        cached = None
+        if cache_lookup is not None:
+            try:
+                cached = cache_lookup(kind, namespace, name)
+            except Exception:  # a cache is no reason to lose the event
+                log.debug("cache lookup for %s failed", label, exc_info=True)
+        if cached:
+            ref = cls.from_object(cached)
+            resource = RESOURCES[kind]
+            # Slimmed cache objects always carry apiVersion/kind, but fill them in case.
+            return cls(ref.api_version or resource.api_version, ref.kind or resource.kind,
+                       ref.namespace or namespace, ref.name or name, ref.uid, ref.resource_version)
+        resource = RESOURCES[kind]
+        return cls(resource.api_version, resource.kind, namespace, name)
+
+    def involved_object(self) -> dict[str, str]:
+        out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            out["namespace"] = self.namespace
+        if self.uid:
+            out["uid"] = self.uid
+        if self.resource_version:
+            out["resourceVersion"] = self.resource_version
+        return out
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+def truncate_bytes(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes (never inside a character), marked with '...'."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    return data[: max(0, limit - 3)].decode(errors="ignore") + "..."
+
+
+def describe_record(endpoint: Endpoint) -> str:
+    """`A web.example.com -> 1.2.3.4`, with the set identifier and alias flag when there are any."""
+    ident = f" [{endpoint.set_identifier}]" if endpoint.set_identifier else ""
+    alias = "alias " if endpoint.is_alias else ""
+    targets = ",".join(endpoint.targets)
+    return f"{endpoint.type} {endpoint.name}{ident} -> {alias}{targets}"
+
+
+def change_message(change: Change, zone_name: str) -> str:
+    text = f"{_ACTION_VERBS[change.action]} {describe_record(change.endpoint)}"
+    if change.action is Action.UPDATE and change.old is not None and change.new is not None \
+            and change.old.targets != change.new.targets:
+        text += f" (was {','.join(change.old.targets)})"
+    return f"{text} in zone {zone_name}" if zone_name else text
+
+
+@dataclass(slots=True)
+class _Pending:
+    key: tuple[str, ...]
+    ref: ObjectRef
+    type: str
+    reason: str
+    message: str
+    at: dt.datetime
+    recorded: float  # clock() when recorded: the dedupe entry this item is responsible for
+
+
+@dataclass(slots=True)
+class RecorderStats:
+    """Counters for metrics: events queued, sent, suppressed as duplicates, dropped (queue overflow
+    or given up after failures)."""
+
+    queued: int = 0
+    sent: int = 0
+    deduplicated: int = 0
+    dropped_overflow: int = 0
+    failed: int = 0
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _rfc3339(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EventRecorder:
+    """Queues Events (`record`, synchronous, never raises) and sends them (`run`, a background task).
+
+    `record` may also be called from a worker thread (the pipeline runs boto3 in threads): state is
+    guarded by a lock held only for dictionary work, and the sender is woken thread-safely.
+    """
+
+    def __init__(
+        self,
+        client: KubeClient,
+        *,
+        component: str = COMPONENT,
+        host: str | None = None,
+        dedupe_seconds: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_pending: int = 1000,
+        max_dedupe_keys: int = DEFAULT_DEDUPE_KEYS,
+        max_attempts: int = DEFAULT_ATTEMPTS,
+        retry_delay: float = 0.5,
+        now: Callable[[], dt.datetime] = _utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if max_pending < 1:
+            raise ValueError(f"max_pending must be at least 1, got {max_pending}")
+        self._client = client
+        self._component = component
+        self._host = truncate_bytes(host if host is not None else socket.gethostname(), INSTANCE_LIMIT)
+        self._dedupe_seconds = dedupe_seconds
+        self._clock = clock
+        self._max_dedupe_keys = max(1, max_dedupe_keys)
+        self._max_attempts = max(1, max_attempts)
+        self._retry_delay = retry_delay
+        self._now = now
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        # key -> clock() of the last emission; order = least recently recorded first.
+        self._emitted: OrderedDict[tuple[str, ...], float] = OrderedDict()
+        self._pending: deque[_Pending] = deque()
+        self._max_pending = max_pending
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._send_lock: asyncio.Lock | None = None
+        self._logged: set[tuple[object, ...]] = set()
+        self._names = itertools.count()
+        self.stats = RecorderStats()
+
+    # -- recording (synchronous, from the controller) ----------------------------------------------
+
+    def record(self, ref: ObjectRef, type: EventType, reason: str, message: str) -> None:
+        try:
+            self._record(ref, type, reason, message)
+        except Exception:  # an Event is never worth failing a reconcile for
+            self._log_once(("record-bug",), logging.ERROR, "recording an event failed", exc_info=True)
+
+    def _record(self, ref: ObjectRef, type: str, reason: str, message: str) -> None:
+        reason = truncate_bytes(reason, REASON_LIMIT)
+        message = truncate_bytes(message, MESSAGE_LIMIT)
+        obj = ref.uid or f"{ref.kind}/{ref.namespace}/{ref.name}"
+        key = (obj, type, reason, message)
+        now = self._clock()
+        dropped: _Pending | None = None
+        with self._lock:
+            last = self._emitted.get(key)
+            if last is not None and now - last < self._dedupe_seconds:
+                # Recent enough: suppress, and keep the key warm so a storm cannot evict it.
+                self._emitted.move_to_end(key)
+                self.stats.deduplicated += 1
+                return
+            self._emitted[key] = now
+            self._emitted.move_to_end(key)
+            while len(self._emitted) > self._max_dedupe_keys:
+                self._emitted.popitem(last=False)
+            if len(self._pending) >= self._max_pending:
+                dropped = self._pending.popleft()
+                # Never sent, so it must not keep its successor quiet for a whole window.
+                self._forget(dropped)
+                self.stats.dropped_overflow += 1
+            self._pending.append(_Pending(key, ref, type, reason, message, self._now(), now))
+            self.stats.queued += 1
+        if dropped is not None:
+            self._log_once(("overflow",), logging.WARNING,
+                           "event queue full (%d): dropping the oldest events (first dropped: %s %s on %s)",
+                           self._max_pending, dropped.type, dropped.reason, dropped.ref)
+        self._wakeup()
+
+    def _forget(self, item: _Pending) -> None:
+        # Only the entry this item made: a later emission of the same key keeps its own.
+        if self._emitted.get(item.key) == item.recorded:
+            del self._emitted[item.key]
+
+    def _wakeup(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None or loop.is_closed():
+            return  # nothing runs yet; run() looks at the queue when it starts
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            wake.set()
+        else:
+            loop.call_soon_threadsafe(wake.set)
+
+    def record_change(self, ref: ObjectRef, change: Change, zone_name: str) -> None:
+        """A record change Route 53 accepted, e.g. `created A web.example.com -> 1.2.3.4 in zone example.com`."""
+        try:
+            self.record(ref, NORMAL, _ACTION_REASONS[change.action], change_message(change, zone_name))
+        except Exception:
+            self._log_once(("record-bug",), logging.ERROR, "recording an event failed", exc_info=True)
+
+    def record_problem(self, ref: ObjectRef, problem: Problem) -> None:
+        self.record(ref, WARNING, problem.reason, problem.message)
+
+    def record_rejected(self, ref: ObjectRef, change: Change, reason: str, zone_name: str = "") -> None:
+        """A change Route 53 (or our own limits) refused; `reason` is the refusal, for people."""
+        try:
+            text = f"{change.action.value} {describe_record(change.endpoint)}"
+            where = f" in zone {zone_name}" if zone_name else ""
+            self.record(ref, WARNING, CHANGE_REJECTED, f"{text}{where} rejected: {reason}")
+        except Exception:
+            self._log_once(("record-bug",), logging.ERROR, "recording an event failed", exc_info=True)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    # -- sending (asynchronous) ----------------------------------------------------------------------
+
+    def _bind(self) -> tuple[asyncio.Event, asyncio.Lock]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._wake is None or self._send_lock is None:
+            self._loop = loop
+            self._wake = asyncio.Event()
+            self._send_lock = asyncio.Lock()
+        return self._wake, self._send_lock
+
+    async def run(self) -> None:
+        """Send queued events until cancelled."""
+        wake, _ = self._bind()
+        while True:
+            await self.flush()
+            await wake.wait()
+            wake.clear()
+
+    async def flush(self) -> None:
+        """Send everything queued now (and whatever is queued meanwhile), then return."""
+        _, send_lock = self._bind()
+        async with send_lock:
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        return
+                    item = self._pending.popleft()
+                try:
+                    await self._send(item)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a bug here must not end the sender
+                    self.stats.failed += 1
+                    self._log_once(("send-bug",), logging.ERROR, "sending an event failed", exc_info=True)
+
+    def _body(self, item: _Pending) -> tuple[str, dict[str, Any]]:
+        ref = item.ref
+        # Events live with their object; cluster-scoped objects' events go to "default", as kubectl expects.
+        namespace = ref.namespace or "default"
+        stamp = _rfc3339(item.at)
+        # client-go names events "<object>.<unix nanos in hex>"; the counter keeps two events
+        # created within the clock's resolution apart.
+        suffix = f"{time.time_ns() + next(self._names):016x}"
+        stem = (ref.name or "object")[: _NAME_LIMIT - _SUFFIX_LENGTH].rstrip(".-")
+        body: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": f"{stem}.{suffix}", "namespace": namespace},
+            "involvedObject": ref.involved_object(),
+            "reason": item.reason,
+            "message": item.message,
+            "type": item.type,
+            "source": {"component": self._component, "host": self._host},
+            "reportingComponent": self._component,
+            "reportingInstance": self._host,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+        }
+        return namespace, body
+
+    async def _send(self, item: _Pending) -> None:
+        namespace, body = self._body(item)
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._client.create(EVENTS, namespace, body)
+            except KubeError as exc:
+                if exc.status == 409:
+                    # The generated name is taken (another replica, clock step): a new name, at once.
+                    namespace, body = self._body(item)
+                    if attempt < self._max_attempts:
+                        continue
+                if _transient(exc) and attempt < self._max_attempts:
+                    await self._sleep(self._retry_delay * 2 ** (attempt - 1))
+                    continue
+                self._failed(item, namespace, exc, attempt)
+                return
+            self.stats.sent += 1
+            return
+
+    def _failed(self, item: _Pending, namespace: str, exc: KubeError, attempts: int) -> None:
+        self.stats.failed += 1
+        if _transient(exc):
+            # The next reconcile may record it again: the apiserver may be back by then.
+            with self._lock:
+                self._forget(item)
+        # A permanent failure keeps the dedupe entry: retrying a forbidden create every pass is a storm.
+        what = f"{item.type} event {item.reason} for {item.ref}"
+        if exc.forbidden and "being terminated" in exc.message:
+            log.debug("not sending %s: namespace %s is being deleted", what, namespace)
+            return
+        if exc.forbidden:
+            self._log_once(
+                ("forbidden",), logging.ERROR,
+                "cannot send Kubernetes Events: permission denied to create events in namespace %s. "
+                "Grant zonekeeper's ServiceAccount `create` on `events` in the core API group "
+                "(ClusterRole rule: apiGroups: [\"\"], resources: [\"events\"], verbs: [\"create\"]). "
+                "Events are dropped until then; DNS is not affected. (%s)",
+                namespace, exc.message, detail=f"dropped {what}: {exc}")
+            return
+        self._log_once(
+            ("failed", exc.status, exc.reason), logging.WARNING,
+            "cannot send Kubernetes Events (%s %s) after %d attempt(s); dropping %s. "
+            "Further failures of this kind are logged at debug level. (%s)",
+            exc.status, exc.reason, attempts, what, exc.message, detail=f"dropped {what}: {exc}")
+
+    def _log_once(self, key: tuple[object, ...], level: int, msg: str, *args: object, detail: str = "",
+                  exc_info: bool = False) -> None:
+        if key in self._logged:
+            log.debug(detail or msg, *(() if detail else args), exc_info=exc_info)
+            return
+        self._logged.add(key)
+        log.log(level, msg, *args, exc_info=exc_info)
+
+
+def _transient(exc: KubeError) -> bool:
+    # 0: no answer; 409: name clash; 429: apiserver priority & fairness; 5xx: apiserver or etcd trouble.
+    return exc.status in (0, 409, 429) or exc.status >= 500
