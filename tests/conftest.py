@@ -1,3 +1,3 @@
-"""Shared fixtures: the strict Route 53 endpoint (and, for the live-cluster tests, kube-apiserver)."""
+"""Shared fixtures: the strict Route 53 endpoint and the real kube-apiserver + etcd."""
 
-from tests.support.route53_fixtures import route53, route53_client, strict_route53_server  # noqa: F401
+pytest_plugins = ["tests.support.route53_fixtures", "tests.support.kube_fixtures"]

@@ -21,7 +21,7 @@ from zonekeeper.controller import Controller
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.kube.cache import ClusterCache
 from zonekeeper.kube.client import KubeClient
-from zonekeeper.sources.objects import Obj, meta
+from zonekeeper.sources.objects import ENDPOINTSLICES, NODES, PODS, Obj, meta
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper")
@@ -40,11 +40,44 @@ def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
     return lambda obj: predicate(meta(obj).get("annotations") or {})
 
 
+def watched_kinds(settings: Settings) -> list[str]:
+    """The kinds to watch. Nodes, Pods and EndpointSlices are costly on big clusters; they are only
+    needed for NodePort and headless Services, so --service-type-filter without those drops them."""
+    kinds = set(sources.watched_kinds(settings.sources))
+    types = set(settings.service_type_filter)
+    if "service" in settings.sources and types:
+        if "NodePort" not in types:
+            kinds.discard(NODES)
+        if not types & {"NodePort", "ClusterIP"}:
+            kinds -= {PODS, ENDPOINTSLICES}
+    return sorted(kinds)
+
+
+async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fail_after: float = 5.0) -> bool:
+    """Wait until every watch listed once. Gives up early when a watch keeps failing (missing RBAC,
+    unreachable API): a one-shot command should say so in seconds, not minutes."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    first_error: float | None = None
+    while not cache.synced:
+        now = loop.time()
+        if cache.errors:
+            first_error = first_error if first_error is not None else now
+            if now - first_error >= fail_after:
+                return False
+        else:
+            first_error = None
+        if now - start >= timeout:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
 async def _start_cache(settings: Settings, client: KubeClient, on_change: Any = None) -> ClusterCache:
     cache = ClusterCache(client)
     primary = {sources.SOURCES[s].kind for s in settings.sources}
     await cache.start(
-        sources.watched_kinds(settings.sources),
+        watched_kinds(settings),
         namespace=settings.namespace or None,
         label_selector=settings.label_filter or None,
         label_selector_kinds=primary,
@@ -70,8 +103,8 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
     try:
         cache = await _start_cache(settings, client)
         try:
-            if not await cache.wait_synced(SYNC_TIMEOUT):
-                raise ClusterUnavailable(f"could not list the cluster's objects: {cache.errors}")
+            if not await wait_for_cache(cache):
+                raise ClusterUnavailable(_describe(cache.errors))
             accept = annotation_filter(settings)
             view: Any = cache
             if accept is not None:
@@ -96,6 +129,12 @@ class _Filtered:
 
     def list(self, kind: str, namespace: str | None = None) -> Any:
         return (o for o in self._view.list(kind, namespace) if kind not in self._kinds or self._accept(o))
+
+
+def _describe(errors: dict[str, str]) -> str:
+    if not errors:
+        return f"the cluster's objects could not be listed within {SYNC_TIMEOUT:.0f}s"
+    return "the cluster's objects could not be listed: " + "; ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
 
 
 def _identity() -> str:
@@ -139,8 +178,8 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
     tasks: list[asyncio.Task[Any]] = []
     try:
         if once:
-            if not await cache.wait_synced(SYNC_TIMEOUT):
-                log.error("could not list the cluster's objects within %.0fs: %s", SYNC_TIMEOUT, cache.errors)
+            if not await wait_for_cache(cache):
+                log.error("%s", _describe(cache.errors))
                 return 1
             result = await controller.run_pass(full=True)
             if recorder is not None:

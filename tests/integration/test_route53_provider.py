@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from tests.support.route53 import StrictRoute53Server
+
 from zonekeeper.config import Settings
 from zonekeeper.endpoint import Endpoint
 from zonekeeper.providers.route53 import Route53Provider

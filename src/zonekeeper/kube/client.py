@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,7 +108,7 @@ class KubeClient:
             aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=None)
         try:
             response = await self._api.call_api(m, url, hdrs, data, _request_timeout=request_timeout)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise KubeError(0, "Unreachable", f"{method} {path}: {exc}") from exc
         return response
 
@@ -116,7 +116,12 @@ class KubeClient:
         if self._bucket is not None:
             await self._bucket.acquire_async()
         response = await self._send(method, path, **kwargs)
-        data: bytes = await response.read()
+        try:
+            data: bytes = await response.read()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            # The connection can drop after the headers (an apiserver restart in the middle of a
+            # large list page); callers must see that as "no answer", like a refused connection.
+            raise KubeError(0, "Unreachable", f"{method} {path}: reading the response: {exc}") from exc
         if response.status >= 400:
             raise _error(response.status, data, f"{method} {path}")
         return data
@@ -130,28 +135,53 @@ class KubeClient:
 
     async def watch_raw(self, resource: Resource, *, resource_version: str, namespace: str | None = None,
                         label_selector: str | None = None, timeout_seconds: int = 300,
-                        read_timeout: float = 330.0) -> AsyncIterator[bytes]:
+                        read_timeout: float = 330.0) -> AsyncGenerator[bytes, None]:
         """Raw watch event lines. The server ends the stream after `timeout_seconds`; the read
-        timeout catches a stream that went silent without ending (a known failure of long watches)."""
+        timeout catches a stream that went silent without ending (a known failure of long watches).
+        Close the generator (`contextlib.aclosing`) when abandoning it early, so the connection is
+        released at once rather than when the generator is garbage-collected."""
         query = {"watch": True, "allowWatchBookmarks": True, "resourceVersion": resource_version,
                  "timeoutSeconds": timeout_seconds, "labelSelector": label_selector or None}
         response = await self._send("GET", resource.path(namespace), query=query, timeout=None)
         try:
             if response.status >= 400:
-                raise _error(response.status, await response.read(), f"WATCH {resource}")
+                try:
+                    body = await response.read()
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    raise KubeError(0, "Unreachable", f"WATCH {resource}: {exc}") from exc
+                raise _error(response.status, body, f"WATCH {resource}")
             stream = response.response.content
+            # Lines are split here rather than with `stream.readline()`: aiohttp caps a line at
+            # 2 x its read limit (128 KiB) and raises LineTooLong (not a ClientError) beyond it, and one
+            # watch event carries a whole object, which etcd allows up to 1.5 MiB.
+            pending: list[bytes] = []
+            pending_size = 0
             while True:
                 try:
-                    line = await asyncio.wait_for(stream.readline(), timeout=read_timeout)
-                except asyncio.TimeoutError as exc:
+                    chunk = await asyncio.wait_for(stream.readany(), timeout=read_timeout)
+                except TimeoutError as exc:
                     raise KubeError(0, "WatchStalled", f"no data on the {resource} watch for {read_timeout:.0f}s") \
                         from exc
-                except aiohttp.ClientError as exc:
+                except (aiohttp.ClientError, OSError) as exc:
                     raise KubeError(0, "Unreachable", f"WATCH {resource}: {exc}") from exc
-                if not line:
+                if not chunk:  # end of stream: the server's timeoutSeconds, or it went away cleanly
+                    if b"".join(pending).strip():  # the server ends every event with a newline
+                        raise KubeError(0, "Unreachable", f"WATCH {resource}: the stream ended inside an event")
                     return
-                if line.strip():
-                    yield line
+                start = 0
+                while (end := chunk.find(b"\n", start)) >= 0:
+                    line = b"".join((*pending, chunk[start:end])) if pending else chunk[start:end]
+                    pending.clear()
+                    pending_size = 0
+                    start = end + 1
+                    if line.strip():
+                        yield line
+                if start < len(chunk):
+                    pending.append(chunk[start:])
+                    pending_size += len(chunk) - start
+                    if pending_size > _MAX_WATCH_LINE:
+                        raise KubeError(0, "WatchLineTooLong",
+                                        f"a {resource} watch event exceeds {_MAX_WATCH_LINE} bytes")
         finally:
             response.response.release()
 
@@ -176,6 +206,10 @@ class KubeClient:
         data = await self._request("PATCH", resource.path(namespace, name, subresource), body=dict(body),
                                    content_type="application/merge-patch+json")
         return json.loads(data)  # type: ignore[no-any-return]
+
+
+# Far above etcd's 1.5 MiB object limit; only guards against a stream that never sends a newline.
+_MAX_WATCH_LINE = 64 * 1024 * 1024
 
 
 def _error(status: int, data: bytes, what: str) -> KubeError:

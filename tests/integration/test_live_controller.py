@@ -1,0 +1,363 @@
+"""`zonekeeper run` against a real kube-apiserver and the strict Route 53 endpoint.
+
+The controller authenticates as the ServiceAccount bound to the shipped ClusterRole
+(deploy/manifests/rbac.yaml), so every flow here also proves those permissions suffice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.kube import KubeCluster
+from tests.support.route53 import StrictRoute53Server
+from zonekeeper import live
+from zonekeeper.config import Settings
+from zonekeeper.wiring import build
+
+pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(180)]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+RBAC = ROOT / "deploy" / "manifests" / "rbac.yaml"
+NLB1 = "k8s-web-nlb1-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
+NLB2 = "k8s-web-nlb2-9876543210-fedcba9876543210.elb.us-east-1.amazonaws.com"
+HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
+
+
+@pytest.fixture(scope="session")
+def controller_kubeconfig(kube_cluster: KubeCluster) -> Path:
+    """A kubeconfig for the zonekeeper ServiceAccount with exactly the shipped RBAC."""
+    kube_cluster.ensure_namespace("zonekeeper")
+    kube_cluster.apply(RBAC)
+    return kube_cluster.kubeconfig_for_serviceaccount("zonekeeper", "zonekeeper", create=False)
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def zone(route53: StrictRoute53Server) -> str:
+    return route53.create_zone("example.com")
+
+
+def settings_for(kubeconfig: Path, route53: StrictRoute53Server, namespace: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        kubeconfig=str(kubeconfig), namespace=namespace, aws_endpoint_url=route53.endpoint, txt_owner_id="live",
+        sources=("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute"),
+        min_event_sync_interval=0.05, interval=30.0, aws_rate_limit=50.0, kube_api_qps=50.0, kube_api_burst=100,
+        leader_elect_namespace="zonekeeper",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def start(settings: Settings) -> asyncio.Task[int]:
+    wired = build(settings, records_cache_seconds=settings.aws_records_cache_duration)
+    task = asyncio.create_task(live.serve(settings, wired))
+    await asyncio.sleep(0)
+    return task
+
+
+async def stop(task: asyncio.Task[int]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await asyncio.to_thread(check)
+        if last:
+            return last
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
+
+
+def records(route53: StrictRoute53Server, zone_id: str) -> dict[tuple[str, str, str], Any]:
+    out = {}
+    for r in route53.records(zone_id):
+        rr = r if isinstance(r, dict) else getattr(r, "__dict__", {})
+        name = rr.get("Name") or rr.get("name")
+        rtype = rr.get("Type") or rr.get("type")
+        out[(str(name).rstrip(".").replace("\\052", "*"), str(rtype), str(rr.get("SetIdentifier") or ""))] = rr
+    return out
+
+
+def value_of(rr: dict[str, Any]) -> str:
+    if rr.get("AliasTarget"):
+        return str(rr["AliasTarget"]["DNSName"]).rstrip(".")
+    return ",".join(v["Value"] for v in rr.get("ResourceRecords", []))
+
+
+def lb_service(name: str, ns: str, hostname: str, *, lb: str = "", ip: str = "",
+               selector: dict[str, str] | None = None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    ingress = [{"hostname": lb}] if lb else [{"ip": ip}] if ip else []
+    ann = {HOSTNAME: hostname} if hostname else {}
+    ann.update(annotations or {})
+    obj: dict[str, Any] = {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": name, "namespace": ns, "annotations": ann},
+        "spec": {"type": "LoadBalancer", "selector": selector or {"app": name}, "ports": [{"port": 80}]},
+    }
+    if ingress:
+        obj["status"] = {"loadBalancer": {"ingress": ingress}}
+    return obj
+
+
+async def test_load_balancer_service_lifecycle(kube_cluster: KubeCluster, kube_namespace: str,
+                                               controller_kubeconfig: Path, route53: StrictRoute53Server,
+                                               zone: str) -> None:
+    ns = kube_namespace
+    task = await start(settings_for(controller_kubeconfig, route53, ns))
+    try:
+        # The Service exists before its load balancer: nothing to publish yet.
+        await asyncio.to_thread(kube_cluster.apply, lb_service("web", ns, "web.example.com"))
+        await asyncio.sleep(1.0)
+        assert ("web.example.com", "A", "") not in records(route53, zone)
+
+        # The cloud controller sets the load balancer through the status subresource.
+        await asyncio.to_thread(kube_cluster.apply, lb_service("web", ns, "web.example.com", lb=NLB1))
+        started = time.monotonic()
+        rr = await eventually(lambda: records(route53, zone).get(("web.example.com", "A", "")), what="alias A")
+        latency = time.monotonic() - started
+        assert rr["AliasTarget"]["DNSName"].rstrip(".") == NLB1
+        got = records(route53, zone)
+        assert ("web.example.com", "AAAA", "") in got and ("a-web.example.com", "TXT", "") in got
+        assert f"resource=service/{ns}/web" in value_of(got[("a-web.example.com", "TXT", "")])
+        assert latency < 5.0, latency
+
+        # The load balancer is replaced: the record follows.
+        await asyncio.to_thread(kube_cluster.apply, lb_service("web", ns, "web.example.com", lb=NLB2))
+        await eventually(lambda: value_of(records(route53, zone).get(("web.example.com", "A", ""), {})) == NLB2,
+                         what="alias follows the new load balancer")
+
+        # Events tell people what happened, on the Service itself.
+        events = await eventually(lambda: _events(kube_cluster, ns, "web", "RecordCreated"), what="RecordCreated")
+        assert "web.example.com" in events[0]["message"]
+
+        # Deleting the Service deletes the records and their TXT.
+        await asyncio.to_thread(_delete, kube_cluster, "v1", "Service", ns, "web")
+        await eventually(lambda: not any(k[0].endswith("web.example.com") for k in records(route53, zone)),
+                         what="records deleted")
+        assert all(b["Status"] == "accepted" for b in route53.change_batches), route53.errors
+    finally:
+        await stop(task)
+
+
+async def test_istio_gateway_follows_reprovisioned_ingress_gateway(
+        kube_cluster: KubeCluster, kube_namespace: str, controller_kubeconfig: Path,
+        route53: StrictRoute53Server, zone: str) -> None:
+    ns = kube_namespace
+    gw_service = lb_service("istio-ingressgateway", ns, "", lb=NLB1, selector={"istio": "ingressgateway"})
+    await asyncio.to_thread(kube_cluster.apply, gw_service)
+    await asyncio.to_thread(kube_cluster.apply, {
+        "apiVersion": "networking.istio.io/v1beta1", "kind": "Gateway",
+        "metadata": {"name": "bookinfo", "namespace": ns},
+        "spec": {"selector": {"istio": "ingressgateway"},
+                 "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                              "hosts": ["bookinfo.example.com"]}]}})
+    await asyncio.to_thread(kube_cluster.apply, {
+        "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+        "metadata": {"name": "reviews", "namespace": ns},
+        "spec": {"hosts": ["reviews.example.com"], "gateways": ["bookinfo"], "http": [{"route": []}]}})
+    # The VirtualService binds only if the Gateway serves its host: add it.
+    task = await start(settings_for(controller_kubeconfig, route53, ns))
+    try:
+        await eventually(lambda: value_of(records(route53, zone).get(("bookinfo.example.com", "A", ""), {})) == NLB1,
+                         what="gateway record")
+        # Re-provision the ingress gateway's load balancer; the Gateway object itself is untouched.
+        await asyncio.to_thread(kube_cluster.apply, lb_service("istio-ingressgateway", ns, "", lb=NLB2,
+                                                               selector={"istio": "ingressgateway"}))
+        await eventually(lambda: value_of(records(route53, zone).get(("bookinfo.example.com", "A", ""), {})) == NLB2,
+                         what="gateway record follows the new load balancer")
+    finally:
+        await stop(task)
+
+
+async def test_ingress_dnsendpoint_and_httproute(kube_cluster: KubeCluster, kube_namespace: str,
+                                                 controller_kubeconfig: Path, route53: StrictRoute53Server,
+                                                 zone: str) -> None:
+    ns = kube_namespace
+    await asyncio.to_thread(kube_cluster.apply, {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "shop", "namespace": ns},
+        "spec": {"rules": [{"host": "shop.example.com", "http": {"paths": [{
+            "path": "/", "pathType": "Prefix", "backend": {"service": {"name": "shop", "port": {"number": 80}}}}]}}]},
+        "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.20"}]}}})
+    await asyncio.to_thread(kube_cluster.apply, {
+        "apiVersion": "externaldns.k8s.io/v1alpha1", "kind": "DNSEndpoint",
+        "metadata": {"name": "static", "namespace": ns},
+        "spec": {"endpoints": [{"dnsName": "static.example.com", "recordType": "A", "targets": ["192.0.2.7"],
+                                "recordTTL": 60}]}})
+    await asyncio.to_thread(kube_cluster.apply, {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": ns},
+        "spec": {"gatewayClassName": "example", "listeners": [
+            {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.example.com"}]},
+        "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.5"}]}})
+    await asyncio.to_thread(kube_cluster.apply, {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "api", "namespace": ns},
+        "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}})
+    task = await start(settings_for(controller_kubeconfig, route53, ns))
+    try:
+        await eventually(lambda: value_of(records(route53, zone).get(("shop.example.com", "A", ""), {}))
+                         == "198.51.100.20", what="ingress record")
+        await eventually(lambda: value_of(records(route53, zone).get(("api.example.com", "A", ""), {}))
+                         == "203.0.113.5", what="httproute record")
+        rr = await eventually(lambda: records(route53, zone).get(("static.example.com", "A", "")), what="crd record")
+        assert rr["TTL"] == 60
+        # Status is set only after Route 53 accepted the change.
+        status = await eventually(lambda: _dnsendpoint_status(kube_cluster, ns, "static"), what="status")
+        assert status["observedGeneration"] == 1
+        conditions = {c["type"]: c["status"] for c in status["conditions"]}
+        assert conditions["Programmed"] == "True" and conditions["Ready"] == "True"
+    finally:
+        await stop(task)
+
+
+def _events(cluster: KubeCluster, ns: str, name: str, reason: str) -> list[dict[str, Any]]:
+    from kubernetes import client
+
+    events = client.CoreV1Api(cluster.admin).list_namespaced_event(
+        ns, field_selector=f"involvedObject.name={name}")
+    return [{"reason": e.reason, "message": e.message, "type": e.type} for e in events.items if e.reason == reason]
+
+
+def _dnsendpoint_status(cluster: KubeCluster, ns: str, name: str) -> dict[str, Any] | None:
+    from kubernetes import client
+
+    obj = client.CustomObjectsApi(cluster.admin).get_namespaced_custom_object(
+        "externaldns.k8s.io", "v1alpha1", ns, "dnsendpoints", name)
+    status = obj.get("status") or {}
+    return status if status.get("observedGeneration") else None
+
+
+def _delete(cluster: KubeCluster, api_version: str, kind: str, ns: str, name: str) -> None:
+    from kubernetes import client
+
+    if kind == "Service":
+        client.CoreV1Api(cluster.admin).delete_namespaced_service(name, ns)
+    else:
+        raise ValueError(kind)
+
+
+
+async def test_watch_interruption_loses_nothing(kube_cluster: KubeCluster, kube_namespace: str,
+                                                controller_kubeconfig: Path, route53: StrictRoute53Server,
+                                                zone: str) -> None:
+    ns = kube_namespace
+    for name, ip in (("a", "10.9.0.1"), ("b", "10.9.0.2")):
+        await asyncio.to_thread(kube_cluster.apply, lb_service(name, ns, f"{name}.example.com", ip=ip))
+    task = await start(settings_for(controller_kubeconfig, route53, ns))
+    try:
+        await eventually(lambda: {("a.example.com", "A", ""), ("b.example.com", "A", "")} <= set(records(route53, zone)),
+                         what="initial records")
+        # 1. The apiserver restarts: watches break and resume from their resourceVersion.
+        await asyncio.to_thread(kube_cluster.restart_apiserver)
+        await asyncio.to_thread(kube_cluster.apply, lb_service("c", ns, "c.example.com", ip="10.9.0.3"))
+        await eventually(lambda: ("c.example.com", "A", "") in records(route53, zone), what="record after restart")
+        # 2. Changes made while the watch is down, then history compacted: resuming from the old
+        #    resourceVersion gets 410 Gone, and only a re-list with a diff can notice the delete.
+        def interrupt() -> None:
+            kube_cluster.restart_apiserver()
+            _delete(kube_cluster, "v1", "Service", ns, "a")
+            kube_cluster.apply(lb_service("b", ns, "b.example.com", ip="10.9.0.22"))
+            kube_cluster.compact()
+
+        await asyncio.to_thread(interrupt)
+        await eventually(lambda: ("a.example.com", "A", "") not in records(route53, zone), timeout=30,
+                         what="delete seen after 410")
+        await eventually(lambda: value_of(records(route53, zone).get(("b.example.com", "A", ""), {})) == "10.9.0.22",
+                         timeout=30, what="update seen after 410")
+        assert ("c.example.com", "A", "") in records(route53, zone)
+        # Nothing duplicated or refused along the way.
+        assert [b for b in route53.change_batches if b["Status"] != "accepted"] == []
+    finally:
+        await stop(task)
+
+
+async def test_controller_without_permissions_fails_loudly(kube_cluster: KubeCluster, kube_namespace: str,
+                                                           route53: StrictRoute53Server, zone: str,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    kubeconfig = await asyncio.to_thread(kube_cluster.kubeconfig_for_serviceaccount, kube_namespace, "nobody")
+    settings = settings_for(kubeconfig, route53, kube_namespace, sources=("service",))
+    wired = build(settings)
+    code = await asyncio.wait_for(live.serve(settings, wired, once=True), timeout=60)
+    assert code != 0
+    text = caplog.text
+    assert "forbidden" in text.lower() and "services" in text
+
+
+def _replica(name: str, kubeconfig: Path, route53: StrictRoute53Server, ns: str, lease: str,
+             log_dir: Path) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "POD_NAME": name, "AWS_ENDPOINT_URL_ROUTE_53": route53.endpoint,
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "PYTHONPATH": str(ROOT / "src")}
+    args = [sys.executable, "-m", "zonekeeper.cli", "run", "--kubeconfig", str(kubeconfig), "--namespace", ns,
+            "--source", "service", "--txt-owner-id", "ha", "--leader-elect", "--leader-elect-namespace", "zonekeeper",
+            "--leader-elect-lease-name", lease, "--leader-elect-lease-duration", "3s",
+            "--leader-elect-renew-deadline", "2s", "--leader-elect-retry-period", "500ms",
+            "--min-event-sync-interval", "50ms", "--aws-rate-limit", "50", "--kube-api-qps", "50"]
+    log = (log_dir / f"{name}.log").open("w")
+    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _lease_holder(cluster: KubeCluster, lease: str) -> str:
+    from kubernetes import client
+
+    try:
+        obj = client.CoordinationV1Api(cluster.admin).read_namespaced_lease(lease, "zonekeeper")
+    except Exception:
+        return ""
+    return str(obj.spec.holder_identity or "")
+
+
+async def test_two_replicas_leader_killed_follower_takes_over(
+        kube_cluster: KubeCluster, kube_namespace: str, controller_kubeconfig: Path, route53: StrictRoute53Server,
+        zone: str, tmp_path: Path) -> None:
+    import signal
+
+    ns = kube_namespace
+    lease = f"zk-{ns}"[:60]
+    for i in range(3):
+        await asyncio.to_thread(kube_cluster.apply, lb_service(f"s{i}", ns, f"s{i}.example.com", ip=f"10.8.0.{i + 1}"))
+    replicas = {name: _replica(name, controller_kubeconfig, route53, ns, lease, tmp_path) for name in ("one", "two")}
+    try:
+        await eventually(lambda: all((f"s{i}.example.com", "A", "") in records(route53, zone) for i in range(3)),
+                         timeout=30, what="records from the leader")
+        holder = await eventually(lambda: _lease_holder(kube_cluster, lease), what="a leader")
+        leader = next(n for n in replicas if holder.startswith(n + "_"))
+        follower = next(n for n in replicas if n != leader)
+        replicas[leader].send_signal(signal.SIGKILL)  # a crash: no release of the Lease
+        killed_at = time.monotonic()
+        await asyncio.to_thread(kube_cluster.apply, lb_service("s9", ns, "s9.example.com", ip="10.8.0.9"))
+        await eventually(lambda: ("s9.example.com", "A", "") in records(route53, zone), timeout=30,
+                         what="the follower takes over and converges")
+        takeover = time.monotonic() - killed_at
+        assert _lease_holder(kube_cluster, lease).startswith(follower + "_")
+        assert takeover < 15, takeover
+        # No conflicting writes: every batch either replica sent was accepted as is.
+        assert [b for b in route53.change_batches if b["Status"] != "accepted"] == [], route53.errors
+    finally:
+        for proc in replicas.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in replicas.values():
+            try:
+                await asyncio.to_thread(proc.wait, 15)
+            except Exception:
+                proc.kill()
