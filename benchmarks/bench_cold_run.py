@@ -15,11 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.route53 import StrictRoute53Server  # noqa: E402
-from zonekeeper import sources  # noqa: E402
-from zonekeeper.config import Settings  # noqa: E402
-from zonekeeper.sources.objects import ObjectStore  # noqa: E402
-from zonekeeper.wiring import build  # noqa: E402
+from tests.support.route53 import StrictRoute53Server
+
+from zonekeeper import sources
+from zonekeeper.config import Settings
+from zonekeeper.sources.objects import ObjectStore
+from zonekeeper.wiring import build
 
 
 def services(n: int) -> ObjectStore:
