@@ -16,7 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.route53 import StrictRoute53Server
-
 from zonekeeper import sources
 from zonekeeper.config import Settings
 from zonekeeper.sources.objects import ObjectStore

@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.kube import KubeCluster  # noqa: E402
 from tests.support.route53 import StrictRoute53Server  # noqa: E402
-
 from zonekeeper.kube.client import KubeClient  # noqa: E402
 from zonekeeper.kube.resources import RESOURCES  # noqa: E402
 

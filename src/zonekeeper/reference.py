@@ -1,0 +1,124 @@
+"""Reference documentation generated from the code: every flag of `zonekeeper run` / `plan` (from
+the CLI's own option objects) and every annotation (from the constants the sources read). The
+committed docs/flags.md and docs/annotations.md are checked against this output by a test, so
+they cannot drift. Regenerate with `uv run python -m zonekeeper.reference`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from zonekeeper import annotations as ann
+
+# (annotation without prefix, objects it applies to, values, meaning)
+ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
+    (ann.HOSTNAME, "Service, Ingress, Istio Gateway/VirtualService, HTTPRoute", "comma-separated FQDNs",
+     "The DNS names to publish for the object."),
+    (ann.INTERNAL_HOSTNAME, "Service", "comma-separated FQDNs", "Names that point at the Service's cluster IPs."),
+    (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway, Pod",
+     "comma-separated IPs or hostnames", "Targets to publish instead of the load-balancer status."),
+    (ann.TTL, "all", "seconds (`300`) or a duration (`10m`), 1..2147483647", "Record TTL; default 300."),
+    (ann.CONTROLLER, "all", "`dns-controller`", "Objects naming another controller are left alone."),
+    (ann.SET_IDENTIFIER, "all", "string", "Route 53 SetIdentifier; needed by every routing policy."),
+    (ann.ALIAS_KEY, "all", "`true`, `false`, `A`, `AAAA`",
+     "Force an alias (`true`: A and AAAA, or only `A` / `AAAA`) or a plain CNAME (`false`)."),
+    (ann.ACCESS, "Service (NodePort)", "`public`, `private`", "Node ExternalIP or InternalIP addresses."),
+    (ann.ENDPOINTS_TYPE, "Service (headless)", "`NodeExternalIP`, `HostIP`", "Which address a pod publishes."),
+    (ann.INGRESS_HOSTNAME_SOURCE, "Ingress", "`defined-hosts-only`, `annotation-only`",
+     "Where an Ingress's names come from (default: both)."),
+    (ann.GATEWAY_HOSTNAME_SOURCE, "HTTPRoute", "`defined-hosts-only`, `annotation-only`",
+     "Where a route's names come from (default: both)."),
+    (ann.INGRESS, "Istio Gateway", "`[namespace/]name`", "An Ingress whose load-balancer status gives the targets."),
+    ("aws-weight", "all", "integer 0..255", "Weighted routing."),
+    ("aws-region", "all", "AWS region", "Latency routing."),
+    ("aws-failover", "all", "`PRIMARY`, `SECONDARY`", "Failover routing."),
+    ("aws-geolocation-continent-code", "all", "continent code", "Geolocation routing (wins over country)."),
+    ("aws-geolocation-country-code", "all", "ISO country code", "Geolocation routing."),
+    ("aws-geolocation-subdivision-code", "all", "subdivision code", "Geolocation routing."),
+    ("aws-geoproximity-region", "all", "AWS region", "Geoproximity routing."),
+    ("aws-geoproximity-local-zone-group", "all", "local zone group", "Geoproximity routing."),
+    ("aws-geoproximity-coordinates", "all", "`lat,long`", "Geoproximity routing."),
+    ("aws-geoproximity-bias", "all", "integer -99..99", "Geoproximity bias (default 0)."),
+    ("aws-multi-value-answer", "all", "`true` (presence) or `false`", "Multivalue answer routing."),
+    ("aws-health-check-id", "all", "health check id", "Route 53 health check of the record."),
+    ("aws-evaluate-target-health", "all", "`true`, `false`",
+     "EvaluateTargetHealth of an alias (default `--aws-evaluate-target-health`)."),
+    ("aws-target-hosted-zone", "all", "hosted zone id", "Alias target zone for targets outside the built-in table."),
+    ("aws-hosted-zone-id", "all", "hosted zone id", "Pin the record to one managed hosted zone."),
+)
+
+
+def render_annotations() -> str:
+    lines = [
+        "# Annotations",
+        "",
+        "Generated from the code (`uv run python -m zonekeeper.reference`); do not edit by hand.",
+        "",
+        f"Every annotation is read under both prefixes, `{ann.ALPHA_PREFIX}` and `{ann.GA_PREFIX}`; "
+        "when both are set, the GA prefix wins. A malformed value is reported against the object "
+        "(log line and Kubernetes Event) and the rest of the object is still published.",
+        "",
+        "| annotation | applies to | values | meaning |",
+        "|---|---|---|---|",
+    ]
+    for key, where, values, meaning in ANNOTATIONS:
+        lines.append(f"| `{key}` | {where} | {values} | {meaning} |")
+    lines.append("")
+    lines.append(f"Also read: `{ann.INGRESS_CLASS_ANNOTATION}` (with `spec.ingressClassName`) for `--ingress-class`.")
+    return "\n".join(lines) + "\n"
+
+
+def _params(command: click.Command) -> list[click.Option]:
+    return [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
+
+
+def render_flags() -> str:
+    from zonekeeper.cli import main
+
+    lines = [
+        "# Flags",
+        "",
+        "Generated from the code (`uv run python -m zonekeeper.reference`); do not edit by hand.",
+        "",
+        "Every flag can also be set as an environment variable, shown beside it. Repeatable flags take",
+        "comma-separated values in the environment.",
+        "",
+    ]
+    assert isinstance(main, click.Group)
+    for name in sorted(main.commands):
+        command = main.commands[name]
+        lines += [f"## zonekeeper {name}", "", (command.help or "").strip().splitlines()[0], "",
+                  "| flag | environment | default | meaning |", "|---|---|---|---|"]
+        for option in _params(command):
+            flag = " / ".join(f"`{o}`" for o in option.opts + option.secondary_opts)
+            env = f"`{option.envvar}`" if isinstance(option.envvar, str) else ""
+            default = option.default
+            if option.is_flag and not option.secondary_opts:
+                shown = "off" if not default else "on"
+            elif isinstance(default, tuple | list):
+                shown = ", ".join(str(d) for d in default) or "—"
+            elif isinstance(default, str | int | float) and default != "":
+                shown = str(default)
+            else:  # None, "" or click's UNSET sentinel
+                shown = "—"
+            repeat = " (repeatable)" if option.multiple and "repeatable" not in (option.help or "") else ""
+            lines.append(f"| {flag} | {env} | {shown} | {(option.help or '').strip()}{repeat} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+DOCS = {"docs/flags.md": render_flags, "docs/annotations.md": render_annotations}
+
+
+def main(root: Path) -> int:
+    for rel, render in DOCS.items():
+        (root / rel).write_text(render())
+        print(f"wrote {rel}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()))
