@@ -156,8 +156,8 @@ def test_refused_change_exits_1(env: dict[str, str], tmp_path: Path, route53: St
               recordType: A
               targets: [192.0.2.2]
         """))
-    code, out = invoke("run", "--once", "--source", "crd", "--from-file", str(path))
-    assert code == 1
+    code, output = invoke("run", "--once", "--source", "crd", "--from-file", str(path))
+    assert code == 1, output
     records = [r["Name"] for b in route53.accepted_change_batches for c in b["Changes"]
                for r in [c["ResourceRecordSet"]]]
     assert "ok.example.com." in records and "fo.example.com." not in records

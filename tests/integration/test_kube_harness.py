@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+
 from tests.support.kube import ADMIN_USER, KubeCluster, KubeHarnessError
 
 # kube_cluster and kube_namespace come from tests.support.kube_fixtures (registered by tests/conftest.py).
@@ -268,6 +269,21 @@ def test_gateway_api_route_and_gateway_status(
     route = custom.get_namespaced_custom_object(group, "v1beta1", kube_namespace, "httproutes", "app")
     assert route["status"]["parents"][0]["conditions"][0]["type"] == "Accepted"
     assert route["spec"]["hostnames"] == ["app.example.org"]
+
+
+def test_pods_and_nodes_are_plain_data(kube_cluster: KubeCluster, kube_namespace: str) -> None:
+    """No kubelet or controllers: Pods and Nodes are what tests write, status included."""
+    pod, node = kube_cluster.apply([
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-0", "namespace": kube_namespace},
+         "spec": {"containers": [{"name": "web", "image": "nginx"}], "nodeName": "node-a"},
+         "status": {"podIP": "10.1.0.5", "podIPs": [{"ip": "10.1.0.5"}]}},
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"{kube_namespace}-node-a"},
+         "status": {"addresses": [{"type": "ExternalIP", "address": "198.51.100.20"},
+                                  {"type": "InternalIP", "address": "10.0.0.20"}]}},
+    ])
+    assert pod["status"]["podIP"] == "10.1.0.5"
+    assert {a["type"]: a["address"] for a in node["status"]["addresses"]} == {
+        "ExternalIP": "198.51.100.20", "InternalIP": "10.0.0.20"}
 
 
 # --------------------------------------------------------------------------------------------------

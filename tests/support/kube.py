@@ -12,8 +12,11 @@ What the cluster is (and is not):
   ServiceAccount token through the TokenRequest API and has no permissions beyond RBAC's defaults.
 * There is no kube-controller-manager, scheduler or kubelet: nothing reconciles. Objects are stored and
   validated (admission included), ClusterIPs and NodePorts are allocated, but Deployments get no Pods,
-  Services get no Endpoints and deleted Namespaces stay ``Terminating`` (no namespace controller).
-  Use a fresh namespace per test instead of deleting namespaces.
+  Services get no Endpoints/EndpointSlices, namespaces get no "default" ServiceAccount, nothing is
+  garbage-collected and deleted Namespaces stay ``Terminating`` (no namespace controller). Use a fresh
+  namespace per test instead of deleting namespaces. Pods, Nodes and EndpointSlices can be created
+  directly (the ServiceAccount admission plugin is off, so Pods need no ServiceAccount), and their
+  status set with ``apply()``.
 * 410 Gone: ``compact()`` compacts etcd at its current revision. A watch that the apiserver serves from
   etcd (``watch_cache=False``) from an older resourceVersion then fails with 410 Expired. With the watch
   cache (the default, as in real clusters) watches are served from the cache's in-memory window, which
@@ -742,6 +745,9 @@ class KubeCluster:
             f"--tls-private-key-file={pki['server_key']}",
             f"--client-ca-file={pki['ca']}",
             "--authorization-mode=RBAC",
+            # Without a controller-manager no namespace gets its "default" ServiceAccount, and this
+            # plugin would reject every Pod for lack of one. Pods here are data, never run.
+            "--disable-admission-plugins=ServiceAccount",
             f"--service-account-issuer={SERVICE_ACCOUNT_ISSUER}",
             f"--service-account-key-file={pki['sa_pub']}",
             f"--service-account-signing-key-file={pki['sa_key']}",
