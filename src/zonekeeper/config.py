@@ -18,24 +18,17 @@ class ConfigError(ValueError):
     """A flag or combination of flags that cannot work; the CLI exits 2 with this message."""
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
 def parse_duration(text: str) -> float:
     """Seconds from a Go duration (`1m30s`, `500ms`) or a bare number of seconds."""
+    from zonekeeper.annotations import parse_go_duration
+
     text = text.strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
-    pos, total = 0, 0.0
-    for m in _DURATION.finditer(text):
-        if m.start() != pos:
-            break
-        total += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    if pos != len(text) or not text:
+    seconds = parse_go_duration(text)
+    if seconds is None or seconds < 0:
         raise ValueError(f"invalid duration {text!r} (use e.g. 30s, 1m, 1h30m)")
-    return total
+    return float(seconds)
 
 
 def split_list(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -113,6 +106,9 @@ class Settings:
     once: bool = False
     dry_run: bool = False
     max_delete_fraction: float = 0.5
+    # observability: /metrics, /healthz, /readyz ("" turns the server off)
+    metrics_address: str = ":7979"
+    readiness_max_sync_age: float = 0.0  # 0: three --interval
     log_level: str = "info"
     log_format: str = "text"
 
@@ -168,5 +164,14 @@ class Settings:
             )
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
+        if self.metrics_address:
+            from zonekeeper.server import parse_address
+
+            try:
+                parse_address(self.metrics_address)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
+        if self.readiness_max_sync_age < 0:
+            raise ConfigError("--readiness-max-sync-age must not be negative")
         if self.provider == "inmemory" and not self.inmemory_zone:
             raise ConfigError("--provider=inmemory needs at least one --inmemory-zone")

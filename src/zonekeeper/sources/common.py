@@ -202,3 +202,11 @@ def spec_hostnames(raw_names: Iterable[Any], subject: str, where: str) -> tuple[
         elif name is not None and name not in names:
             names.append(name)
     return names, problems
+
+
+def add_annotation_hostnames(obj: Obj, hosts: list[str], subject: str, result: SourceResult) -> None:
+    """Append the hostname annotation's names to the spec's `hosts` (without repeats); its
+    problems go to `result`."""
+    found, problems = ann.hostnames(obj, ann.HOSTNAME, subject)
+    hosts += [h for h in found if h not in hosts]
+    result.problems += problems

@@ -18,6 +18,7 @@ from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.common import (
+    add_annotation_hostnames,
     as_list,
     as_map,
     as_str,
@@ -128,9 +129,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     hosts, problems = vs_hosts(obj, subject)
     result.problems += problems
     if not config.ignore_hostname_annotation:
-        found, problems = ann.hostnames(obj, ann.HOSTNAME, subject)
-        hosts += [h for h in found if h not in hosts]
-        result.problems += problems
+        add_annotation_hostnames(obj, hosts, subject, result)
     if not hosts:
         return result
 
