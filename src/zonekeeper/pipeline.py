@@ -27,7 +27,7 @@ HOSTED_ZONE_PIN = "aws/hosted-zone-id"
 class Registry(Protocol):
     owner_id: str
 
-    def records(self, zone: Zone) -> ZoneState: ...
+    def records(self, zone: Zone, names: Collection[str] | None = None) -> ZoneState: ...
 
     def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]: ...
 
@@ -163,7 +163,7 @@ class Pipeline:
     ) -> ZoneOutcome:
         outcome = ZoneOutcome(zone)
         try:
-            state = self.registry.records(zone)
+            state = self.registry.records(zone, names=only_names)
             plan_options = self.options.plan
             desired = [ep for ep in desired if plan_options.manages(ep.type)]
             adjusted, problems = self.provider.adjust(zone, desired)
@@ -174,7 +174,10 @@ class Pipeline:
             if only_names is not None:
                 current = [r for r in current if r.name in only_names]
             blocked: dict[Key, str] = state.blocked
-            outcome.owned_records = state.owned_count
+            # Ours only: the guard's share and the owned-records gauge must not count other owners'
+            # records in a shared zone.
+            owner = self.registry.owner_id
+            outcome.owned_records = sum(1 for r in state.records if r.owner == owner) if owner else state.owned_count
             outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked)
             outcome.plan.problems[:0] = problems + more + state.problems
             self._guard(outcome, hold_deletes)

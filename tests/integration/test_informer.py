@@ -13,9 +13,9 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from tests.support.kube import KubeCluster
 from tests.support.kube_fixtures import SKIP_ENV
-
 from zonekeeper.kube import resources
 from zonekeeper.kube.cache import ClusterCache
 from zonekeeper.kube.client import KubeClient, Resource

@@ -160,6 +160,15 @@ class Recorder:
         return [(c[1], (c[3] or c[2] or "").split("@")[0]) for c in self.changes]
 
 
+def assert_indexed(informer: Informer) -> None:
+    """The namespace index holds exactly the store's objects."""
+    namespaces = {ns for ns, _ in informer.store}
+    assert sorted(informer._by_namespace) == sorted(namespaces)
+    for ns in namespaces:
+        assert {(ns, n): o for n, o in informer._by_namespace[ns].items()} == {
+            k: o for k, o in informer.store.items() if k[0] == ns}
+
+
 async def until(check: Callable[[], Any], timeout: float = 3.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not check():
@@ -205,6 +214,21 @@ async def test_paged_list_fills_the_cache_and_sets_synced() -> None:
     await task
 
 
+async def test_list_by_namespace_follows_events() -> None:
+    client = FakeClient([svc("a", 1, ns="x"), svc("b", 2, ns="y"), svc("c", 3, ns="x")])
+    client.watches = [[event("DELETED", svc("b", 110, ns="y")), event("ADDED", svc("d", 111, ns="z")),
+                       event("MODIFIED", svc("a", 112, ns="x")), event("DELETED", svc("c", 113, ns="x"))]]
+    informer, _ = make(client)
+    task = await running(informer)
+    await until(lambda: informer.resource_version == "113")
+    assert [o["metadata"]["name"] for o in informer.list("x")] == ["a"]
+    assert informer.list("y") == [] and [o["metadata"]["name"] for o in informer.list("z")] == ["d"]
+    assert informer.list("x")[0]["metadata"]["resourceVersion"] == "112"
+    assert_indexed(informer)
+    await informer.stop()
+    await task
+
+
 async def test_expired_continue_token_restarts_the_list() -> None:
     client = FakeClient([svc(f"s{i}", i) for i in range(25)])
     client.page_errors[1] = KubeError(410, "Expired", "The provided continue parameter is too old")
@@ -237,6 +261,7 @@ async def test_watch_events_update_the_cache_in_order() -> None:
     assert rec.kinds()[2:] == [("added", "c"), ("modified", "a"), ("deleted", "b")]
     assert rec.changes[3] == ("services", "modified", "a@10", "a@102")
     assert sorted(informer.store) == [("default", "a"), ("default", "c")]
+    assert_indexed(informer)
     assert informer.get("default", "a")["metadata"]["annotations"] == {  # type: ignore[index]
         "external-dns.alpha.kubernetes.io/hostname": "a.example.com"}
     # The script ended like a server timeout: watch again from the bookmark's resourceVersion.
@@ -260,6 +285,7 @@ async def test_gone_relists_and_emits_deletes_for_objects_that_vanished() -> Non
     away.set()
     await until(lambda: len(client.list_calls) == 2 and informer.resource_version == "200")
     assert rec.kinds()[3:] == [("deleted", "vanish"), ("modified", "change"), ("added", "new")]
+    assert_indexed(informer)
     assert informer.relists == 1
     assert client.watch_calls[-1]["rv"] == "200"
     await informer.stop()
@@ -528,22 +554,23 @@ def realistic_service(i: int) -> dict[str, Any]:
     }
 
 
-def retained_per_object(pages: list[bytes], convert: Callable[[Any], Any]) -> float:
-    """Heap retained per object by a store filled from JSON list pages as the informer does
-    (decode a page into builtins, convert each item, keep only the results)."""
+def retained_per_object(pages: list[bytes], informer: Informer) -> float:
+    """Heap retained per object by an informer's store (and its namespace index) filled from JSON
+    list pages as a list does (decode a page into builtins, convert each item, keep the results)."""
     tracemalloc.start()
     try:
         baseline = tracemalloc.get_traced_memory()[0]
         store: dict[tuple[str, str], Any] = {}
         for page in pages:
             for item in msgspec.json.decode(page)["items"]:
-                obj = convert(item)
+                obj = informer._convert(item)
                 store[key_of(obj)] = obj
         del item, obj
+        informer._replace(store)
         retained = tracemalloc.get_traced_memory()[0] - baseline
     finally:
         tracemalloc.stop()
-    return retained / len(store)
+    return retained / len(informer.store)
 
 
 def test_memory_of_10k_slim_services() -> None:
@@ -556,8 +583,8 @@ def test_memory_of_10k_slim_services() -> None:
              for start in range(0, n, 500)]
     compact = Informer(FakeClient([]), kinds.SERVICES)  # type: ignore[arg-type]
     plain = Informer(FakeClient([]), kinds.SERVICES, compact=False)  # type: ignore[arg-type]
-    as_records = retained_per_object(pages, compact._convert)
-    as_dicts = retained_per_object(pages[:4], plain._convert)  # per object, 2,000 tell the same
+    as_records = retained_per_object(pages, compact)
+    as_dicts = retained_per_object(pages[:4], plain)  # per object, 2,000 tell the same
     print(f"\n10k Services: {sum(map(len, pages)) / n:.0f} B of JSON each; retained per object: "
           f"{as_records:.0f} B compact, {as_dicts:.0f} B as slim dicts")
     assert as_records < 2048

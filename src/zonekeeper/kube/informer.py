@@ -24,8 +24,9 @@ The life of an informer (`run()`):
    `absent_retry` seconds.
 
 Everything runs on the event loop; the store is only touched between awaits, so consumers on the
-same loop always see a consistent dict. Stored objects are never mutated after being stored (a
-change replaces the dict), so consumers may keep references, and must treat them as read-only.
+same loop always see a consistent store. Objects are slimmed (`resources.slim`) and, by default,
+frozen into compact read-only Mappings (`frozen.freeze`, half the memory of dicts). They are never
+mutated once stored (a change replaces the object), so consumers may keep references.
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ class Informer:
         self._backoff = Backoff(backoff_initial, backoff_max)
 
         self.store: dict[Key, Obj] = {}
+        # The same objects by namespace: sources list one namespace at a time (a headless Service's
+        # Pods, a Service's EndpointSlices), which would otherwise scan the whole store each time.
+        self._by_namespace: dict[str, dict[str, Obj]] = {}
         self.synced = asyncio.Event()
         self.resource_version: str | None = None
         #: The last failure, as a sentence for operators; None while lists and watches succeed.
@@ -163,7 +167,7 @@ class Informer:
         """A snapshot (a new list), so a consumer may await while iterating it."""
         if namespace is None:
             return builtins.list(self.store.values())
-        return [obj for (ns, _), obj in self.store.items() if ns == namespace]
+        return builtins.list(self._by_namespace.get(namespace, {}).values())
 
     def __len__(self) -> int:
         return len(self.store)
@@ -325,6 +329,10 @@ class Informer:
             if held is not None and rv_of(held) == rv_of(obj):
                 items[key] = held
         self.store = items
+        by_namespace: dict[str, dict[str, Obj]] = {}
+        for (namespace, name), obj in items.items():
+            by_namespace.setdefault(namespace, {})[name] = obj
+        self._by_namespace = by_namespace
         for kind, old, new in changes:
             self._emit(kind, old, new)
 
@@ -375,13 +383,15 @@ class Informer:
         if kind == "DELETED":
             if before is not None:
                 del self.store[key]
+                in_namespace = self._by_namespace.get(key[0], {})
+                in_namespace.pop(key[1], None)
+                if not in_namespace:
+                    self._by_namespace.pop(key[0], None)
                 self._emit("deleted", before, None)
-        elif before is None:
+        elif before is None or rv_of(before) != rv:
             self.store[key] = obj
-            self._emit("added", None, obj)
-        elif rv_of(before) != rv:
-            self.store[key] = obj
-            self._emit("modified", before, obj)
+            self._by_namespace.setdefault(key[0], {})[key[1]] = obj
+            self._emit("added" if before is None else "modified", before, obj)
         # else: a replay of what we hold already (same resourceVersion): not a change.
         if rv:
             self.resource_version = rv

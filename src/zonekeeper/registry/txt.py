@@ -12,7 +12,7 @@ rewritten once with a new-format TXT, and the legacy TXT goes when nothing depen
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from zonekeeper.changes import Action, Change, ChangeGroup, group_by_name
@@ -30,6 +30,8 @@ from zonekeeper.providers.base import ApplyResult, Provider, Zone
 from zonekeeper.registry import crypto, labels
 from zonekeeper.registry.mapper import TXTNameMapper
 
+# Record types a TXT name can carry ownership for (as the mapper spells them).
+_OWNED_TYPES = ("A", "AAAA", "CNAME", "NS", "MX", "SRV", "TXT", "PTR", "NAPTR", "CAA", "DNAME")
 # Labels that live only in memory and never reach a TXT value.
 _INTERNAL_LABELS = frozenset({FORCE_UPDATE_LABEL, TXT_NONCE_LABEL})
 # Properties that describe an alias target; a TXT record cannot carry them.
@@ -80,8 +82,11 @@ class NoopRegistry:
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
 
-    def records(self, zone: Zone) -> ZoneState:
-        return ZoneState(zone, records=self.provider.records(zone))
+    def records(self, zone: Zone, names: Collection[str] | None = None) -> ZoneState:
+        records = self.provider.records(zone)
+        if names is not None:
+            records = [r for r in records if r.name in names]
+        return ZoneState(zone, records=records)
 
     def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
         return list(endpoints), []
@@ -123,13 +128,27 @@ class TXTRegistry:
                     return parsed
         return labels.parse(value)
 
-    def records(self, zone: Zone) -> ZoneState:
+    def _txt_names(self, names: Collection[str]) -> set[str]:
+        """Every TXT name that can carry ownership of a record at one of `names`."""
+        out: set[str] = set(names)  # the legacy format: TXT at the record's own name
+        for name in names:
+            for record_type in _OWNED_TYPES:
+                out.add(self.mapper.to_txt_name(name, record_type))
+        return out
+
+    def records(self, zone: Zone, names: Collection[str] | None = None) -> ZoneState:
+        """The zone's records with ownership labels. With `names`, only what concerns those names
+        (their records and every TXT that may own them): an incremental pass over a few names must
+        not decode the ownership of a whole zone."""
         state = ZoneState(zone)
+        wanted = None if names is None else set(names) | self._txt_names(names)
         claims: dict[Key, list[_Claim]] = defaultdict(list)
         foreign_txt_names: dict[tuple[str, str], Endpoint] = {}
         plain: list[Endpoint] = []
 
         for record in self.provider.records(zone):
+            if wanted is not None and record.name not in wanted:
+                continue
             if record.type != "TXT":
                 plain.append(record)
                 continue
