@@ -113,6 +113,7 @@ class Pipeline:
         self.provider = provider
         self.registry = registry
         self.options = options
+        self._owned: dict[str, int] = {}  # zone id -> records we own, from the last full pass
 
     def run(
         self,
@@ -177,7 +178,12 @@ class Pipeline:
             # Ours only: the guard's share and the owned-records gauge must not count other owners'
             # records in a shared zone.
             owner = self.registry.owner_id
-            outcome.owned_records = sum(1 for r in state.records if r.owner == owner) if owner else state.owned_count
+            owned = sum(1 for r in state.records if r.owner == owner) if owner else state.owned_count
+            # An incremental pass reads only the touched names; the deletion guard must weigh its
+            # deletes against everything we own in the zone, as of the last full pass.
+            if only_names is None:
+                self._owned[zone.id] = owned
+            outcome.owned_records = max(owned, self._owned.get(zone.id, 0))
             outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked)
             outcome.plan.problems[:0] = problems + more + state.problems
             self._guard(outcome, hold_deletes)
