@@ -189,6 +189,10 @@ class Pipeline:
             self._guard(outcome, hold_deletes)
             if apply and outcome.plan.changes:
                 outcome.applied = self.registry.apply(state, outcome.plan.changes)
+                applied = outcome.applied.applied
+                self._owned[zone.id] = max(0, outcome.owned_records
+                                           + sum(1 for c in applied if c.action is Action.CREATE)
+                                           - sum(1 for c in applied if c.action is Action.DELETE))
         except ProviderError as exc:
             outcome.error = str(exc)
             log.warning("zone %s failed: %s", zone, exc)
