@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ def route53_client(settings: Settings) -> Any:
     from botocore.config import Config
 
     core = botocore.session.get_session()
+    region = settings.aws_region or core.get_config_variable("region") or "us-east-1"
     if settings.aws_assume_role:
         from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
@@ -69,7 +71,8 @@ def route53_client(settings: Settings) -> Any:
         if settings.aws_assume_role_external_id:
             extra["ExternalId"] = settings.aws_assume_role_external_id
         fetcher = AssumeRoleCredentialFetcher(
-            client_creator=core.create_client, source_credentials=source,
+            # STS needs a region even though Route 53 is global.
+            client_creator=functools.partial(core.create_client, region_name=region), source_credentials=source,
             role_arn=settings.aws_assume_role, extra_args=extra,
         )
         core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
@@ -83,7 +86,6 @@ def route53_client(settings: Settings) -> Any:
         read_timeout=60,
         user_agent_extra="zonekeeper",
     )
-    region = settings.aws_region or session.region_name or "us-east-1"
     return session.client("route53", region_name=region, endpoint_url=settings.aws_endpoint_url or None,
                           config=config)
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.support.route53 import StrictRoute53Server
 
+from tests.support.route53 import StrictRoute53Server
 from zonekeeper.config import Settings
 from zonekeeper.endpoint import Endpoint
 from zonekeeper.providers.route53 import Route53Provider
@@ -196,3 +196,15 @@ def test_steady_state_costs_no_calls_with_cache(route53: StrictRoute53Server, zo
     route53.reset_counts()
     assert wired.pipeline.run(desired, apply=True).changes == []
     assert sum(route53.counts.values()) == 0
+
+
+def test_assume_role_on_top_of_the_default_chain(route53: StrictRoute53Server, zone: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", route53.endpoint)  # moto serves STS on the same endpoint
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    wired = wire(route53, aws_assume_role="arn:aws:iam::123456789012:role/zonekeeper",
+                 aws_assume_role_external_id="ext-1")
+    assert [z.name for z in wired.provider.zones()] == ["example.com"]
+    credentials = wired.provider.client._request_signer._credentials  # type: ignore[attr-defined]
+    assert credentials.method == "assume-role"
+    assert credentials.get_frozen_credentials().access_key.startswith("ASIA")  # temporary, from STS
