@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from kubernetes import client as k8s
+
 from tests.support.kube import KubeCluster
 from tests.support.kube_fixtures import kube_cluster, kube_namespace  # noqa: F401
-
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.kube.client import KubeClient

@@ -18,9 +18,9 @@ from functools import partial
 from typing import Any
 
 import pytest
+
 from tests.support.kube import KubeCluster
 from tests.support.kube_fixtures import kube_cluster, kube_namespace  # noqa: F401
-
 from zonekeeper.kube.client import KubeClient, KubeError, Resource
 from zonekeeper.kube.leader import LeaderElectionError, LeaderElectionForbidden, LeaderElector
 from zonekeeper.kube.resources import LEASES

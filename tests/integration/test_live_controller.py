@@ -1,7 +1,8 @@
 """`zonekeeper run` against a real kube-apiserver and the strict Route 53 endpoint.
 
-The controller authenticates as the ServiceAccount bound to the shipped ClusterRole
-(deploy/manifests/rbac.yaml), so every flow here also proves those permissions suffice.
+The controller authenticates as the ServiceAccount bound to the shipped ClusterRole: the RBAC objects
+of deploy/manifests/zonekeeper-all-sources.yaml (rendered from the Helm chart with every source and
+leader election on), so every flow here also proves those permissions suffice.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.support.kube import KubeCluster
 from tests.support.route53 import StrictRoute53Server
@@ -23,7 +25,8 @@ from zonekeeper.wiring import build
 pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(180)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-RBAC = ROOT / "deploy" / "manifests" / "rbac.yaml"
+MANIFEST = ROOT / "deploy" / "manifests" / "zonekeeper-all-sources.yaml"
+RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 NLB1 = "k8s-web-nlb1-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
 NLB2 = "k8s-web-nlb2-9876543210-fedcba9876543210.elb.us-east-1.amazonaws.com"
 HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
@@ -33,7 +36,7 @@ HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 def controller_kubeconfig(kube_cluster: KubeCluster) -> Path:
     """A kubeconfig for the zonekeeper ServiceAccount with exactly the shipped RBAC."""
     kube_cluster.ensure_namespace("zonekeeper")
-    kube_cluster.apply(RBAC)
+    kube_cluster.apply([d for d in yaml.safe_load_all(MANIFEST.read_text()) if d and d["kind"] in RBAC_KINDS])
     return kube_cluster.kubeconfig_for_serviceaccount("zonekeeper", "zonekeeper", create=False)
 
 
@@ -54,7 +57,7 @@ def settings_for(kubeconfig: Path, route53: StrictRoute53Server, namespace: str,
         kubeconfig=str(kubeconfig), namespace=namespace, aws_endpoint_url=route53.endpoint, txt_owner_id="live",
         sources=("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute"),
         min_event_sync_interval=0.05, interval=30.0, aws_rate_limit=50.0, kube_api_qps=50.0, kube_api_burst=100,
-        leader_elect_namespace="zonekeeper",
+        leader_elect_namespace="zonekeeper", metrics_address="127.0.0.1:0",
     )
     values.update(overrides)
     return Settings(**values)
@@ -165,21 +168,26 @@ async def test_istio_gateway_follows_reprovisioned_ingress_gateway(
         "metadata": {"name": "bookinfo", "namespace": ns},
         "spec": {"selector": {"istio": "ingressgateway"},
                  "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"},
-                              "hosts": ["bookinfo.example.com"]}]}})
+                              "hosts": ["bookinfo.example.com", "reviews.example.com"]}]}})
     await asyncio.to_thread(kube_cluster.apply, {
         "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
         "metadata": {"name": "reviews", "namespace": ns},
         "spec": {"hosts": ["reviews.example.com"], "gateways": ["bookinfo"], "http": [{"route": []}]}})
-    # The VirtualService binds only if the Gateway serves its host: add it.
     task = await start(settings_for(controller_kubeconfig, route53, ns))
     try:
         await eventually(lambda: value_of(records(route53, zone).get(("bookinfo.example.com", "A", ""), {})) == NLB1,
                          what="gateway record")
+        # The VirtualService is bound to the Gateway (which serves its host): same targets.
+        txt = await eventually(lambda: records(route53, zone).get(("a-reviews.example.com", "TXT", "")),
+                               what="virtualservice record")
+        assert f"resource=virtualservice/{ns}/reviews" in value_of(txt) or f"resource=gateway/{ns}/bookinfo" in value_of(txt)
         # Re-provision the ingress gateway's load balancer; the Gateway object itself is untouched.
         await asyncio.to_thread(kube_cluster.apply, lb_service("istio-ingressgateway", ns, "", lb=NLB2,
                                                                selector={"istio": "ingressgateway"}))
         await eventually(lambda: value_of(records(route53, zone).get(("bookinfo.example.com", "A", ""), {})) == NLB2,
                          what="gateway record follows the new load balancer")
+        await eventually(lambda: value_of(records(route53, zone).get(("reviews.example.com", "A", ""), {})) == NLB2,
+                         what="virtualservice record follows too")
     finally:
         await stop(task)
 
@@ -311,7 +319,8 @@ def _replica(name: str, kubeconfig: Path, route53: StrictRoute53Server, ns: str,
             "--source", "service", "--txt-owner-id", "ha", "--leader-elect", "--leader-elect-namespace", "zonekeeper",
             "--leader-elect-lease-name", lease, "--leader-elect-lease-duration", "3s",
             "--leader-elect-renew-deadline", "2s", "--leader-elect-retry-period", "500ms",
-            "--min-event-sync-interval", "50ms", "--aws-rate-limit", "50", "--kube-api-qps", "50"]
+            "--min-event-sync-interval", "50ms", "--aws-rate-limit", "50", "--kube-api-qps", "50",
+            "--metrics-address", "127.0.0.1:0"]
     log = (log_dir / f"{name}.log").open("w")
     return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
 

@@ -19,6 +19,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
 from tests.support.route53 import StrictRoute53Server, iter_all_records
 
 # Fixtures route53 / route53_client come from tests/conftest.py (tests.support.route53_fixtures).
