@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
-if [ -f tests/kube/build.sh ] && [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
+# kube-apiserver, etcd and helm are built from their Go modules once and cached outside the repo.
+if [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
   bash tests/kube/build.sh
+  bash tests/helm/build.sh
 fi
 echo "== ruff"
 uv run ruff check src tests benchmarks scripts

@@ -1,4 +1,4 @@
-"""`zonekeeper plan` and `zonekeeper run`.
+"""`zonekeeper plan`, `zonekeeper run` and `zonekeeper records`.
 
 Exit codes: 0 done; 1 some changes could not be applied (each reported) or, for `plan`, an error;
 2 bad flags or configuration (and, for `plan --detailed-exitcode`, "there are changes").
@@ -37,9 +37,14 @@ def _env(flag: str) -> str:
     return ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
 
 
+_BY_FLAG: dict[str, Callable[[Any], Any]] = {}
+
+
 def _option(flag: str, *names: str, **kwargs: Any) -> Callable[[Any], Any]:
     kwargs.setdefault("show_default", True)
-    return click.option(flag, *names, envvar=_env(flag.split("/")[0]), **kwargs)
+    option = click.option(flag, *names, envvar=_env(flag.split("/")[0]), **kwargs)
+    _BY_FLAG[flag.split("/")[0]] = option
+    return option
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
@@ -134,6 +139,23 @@ def _settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+# What `zonekeeper records` needs: reaching the zones and reading ownership, nothing about sources.
+_RECORDS_FLAGS = (
+    "--provider", "--registry", "--txt-owner-id", "--txt-prefix", "--txt-suffix", "--txt-wildcard-replacement",
+    "--txt-encrypt-enabled", "--txt-encrypt-aes-key", "--domain-filter", "--exclude-domains",
+    "--regex-domain-filter", "--regex-domain-exclusion", "--managed-record-types", "--exclude-record-types",
+    "--aws-zone-type", "--aws-zone-tags", "--aws-zone-match-parent", "--zone-id-filter", "--aws-api-retries",
+    "--aws-assume-role", "--aws-assume-role-external-id", "--aws-endpoint-url", "--aws-region", "--aws-rate-limit",
+    "--inmemory-zone", "--log-level", "--log-format",
+)
+
+
+def _records_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for flag in reversed(_RECORDS_FLAGS):
+        func = _BY_FLAG[flag](func)
+    return func
+
+
 def _settings(params: dict[str, Any]) -> Settings:
     known = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
@@ -184,6 +206,7 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
     try:
         settings = _settings(params)
         logs.setup(settings.log_level, settings.log_format)
+        logs.get("zonekeeper").debug("configuration", settings=repr(settings))  # the repr leaves secrets out
         wired = wiring.build(settings, records_cache_seconds=0.0 if settings.from_files else
                              settings.aws_records_cache_duration)
         desired, problems = _desired(settings, wired) if with_objects else ([], [])
@@ -229,27 +252,88 @@ def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
 @click.option("--dry-run", is_flag=True, default=False, envvar=_env("--dry-run"), help="Plan and log only.")
 @click.option("--interval", default="1m", callback=_duration, envvar=_env("--interval"),
               help="Time between full passes.")
+@click.option("--metrics-address", default=":7979", envvar=_env("--metrics-address"), show_default=True,
+              help="Serve /metrics, /healthz and /readyz here ('' = off; never with --once).")
+@click.option("--readiness-max-sync-age", default="0", callback=_duration, envvar=_env("--readiness-max-sync-age"),
+              help="/readyz fails when the last successful DNS sync is older (0 = 3 x --interval).")
 def run(once: bool, dry_run: bool, interval: float, **params: Any) -> None:
     """Reconcile DNS with the cluster (or with --from-file objects)."""
+    params = {**params, "interval": interval}
     if not params.get("from_files"):
         import asyncio
 
         from zonekeeper import live
 
-        settings, wired, _, _ = _prepare({**params, "interval": interval}, with_objects=False)
+        settings, wired, _, _ = _prepare(params, with_objects=False)
         sys.exit(asyncio.run(live.serve(settings, wired, once=once, dry_run=dry_run)))
-    _, wired, desired, problems = _prepare(params)
+    settings, wired, desired, problems = _prepare(params)
+    sys.exit(_run_files(params, settings, wired, desired, problems, once=once, dry_run=dry_run))
+
+
+def _run_files(params: dict[str, Any], settings: Settings, wired: Any, desired: list[Any], problems: list[Problem],
+               *, once: bool, dry_run: bool) -> int:
+    """`run --from-file`: re-read the files and reconcile every --interval (or once)."""
+    from zonekeeper.health import Health, Vitals
+    from zonekeeper.metrics import NULL_METRICS, Metrics, MetricsSink, sync_succeeded
+
     log = logs.get("zonekeeper")
-    while True:
-        result = wired.pipeline.run(desired, apply=not dry_run, source_problems=problems)
-        _log_pass(log, result, dry_run)
-        if once:
-            sys.exit(0 if result.ok else 1)
-        time.sleep(interval)
-        _, wired, desired, problems = _prepare(params)
+    metrics: MetricsSink = NULL_METRICS
+    vitals = Vitals()
+    server = None
+    if settings.metrics_address and not once:
+        from zonekeeper.server import start_in_thread
+
+        real = Metrics()
+        metrics = real
+        health = Health(vitals, interval=settings.interval, max_sync_age=settings.readiness_max_sync_age)
+        try:
+            server = start_in_thread(settings.metrics_address, real.registry, health)
+        except OSError as exc:
+            log.error("cannot serve metrics and health checks", metrics_address=settings.metrics_address,
+                      error=str(exc))
+            return 1
+    try:
+        while True:
+            vitals.tick()
+            if hasattr(wired.provider, "metrics"):
+                wired.provider.metrics = metrics
+            started = time.monotonic()
+            result = wired.pipeline.run(desired, apply=not dry_run, source_problems=problems)
+            metrics.observe_pass(result, full=True, duration=time.monotonic() - started)
+            if sync_succeeded(result):
+                vitals.synced()
+            _log_pass(log, result, dry_run)
+            if once:
+                return 0 if result.ok else 1
+            time.sleep(settings.interval)
+            _, wired, desired, problems = _prepare(params)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@main.command()
+@_records_options
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", envvar=_env("--output"),
+              help="Table or JSON.")
+@click.option("--all-owners", is_flag=True, default=False, envvar=_env("--all-owners"),
+              help="Also list records owned by other owners.")
+@click.option("--unowned", is_flag=True, default=False, envvar=_env("--unowned"),
+              help="Also list records of the managed types that nobody owns.")
+def records(output: str, all_owners: bool, unowned: bool, **params: Any) -> None:
+    """List the records zonekeeper owns in the managed zones, and names it refuses to touch."""
+    from zonekeeper import inventory
+
+    _, wired, _, _ = _prepare(params, with_objects=False)
+    found = inventory.collect(wired, all_owners=all_owners, unowned=unowned)
+    click.echo(inventory.render_json(found) if output == "json" else inventory.render_text(found))
+    if found.errors:
+        sys.exit(1)
 
 
 def _log_pass(log: Any, result: PassResult, dry_run: bool) -> None:
+    from zonekeeper.controller import change_fields
+
     for problem in result.problems:
         log.warning("problem", subject=problem.subject, reason=problem.reason, message=problem.message)
     if result.error:
@@ -263,14 +347,9 @@ def _log_pass(log: Any, result: PassResult, dry_run: bool) -> None:
             log.error("zone failed", zone=zone.name, error=outcome.error)
         applied = outcome.applied.applied if outcome.applied else []
         for change in (outcome.plan.changes if dry_run else applied):
-            ep = change.endpoint
-            log.info("would change" if dry_run else "changed", action=change.action.value, zone=zone.name,
-                     name=ep.name, type=ep.type, set_identifier=ep.set_identifier or None,
-                     targets=list(ep.targets), owner=ep.owner or None, resource=ep.resource or None)
+            log.info("would change" if dry_run else "changed", **change_fields(change, zone.name))
         for change, reason in outcome.failed:
-            ep = change.endpoint
-            log.error("change refused", action=change.action.value, zone=zone.name, name=ep.name, type=ep.type,
-                      resource=ep.resource or None, reason=reason)
+            log.error("change refused", **change_fields(change, zone.name), reason=reason)
         if not outcome.plan.changes and not outcome.error:
             log.info("zone up to date", zone=zone.name)
 

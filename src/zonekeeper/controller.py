@@ -22,7 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from zonekeeper import logs
 from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.health import Vitals
+from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
 from zonekeeper.pipeline import PassResult
 from zonekeeper.sources import SOURCES, SourceSpec, run_one
 from zonekeeper.sources.base import SourceResult
@@ -30,11 +33,10 @@ from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, meta, name
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper.controller")
+# What happened to DNS is logged as key-values (one JSON object per line with --log-format=json).
+slog = logs.get("zonekeeper.controller")
 
 ObjectKey = tuple[str, str, str]  # (source name, namespace, name)
-
-# Problem reasons that mean "someone else holds this name".
-_CONFLICT_REASONS = frozenset({"OwnedByOther", "Conflict", "OwnershipUnclear"})
 
 
 class Cache(ObjectView, Protocol):
@@ -51,7 +53,7 @@ class Elector(Protocol):
 class ControllerStats:
     passes: int = 0
     full_passes: int = 0
-    last_success: float = 0.0  # wall clock of the last pass without errors
+    last_success: float = 0.0  # wall clock of the last full pass that read every zone and submitted its changes
     last_pass: float = 0.0
     guarded_passes: int = 0
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # event → DNS, seconds
@@ -71,6 +73,7 @@ class Controller:
         resync: float = 60.0,
         apply: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        metrics: MetricsSink = NULL_METRICS,
     ) -> None:
         self.apply = apply
         self.wiring = wiring
@@ -84,6 +87,9 @@ class Controller:
         self.clock = clock
         self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.sources)}
         self.stats = ControllerStats()
+        self.metrics = metrics
+        # Liveness and readiness (/healthz, /readyz) read what the loop reports here.
+        self.vitals = Vitals(clock)
         self._outputs: dict[ObjectKey, SourceResult] = {}
         self._dirty: dict[ObjectKey, float] = {}  # key → time of the first change not yet planned
         self._full_requested = True
@@ -182,11 +188,14 @@ class Controller:
         hold = not self.cache.synced
         pipeline = self.wiring.pipeline
         loop = asyncio.get_running_loop()
+        started = self.clock()
         result = await loop.run_in_executor(
             self._executor,
+            # Every zone done is progress: a long pass over many zones is not a stuck loop.
             lambda: pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
-                                 hold_deletes=hold),
+                                 hold_deletes=hold, on_zone=lambda _: self.vitals.tick()),
         )
+        self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
         self._account(result, full, dirty)
         self._report(result, full, dirty)
         return result
@@ -196,8 +205,9 @@ class Controller:
         stats.passes += 1
         stats.full_passes += full
         stats.last_pass = time.time()
-        if result.ok:
+        if full and sync_succeeded(result):
             stats.last_success = stats.last_pass
+            self.vitals.synced()
         stats.guarded_passes += any(z.guarded for z in result.zones)
         if dirty:
             now = self.clock()
@@ -210,11 +220,13 @@ class Controller:
                     t0 = first_by_resource.get(change.endpoint.resource)
                     if t0 is not None:
                         stats.latencies.append(now - t0)
+                        self.metrics.observe_latency(now - t0)
 
     async def run(self) -> None:
         """Reconcile until cancelled."""
         next_full = self.clock()
         while True:
+            self.vitals.tick()
             timeout = max(0.0, next_full - self.clock())
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
@@ -251,21 +263,21 @@ class Controller:
 
     def _report(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
         if result.error:
-            log.error("pass failed: %s", result.error)
+            slog.error("pass failed", error=result.error)
         failed_resources: dict[str, str] = {}
         problem_resources: dict[str, Problem] = {}
         for zone in result.zones:
             if zone.error:
-                log.error("zone %s failed: %s", zone.zone.name, zone.error)
+                slog.error("zone failed", zone=zone.zone.name, zone_id=zone.zone.id, error=zone.error)
+            if not self.apply:
+                for change in zone.plan.changes:
+                    slog.info("would change", **change_fields(change, zone.zone.name))
             for change in zone.applied.applied if zone.applied else []:
-                ep = change.endpoint
-                log.info("%s %s %s%s -> %s in %s (owner %s, %s)", change.action.value, ep.type, ep.name,
-                         f" [{ep.set_identifier}]" if ep.set_identifier else "", ",".join(ep.targets),
-                         zone.zone.name, ep.owner or "-", ep.resource or "-")
+                slog.info("changed", **change_fields(change, zone.zone.name))
                 self._event_change(change, zone.zone.name)
             for change, reason in zone.failed:
                 ep = change.endpoint
-                log.warning("Route 53 refused %s %s %s: %s", change.action.value, ep.type, ep.name, reason)
+                slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
                 failed_resources[ep.resource] = reason
                 self._event(ep.resource, "Warning", "ChangeRejected",
                             f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
@@ -274,9 +286,9 @@ class Controller:
             said = (problem.subject, problem.message)
             if now - self._logged.get(said, -1e18) > 3600.0:  # the same warning once an hour, not every pass
                 self._logged[said] = now
-                log.warning("%s: %s", problem.subject, problem.message)
+                slog.warning("problem", subject=problem.subject, reason=problem.reason, message=problem.message)
             problem_resources.setdefault(problem.subject, problem)
-            reason = "OwnershipConflict" if problem.reason in _CONFLICT_REASONS else problem.reason
+            reason = "OwnershipConflict" if problem.reason in CONFLICT_REASONS else problem.reason
             self._event(problem.subject, "Warning", reason, problem.message)
         self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
 
@@ -331,6 +343,14 @@ class Controller:
                 args = (True, "Programmed", "all records are in Route 53")
             asyncio.get_running_loop().create_task(
                 self.status.set_programmed(ns, name, generation, *args, current_status=current))
+
+
+def change_fields(change: Any, zone_name: str) -> dict[str, Any]:
+    """The key-values of a change's log line (the same in the live controller and `run --from-file`)."""
+    ep = change.endpoint
+    return {"action": change.action.value, "zone": zone_name, "name": ep.name, "type": ep.type,
+            "set_identifier": ep.set_identifier or None, "targets": list(ep.targets), "ttl": ep.ttl or None,
+            "owner": ep.owner or None, "resource": ep.resource or None}
 
 
 def _split_label(label: str) -> tuple[str, str, str]:

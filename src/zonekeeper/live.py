@@ -19,8 +19,10 @@ from zonekeeper import selectors, sources
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.controller import Controller
 from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.health import Health
 from zonekeeper.kube.cache import ClusterCache
 from zonekeeper.kube.client import KubeClient
+from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.sources.objects import ENDPOINTSLICES, NODES, PODS, Obj, meta
 from zonekeeper.wiring import Wiring
 
@@ -141,8 +143,18 @@ def _identity() -> str:
     return f"{os.environ.get('POD_NAME') or socket.gethostname()}_{uuid.uuid4().hex[:8]}"
 
 
-async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_run: bool = False) -> int:
-    """Run the controller until SIGTERM/SIGINT (or one pass with `once`). Returns the exit code."""
+def pending_watches(cache: ClusterCache) -> list[str]:
+    """Kinds whose first list has not completed."""
+    return [kind for kind, informer in cache.informers.items() if not informer.synced.is_set()]
+
+
+async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_run: bool = False,
+                metrics: Metrics | None = None) -> int:
+    """Run the controller until SIGTERM/SIGINT (or one pass with `once`). Returns the exit code.
+
+    Unless `once`, /metrics, /healthz and /readyz are served on --metrics-address (when set), on
+    this event loop."""
+    from zonekeeper import server as http
     from zonekeeper.kube.events import EventRecorder
     from zonekeeper.kube.leader import LeaderElector
     from zonekeeper.kube.status import DNSEndpointStatus
@@ -159,13 +171,21 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
         )
     recorder = EventRecorder(client) if settings.emit_events and not dry_run else None
     status = DNSEndpointStatus(client) if "crd" in settings.sources and not dry_run else None
+    serving = bool(settings.metrics_address) and not once
+    if metrics is None and serving:
+        metrics = Metrics()
+    sink = metrics if metrics is not None else NULL_METRICS
+    if hasattr(wired.provider, "metrics"):
+        wired.provider.metrics = sink
     controller = Controller(
         wired, cache=None,  # type: ignore[arg-type]  # set right below, once the watches start
         elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
-        debounce=settings.min_event_sync_interval, resync=settings.interval, apply=not dry_run,
+        debounce=settings.min_event_sync_interval, resync=settings.interval, apply=not dry_run, metrics=sink,
     )
     cache = await _start_cache(settings, client, on_change=controller.on_change)
     controller.cache = cache
+    if metrics is not None:
+        metrics.bind(cache=cache, elector=elector, recorder=recorder)
     if elector is not None:
         elector.on_started_leading = controller.request_full_pass
 
@@ -176,7 +196,18 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
             loop.add_signal_handler(sig, stop.set)
 
     tasks: list[asyncio.Task[Any]] = []
+    server: http.Server | None = None
     try:
+        if serving and metrics is not None:
+            health = Health(controller.vitals, interval=settings.interval,
+                            max_sync_age=settings.readiness_max_sync_age,
+                            pending_watches=lambda: pending_watches(cache), is_leader=lambda: controller.is_leader)
+            try:
+                server = await http.start(settings.metrics_address, metrics.registry, health)
+            except OSError as exc:
+                log.error("cannot serve metrics and health checks on --metrics-address=%s: %s",
+                          settings.metrics_address, exc)
+                return 1
         if once:
             if not await wait_for_cache(cache):
                 log.error("%s", _describe(cache.errors))
@@ -203,6 +234,8 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
         await asyncio.gather(*tasks, return_exceptions=True)
         if elector is not None:
             await elector.release()
+        if server is not None:
+            await server.close()
         controller.close()
         await cache.stop()
         await client.close()

@@ -22,27 +22,47 @@ def level_of(name: str) -> int:
         raise ValueError(f"--log-level {name!r} is not one of {', '.join(sorted(_LEVELS))}") from None
 
 
+def _shared() -> list[structlog.types.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+
+
+def _configure_structlog(*, cache: bool) -> None:
+    # structlog loggers hand their key-values to the stdlib logger of the same name; the handler's
+    # ProcessorFormatter renders them. Same processors whatever the format: the renderer lives in
+    # the handler, so loggers cached before a later setup() stay correct.
+    structlog.configure(
+        processors=[*_shared(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=cache,
+    )
+
+
+if not structlog.is_configured():
+    # Before (or without) setup(), e.g. in tests, key-value lines still go through stdlib logging
+    # rather than structlog's default of printing to stdout.
+    _configure_structlog(cache=False)
+
+
 def setup(level: str = "info", fmt: str = "text", stream: object = None) -> None:
     if fmt not in ("text", "json"):
         raise ValueError(f"--log-format {fmt!r} must be text or json")
-    shared: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    shared = _shared()
+    # JSON: one object per line, tracebacks included as a string field.
+    renderers: list[structlog.types.Processor] = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()] if fmt == "json"
+        else [structlog.dev.ConsoleRenderer(colors=False)]
     )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
+    _configure_structlog(cache=True)
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
     ))
     root = logging.getLogger()
     root.handlers[:] = [handler]

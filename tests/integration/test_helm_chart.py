@@ -22,6 +22,8 @@ import socket
 import subprocess
 import time
 import tomllib
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,13 +47,8 @@ POLICY = ROOT / "deploy" / "iam" / "policy.json"
 POLICY_ZONE_TAGS = ROOT / "deploy" / "iam" / "policy-zone-tags.json"
 DOCKERFILE = ROOT / "Dockerfile"
 
-HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 NLB = "k8s-web-nlb1-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
-RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 READ = ["get", "list", "watch"]
-# Flags the chart passes that this CLI does not define yet (the metrics endpoint). They are only
-# skipped while the CLI lacks them: once it has them, they are parsed and checked like the others.
-PENDING_FLAGS = {"--metrics-address"}
 # Values of the shell variables docs/install.md sets with a command substitution ($(aws ...)).
 DOC_SAMPLES = {"ACCOUNT_ID": "123456789012"}
 HELM_BUILD_TIMEOUT = 3600
@@ -146,11 +143,9 @@ def cli_context(args: Sequence[str], env: Mapping[str, str] | None = None) -> An
     from zonekeeper import cli
 
     assert list(args[:1]) == ["run"], f"the container must run `zonekeeper run`, got {list(args[:1])}"
-    known = {opt for param in cli.run.params for opt in (*param.opts, *param.secondary_opts)}
-    flags = [a for a in args[1:] if a.split("=", 1)[0] in known or a.split("=", 1)[0] not in PENDING_FLAGS]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ZONEKEEPER_")}
     with mock.patch.dict(os.environ, {**clean, **(env or {})}, clear=True):
-        return cli.run.make_context("run", list(flags))
+        return cli.run.make_context("run", list(args[1:]))
 
 
 def cli_settings(args: Sequence[str], env: Mapping[str, str] | None = None) -> Any:
@@ -160,6 +155,12 @@ def cli_settings(args: Sequence[str], env: Mapping[str, str] | None = None) -> A
 
 
 # -- default values ----------------------------------------------------------------------------------
+
+
+def test_chart_lints_clean(helm: Helm) -> None:
+    for args in ([], ["-f", str(VALUES_FULL)]):
+        lint = helm.run("lint", "--strict", str(CHART), *args)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 def test_default_values_render_a_least_privilege_single_writer(helm: Helm) -> None:
@@ -511,6 +512,17 @@ def _policy_actions(path: Path) -> set[str]:
     return {a.removeprefix("route53:") for s in policy["Statement"] for a in s["Action"]}
 
 
+def _http_status(port: int, path: str) -> int:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -540,12 +552,12 @@ async def test_installed_chart_runs_with_the_rendered_identity(
     await asyncio.to_thread(kube_cluster.apply, web)
     zone = route53.create_zone("example.com")
 
-    # What the pod would get: its arguments, and the downward API's POD_NAME / POD_NAMESPACE.
-    args = list(container(docs)["args"])
-    overrides = [f"--kubeconfig={kubeconfig}", f"--aws-endpoint-url={route53.endpoint}"]
-    if "--metrics-address" not in PENDING_FLAGS or _cli_knows("--metrics-address"):
-        overrides.append(f"--metrics-address=127.0.0.1:{_free_port()}")
-    settings = cli_settings(args + overrides)
+    # What the pod would get: its arguments, and the downward API's POD_NAME / POD_NAMESPACE. Only the
+    # kubeconfig, the Route 53 endpoint and the metrics address (a free local port instead of :7979) differ.
+    c = container(docs)
+    port = _free_port()
+    settings = cli_settings([*c["args"], f"--kubeconfig={kubeconfig}", f"--aws-endpoint-url={route53.endpoint}",
+                             f"--metrics-address=127.0.0.1:{port}"])
     monkeypatch.setenv("POD_NAME", "zonekeeper-e2e-0")
     monkeypatch.setenv("POD_NAMESPACE", ns)
     wired = build(settings, records_cache_seconds=settings.aws_records_cache_duration)
@@ -561,6 +573,12 @@ async def test_installed_chart_runs_with_the_rendered_identity(
         await eventually(lambda: [e for e in client.CoreV1Api(kube_cluster.admin).list_namespaced_event(ns).items
                                   if e.reason == "RecordCreated" and e.involved_object.name == "web"],
                          what="RecordCreated event")
+        # The probes the chart declares answer on the metrics port, and so does /metrics.
+        for probe in (c["livenessProbe"], c["readinessProbe"]):
+            assert probe["httpGet"]["port"] == "metrics"
+            await eventually(lambda p=probe["httpGet"]["path"]: _http_status(port, p) == 200,
+                             what=f"{probe['httpGet']['path']} answers 200")
+        assert await asyncio.to_thread(_http_status, port, "/metrics") == 200  # the server shares this loop
         assert not task.done(), task
     finally:
         task.cancel()
@@ -568,12 +586,6 @@ async def test_installed_chart_runs_with_the_rendered_identity(
     assert all(b["Status"] == "accepted" for b in route53.change_batches), route53.errors
     # The IAM policy allows every Route 53 call zonekeeper made.
     assert set(route53.counts) <= _policy_actions(POLICY), route53.counts
-
-
-def _cli_knows(flag: str) -> bool:
-    from zonekeeper import cli
-
-    return any(flag in (*p.opts, *p.secondary_opts) for p in cli.run.params)
 
 
 # -- IAM ---------------------------------------------------------------------------------------------------
@@ -666,9 +678,10 @@ def doc_blocks() -> list[tuple[str, str, str]]:
 
 
 def doc_files() -> dict[str, dict[str, Any]]:
-    files = {name: yaml.safe_load(text) for lang, name, text in doc_blocks() if name}
-    assert all(lang == "yaml" for lang, name, _ in doc_blocks() if name)
-    return files
+    blocks = doc_blocks()
+    assert all((lang == "yaml") == bool(name) for lang, name, _ in blocks), \
+        "docs/install.md: every yaml block (and only those) follows a `<!-- file: NAME -->` marker"
+    return {name: yaml.safe_load(text) for _, name, text in blocks if name}
 
 
 def doc_commands() -> Iterator[str]:

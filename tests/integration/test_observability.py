@@ -458,6 +458,25 @@ async def test_leader_gauge_and_follower_readiness(kube_cluster: KubeCluster, ku
     assert all(b["Status"] == "accepted" for b in route53.change_batches), route53.errors
 
 
+@pytest.mark.kube
+@pytest.mark.timeout(60)
+async def test_metrics_address_in_use_fails_fast(kube_cluster: KubeCluster, kube_namespace: str, sa_kubeconfig: Path,
+                                                 route53: StrictRoute53Server, aws: dict[str, str], zone: str,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    from zonekeeper import live
+    from zonekeeper.wiring import build
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        address = f"127.0.0.1:{busy.getsockname()[1]}"
+        settings = settings_for(sa_kubeconfig, route53, kube_namespace, sources=("service",), metrics_address=address)
+        code = await asyncio.wait_for(live.serve(settings, build(settings)), timeout=30)
+    assert code == 1
+    assert f"--metrics-address={address}" in caplog.text
+    assert route53.change_batches == []  # nothing was reconciled by a controller nobody can probe
+
+
 @pytest.fixture
 def kube_token(sa_kubeconfig: Path) -> Iterator[str]:
     config = yaml.safe_load(sa_kubeconfig.read_text())

@@ -24,6 +24,7 @@ from typing import Any
 
 from zonekeeper.changes import Action, Change, ChangeGroup
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, Endpoint, Key, Problem, normalize_name
+from zonekeeper.metrics import NULL_METRICS, MetricsSink
 from zonekeeper.providers import batching
 from zonekeeper.providers.aws_alias import canonical_hosted_zone
 from zonekeeper.providers.base import ApplyResult, ProviderError, Zone
@@ -215,6 +216,7 @@ class Route53Provider:
         zone_filter: Callable[[str], bool] | None = None,
         bucket: TokenBucket | None = None,
         clock: Callable[[], float] = time.monotonic,
+        metrics: MetricsSink = NULL_METRICS,
     ) -> None:
         self.client = client
         self.options = options
@@ -222,6 +224,8 @@ class Route53Provider:
         self.bucket = bucket
         self.clock = clock
         self.calls: Counter[tuple[str, str]] = Counter()  # (operation, ok|throttled|error)
+        # Public: the live controller plugs its metrics in after the wiring is built.
+        self.metrics = metrics
         # Checked right before every write: a replica that lost its leadership must not write.
         self.fence: Callable[[], bool] | None = None
         self._zones: list[Zone] | None = None
@@ -241,19 +245,23 @@ class Route53Provider:
     def _on_response(self, response: Any = None, operation: Any = None, **_: Any) -> None:
         op = getattr(operation, "name", "unknown")
         if response is None:
-            self.calls[(op, "error")] += 1
+            self._count(op, "error")
             return
         http, parsed = response
         if http is not None and http.status_code < 300:
-            self.calls[(op, "ok")] += 1
+            self._count(op, "ok")
             return
         code = (parsed or {}).get("Error", {}).get("Code", "")
         if code in ("Throttling", "ThrottlingException", "PriorRequestNotComplete"):
-            self.calls[(op, "throttled")] += 1
+            self._count(op, "throttled")
             if self.bucket is not None and code != "PriorRequestNotComplete":
                 self.bucket.penalize(1.0)
         else:
-            self.calls[(op, "error")] += 1
+            self._count(op, "error")
+
+    def _count(self, operation: str, outcome: str) -> None:
+        self.calls[(operation, outcome)] += 1
+        self.metrics.observe_api_call(operation, outcome)
 
     @property
     def total_calls(self) -> int:

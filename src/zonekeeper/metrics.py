@@ -1,0 +1,384 @@
+"""Prometheus metrics: one `Metrics` object owns a dedicated registry and every instrument.
+
+Code that reports something takes a `MetricsSink` and calls one method (`observe_pass`,
+`observe_api_call`, `observe_latency`); the default is `NULL_METRICS`, which does nothing, so pure
+code and unit tests never need a registry. Values other components already count (watch restarts,
+leadership, dropped Kubernetes Events) are read from them at scrape time (`Metrics.bind`) instead of
+being copied.
+
+Labels stay low-cardinality on purpose: zones, operations, outcomes, actions, record types, source
+kinds and problem reasons. Never a record name or an object name: those belong in logs and Events.
+
+`docs/metrics.md` is generated from this module (`python -m zonekeeper.metrics > docs/metrics.md`),
+and a test keeps it equal to what the code registers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from zonekeeper.pipeline import PassResult
+
+NAMESPACE = "zonekeeper"
+
+# Problem reasons that mean "someone else holds this name" (the plan's and the registry's words).
+CONFLICT_REASONS = frozenset({"OwnedByOther", "Conflict", "OwnershipUnclear"})
+# Reported by the deletion guard; counted by zonekeeper_deletion_guard_trips_total instead.
+GUARD_REASON = "MassDeletionRefused"
+
+RECONCILE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
+def _source_kinds() -> frozenset[str]:
+    from zonekeeper.sources import SOURCES
+
+    return frozenset(spec.label_kind or spec.name for spec in SOURCES.values())
+
+
+def source_kind(subject: str) -> str:
+    """The source kind of a problem's subject (`service/ns/name` → `service`); `other` for subjects
+    that are not source objects (a record key, a file, a zone), so the label stays bounded."""
+    kind, _, rest = subject.partition("/")
+    if rest.count("/") == 1 and kind in _SOURCE_KINDS:
+        return kind
+    return "other"
+
+
+_SOURCE_KINDS = _source_kinds()
+
+
+def sync_succeeded(result: PassResult) -> bool:
+    """A pass counts as a successful sync when the zones were listed and every zone was read and
+    its changes submitted. Changes Route 53 refused, or deletes the guard withheld, do not make it
+    a failure: they concern single records and have their own counters."""
+    return result.error is None and all(z.error is None for z in result.zones)
+
+
+class MetricsSink(Protocol):
+    """What instrumented code calls. `NULL_METRICS` does nothing; `Metrics` records."""
+
+    def observe_api_call(self, operation: str, outcome: str) -> None: ...
+
+    def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None: ...
+
+    def observe_latency(self, seconds: float) -> None: ...
+
+
+class NullMetrics:
+    def observe_api_call(self, operation: str, outcome: str) -> None:
+        pass
+
+    def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None:
+        pass
+
+    def observe_latency(self, seconds: float) -> None:
+        pass
+
+
+NULL_METRICS: MetricsSink = NullMetrics()
+
+
+@dataclass(slots=True, frozen=True)
+class MetricSpec:
+    """One documented metric: the name as scraped (counters end in `_total`), type, labels, meaning."""
+
+    name: str
+    type: str
+    labels: tuple[str, ...]
+    help: str
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("zonekeeper")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        return "unknown"
+
+
+class Metrics:
+    """Every zonekeeper metric, on its own `CollectorRegistry` (nothing global: two controllers in
+    one process, as in tests, never share counts)."""
+
+    def __init__(self, *, wall_clock: Callable[[], float] = time.time) -> None:
+        from prometheus_client import disable_created_metrics
+
+        # `*_created` series double every counter and mean nothing to a long-running controller.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.specs: dict[str, MetricSpec] = {}
+        self._wall = wall_clock
+        self._zones: set[tuple[str, str]] = set()
+
+        self.api_calls = self._counter(
+            "route53_api_calls_total", ("operation", "outcome"),
+            "Route 53 API requests by operation and outcome (ok, throttled, error); every HTTP attempt "
+            "counts, retries included.")
+        self.changes_applied = self._counter(
+            "changes_applied_total", ("zone", "zone_id", "action", "record_type"),
+            "Record changes Route 53 accepted, by zone, action (create, update, delete) and record type. "
+            "Ownership TXT records travelling with them are not counted.")
+        self.changes_refused = self._counter(
+            "changes_refused_total", ("zone", "zone_id"),
+            "Record changes Route 53 refused (each is logged and reported as an Event with the reason).")
+        self.owned_records = self._gauge(
+            "owned_records", ("zone", "zone_id"),
+            "Records this instance owns in the zone (TXT registry owner id): counted by the last full pass, "
+            "kept current with the changes applied since.")
+        self.ownership_conflicts = self._counter(
+            "ownership_conflicts_total", ("reason",),
+            "Desired records left alone because of ownership, per pass: OwnedByOther (a foreign or unowned "
+            "record holds the name), Conflict (several objects want one record), OwnershipUnclear "
+            "(ambiguous or foreign TXT claims).")
+        self.invalid_endpoints = self._counter(
+            "invalid_endpoints_total", ("source", "reason"),
+            "Endpoints dropped as invalid and other source problems, per pass, by source kind "
+            "(service, ingress, gateway, virtualservice, crd, httproute, other) and reason.")
+        self.reconcile_duration = self._histogram(
+            "reconcile_duration_seconds", ("mode",), RECONCILE_BUCKETS,
+            "Duration of reconcile passes as the leader (plan and apply), full or incremental.")
+        self.event_latency = self._histogram(
+            "event_to_dns_latency_seconds", (), LATENCY_BUCKETS,
+            "From the first Kubernetes change of an object to Route 53 accepting the record change it caused.")
+        self.last_sync_success = self._gauge(
+            "last_sync_success_timestamp_seconds", (),
+            "Unix time of the last full pass that read every zone and submitted its changes.")
+        self.last_pass = self._gauge(
+            "last_pass_timestamp_seconds", (),
+            "Unix time of the last reconcile pass (full or incremental, successful or not).")
+        self.guard_trips = self._counter(
+            "deletion_guard_trips_total", ("zone", "zone_id"),
+            "Passes in which the mass-deletion guard refused a zone's deletes (--max-delete-fraction).")
+        self.guard_engaged = self._gauge(
+            "deletion_guard_engaged", ("zone", "zone_id"),
+            "1 while the mass-deletion guard holds back the zone's deletes: set by a pass that trips it, "
+            "cleared by the next full pass that does not.")
+        self.build_info = self._gauge(
+            "build_info", ("version", "python_version"), "Always 1; labels carry the version.")
+        self.build_info.labels(_version(), platform.python_version()).set(1)
+
+        self._components = _Components()
+        for spec in self._components.specs():
+            self.specs[spec.name] = spec
+        self.registry.register(self._components)
+
+    # -- declaring ------------------------------------------------------------------------------
+
+    def _declare(self, name: str, type_: str, labels: tuple[str, ...], help_: str) -> None:
+        self.specs[f"{NAMESPACE}_{name}"] = MetricSpec(f"{NAMESPACE}_{name}", type_, labels, help_)
+
+    def _counter(self, name: str, labels: tuple[str, ...], help_: str) -> Counter:
+        self._declare(name, "counter", labels, help_)
+        return Counter(name, help_, labels, namespace=NAMESPACE, registry=self.registry)
+
+    def _gauge(self, name: str, labels: tuple[str, ...], help_: str) -> Gauge:
+        self._declare(name, "gauge", labels, help_)
+        return Gauge(name, help_, labels, namespace=NAMESPACE, registry=self.registry)
+
+    def _histogram(self, name: str, labels: tuple[str, ...], buckets: tuple[float, ...], help_: str) -> Histogram:
+        self._declare(name, "histogram", labels, help_)
+        return Histogram(name, help_, labels, namespace=NAMESPACE, registry=self.registry, buckets=buckets)
+
+    # -- components read at scrape time ---------------------------------------------------------
+
+    def bind(self, *, cache: Any = None, elector: Any = None, recorder: Any = None) -> None:
+        """Report the watch restarts of `cache`'s informers, the leadership of `elector` (without one
+        this replica always leads) and the Events `recorder` dropped, at every scrape."""
+        self._components.cache = cache
+        self._components.elector = elector
+        self._components.recorder = recorder
+
+    # -- MetricsSink ----------------------------------------------------------------------------
+
+    def observe_api_call(self, operation: str, outcome: str) -> None:
+        self.api_calls.labels(operation, outcome).inc()
+
+    def observe_latency(self, seconds: float) -> None:
+        self.event_latency.observe(max(0.0, seconds))
+
+    def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None:
+        from zonekeeper.changes import Action
+
+        now = self._wall()
+        self.reconcile_duration.labels("full" if full else "incremental").observe(max(0.0, duration))
+        self.last_pass.set(now)
+        if full and sync_succeeded(result):
+            self.last_sync_success.set(now)
+        seen: set[tuple[str, str]] = set()
+        for outcome in result.zones:
+            zone = (outcome.zone.name, outcome.zone.id)
+            seen.add(zone)
+            applied = outcome.applied.applied if outcome.applied else []
+            for change in applied:
+                self.changes_applied.labels(*zone, change.action.value, change.endpoint.type).inc()
+            if outcome.failed:
+                self.changes_refused.labels(*zone).inc(len(outcome.failed))
+            # The pipeline's count predates the pass's own changes. An incremental pass reads only the
+            # names it touches and reports the count kept since the last full pass: trust it only once
+            # a full pass has counted the zone.
+            if outcome.error is None and (full or zone in self._zones):
+                created = sum(1 for c in applied if c.action is Action.CREATE)
+                deleted = sum(1 for c in applied if c.action is Action.DELETE)
+                self.owned_records.labels(*zone).set(max(0, outcome.owned_records + created - deleted))
+                self._zones.add(zone)
+            if outcome.guarded:
+                self.guard_trips.labels(*zone).inc()
+                self.guard_engaged.labels(*zone).set(1)
+            elif full and outcome.error is None:
+                self.guard_engaged.labels(*zone).set(0)
+        if full and result.error is None:
+            # Zones no longer managed (filters changed, zone deleted) must not keep reporting.
+            for zone in self._zones - seen:
+                for gauge in (self.owned_records, self.guard_engaged):
+                    with contextlib.suppress(KeyError):
+                        gauge.remove(*zone)
+            self._zones &= seen
+        for problem in result.all_problems:
+            if problem.reason == GUARD_REASON:
+                continue
+            if problem.reason in CONFLICT_REASONS:
+                self.ownership_conflicts.labels(problem.reason).inc()
+            else:
+                self.invalid_endpoints.labels(source_kind(problem.subject), problem.reason).inc()
+
+    # -- the reference ----------------------------------------------------------------------------
+
+    def reference(self) -> list[MetricSpec]:
+        """Every metric the registry exposes, in registry order, with its declared labels. Fails when
+        something is registered without a declaration, so nothing goes undocumented."""
+        out: list[MetricSpec] = []
+        for family in self.registry.collect():
+            name = family.name + "_total" if family.type == "counter" else family.name
+            spec = self.specs.get(name)
+            if spec is None:
+                raise LookupError(f"metric {name} is registered but not declared")
+            if spec.type != family.type:
+                raise LookupError(f"metric {name} is declared as a {spec.type} but registered as a {family.type}")
+            out.append(spec)
+        return out
+
+
+class _Components(Collector):
+    """Counters other components keep for themselves, read when Prometheus scrapes."""
+
+    def __init__(self) -> None:
+        self.cache: Any = None
+        self.elector: Any = None
+        self.recorder: Any = None
+
+    @staticmethod
+    def specs() -> list[MetricSpec]:
+        n = NAMESPACE
+        return [
+            MetricSpec(f"{n}_leader", "gauge", (),
+                       "1 while this replica is the leader and may write to Route 53 (always 1 without "
+                       "--leader-elect), else 0."),
+            MetricSpec(f"{n}_leader_transitions_total", "counter", (),
+                       "Leader changes this replica observed on the Lease (any replica; the first holder "
+                       "seen counts)."),
+            MetricSpec(f"{n}_watch_restarts_total", "counter", ("kind",),
+                       "Kubernetes watches restarted after the first one (timeouts, disconnects, 410 Gone), "
+                       "by resource."),
+            MetricSpec(f"{n}_kube_events_dropped_total", "counter", ("reason",),
+                       "Kubernetes Events not delivered: overflow (queue full, oldest dropped) or failed "
+                       "(the API refused them after retries)."),
+        ]
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families(empty=True)
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families(empty=False)
+
+    def _families(self, *, empty: bool) -> Iterator[Metric]:
+        leader, transitions, restarts, dropped = (s.name for s in self.specs())
+        helps = {s.name: s.help for s in self.specs()}
+        elector = self.elector
+
+        family = GaugeMetricFamily(leader, helps[leader])
+        if not empty:
+            family.add_metric([], 1.0 if elector is None or elector.is_leader else 0.0)
+        yield family
+
+        counter = CounterMetricFamily(transitions.removesuffix("_total"), helps[transitions])
+        if not empty:
+            stats = getattr(elector, "stats", None)
+            counter.add_metric([], float(getattr(stats, "transitions", 0)))
+        yield counter
+
+        counter = CounterMetricFamily(restarts.removesuffix("_total"), helps[restarts], labels=["kind"])
+        informers = getattr(self.cache, "informers", None) or {}
+        if not empty:
+            for kind, informer in sorted(informers.items()):
+                counter.add_metric([kind], float(informer.restarts))
+        yield counter
+
+        counter = CounterMetricFamily(dropped.removesuffix("_total"), helps[dropped], labels=["reason"])
+        stats = getattr(self.recorder, "stats", None)
+        if not empty and stats is not None:
+            counter.add_metric(["overflow"], float(stats.dropped_overflow))
+            counter.add_metric(["failed"], float(stats.failed))
+        yield counter
+
+
+# -- docs/metrics.md -------------------------------------------------------------------------------
+
+_PREAMBLE = """\
+# zonekeeper metrics and health endpoints
+
+<!-- Generated by `uv run python -m zonekeeper.metrics > docs/metrics.md`; do not edit by hand.
+     tests/unit/test_metrics.py fails when this file and the code disagree. -->
+
+`zonekeeper run` serves three endpoints on `--metrics-address` (default `:7979`, as external-dns;
+`--metrics-address=""` turns the server off; `run --once` never starts it):
+
+- `/metrics`: the metrics below, in the Prometheus text format.
+- `/healthz`: `200 ok` while the control loop keeps turning; `503` with the reason once it has not
+  completed an iteration (or a zone of a pass) for more than three times `--interval`, and at least
+  60 s: a pass stuck on Route 53, a wedged loop. external-dns always answers 200 here; zonekeeper
+  tells the truth, so a liveness probe restarts a stuck controller.
+- `/readyz`: `200` once every watch has listed its objects and, on the replica that writes DNS, the
+  last successful full sync is younger than `--readiness-max-sync-age` (default three times
+  `--interval`). A follower under `--leader-elect` does not sync DNS: it is ready once its caches
+  are synced. Otherwise `503` with the reason.
+
+Labels are deliberately low-cardinality (zones, operations, outcomes, actions, record types,
+source kinds, reasons): record and object names are in the logs and in Kubernetes Events, never in
+labels. Counters marked *per pass* count a problem again on every pass that still finds it, so
+`increase(...[10m]) > 0` means "still happening".
+
+| metric | type | labels | meaning |
+|---|---|---|---|
+"""
+
+
+def reference_markdown(metrics: Metrics | None = None) -> str:
+    """docs/metrics.md, generated from what a fresh `Metrics` registers."""
+    metrics = metrics or Metrics()
+    rows = []
+    for spec in metrics.reference():
+        labels = ", ".join(f"`{label}`" for label in spec.labels) or "—"
+        rows.append(f"| `{spec.name}` | {spec.type} | {labels} | {spec.help} |")
+    histograms = [s.name for s in metrics.reference() if s.type == "histogram"]
+    tail = (
+        "\nHistograms expose `_bucket` (with `le`), `_sum` and `_count` series: "
+        + ", ".join(f"`{h}`" for h in histograms)
+        + ".\n"
+    )
+    return _PREAMBLE + "\n".join(rows) + "\n" + tail
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(reference_markdown(), end="")
