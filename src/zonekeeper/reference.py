@@ -1,7 +1,7 @@
-"""Reference documentation generated from the code: every flag of `zonekeeper run` / `plan` (from
-the CLI's own option objects) and every annotation (from the constants the sources read). The
-committed docs/flags.md and docs/annotations.md are checked against this output by a test, so
-they cannot drift. Regenerate with `uv run python -m zonekeeper.reference`.
+"""Reference documentation generated from the code: every flag of every command (from the CLI's
+own option objects), every annotation (from the constants the sources read) and every metric (from
+the registry). The committed docs/flags.md, docs/annotations.md and docs/metrics.md are checked
+against this output by a test, so they cannot drift. Regenerate with `uv run python -m zonekeeper.reference`.
 """
 
 from __future__ import annotations
@@ -110,7 +110,13 @@ def render_flags() -> str:
     return "\n".join(lines)
 
 
-DOCS = {"docs/flags.md": render_flags, "docs/annotations.md": render_annotations}
+def render_metrics() -> str:
+    from zonekeeper.metrics import reference_markdown
+
+    return reference_markdown()
+
+
+DOCS = {"docs/flags.md": render_flags, "docs/annotations.md": render_annotations, "docs/metrics.md": render_metrics}
 
 
 def main(root: Path) -> int:
