@@ -38,6 +38,9 @@ slog = logs.get("zonekeeper.controller")
 
 ObjectKey = tuple[str, str, str]  # (source name, namespace, name)
 
+# How often a periodic full pass also recomputes every object's endpoints from the cache.
+RECOMPUTE_ALL_EVERY = 600.0
+
 
 class Cache(ObjectView, Protocol):
     @property
@@ -93,6 +96,8 @@ class Controller:
         self._outputs: dict[ObjectKey, SourceResult] = {}
         self._dirty: dict[ObjectKey, float] = {}  # key → time of the first change not yet planned
         self._full_requested = True
+        self._recompute_everything = True
+        self._recomputed_at = 0.0
         self._wake = asyncio.Event()
         self._logged: dict[tuple[str, str], float] = {}
         # One thread for every provider call: boto3 blocks, and Route 53 writes must not interleave.
@@ -117,7 +122,9 @@ class Controller:
         self._wake.set()
 
     def request_full_pass(self) -> None:
+        """A full pass from scratch (start, leadership gained): every object recomputed."""
         self._full_requested = True
+        self._recompute_everything = True
         self._wake.set()
 
     # -- computing endpoints ------------------------------------------------------------------
@@ -127,7 +134,12 @@ class Controller:
             return SourceResult()
         return run_one(spec, obj, self.cache, self.wiring.source_config)
 
+    def _recompute_due(self) -> bool:
+        return self._recompute_everything or self.clock() - self._recomputed_at >= RECOMPUTE_ALL_EVERY
+
     def _recompute_all(self) -> None:
+        self._recompute_everything = False
+        self._recomputed_at = self.clock()
         outputs: dict[ObjectKey, SourceResult] = {}
         for source_name, spec in self.specs.items():
             for obj in self.cache.list(spec.kind):
@@ -151,13 +163,17 @@ class Controller:
             names.update(e.name for e in result.endpoints)
         return names
 
-    def desired(self) -> tuple[list[Endpoint], list[Problem]]:
+    def desired(self, names: set[str] | None = None) -> tuple[list[Endpoint], list[Problem]]:
+        """Every desired endpoint (or those at `names`) and every source problem."""
         endpoints: list[Endpoint] = []
         problems: list[Problem] = []
-        for key in sorted(self._outputs):
-            out = self._outputs[key]
-            endpoints.extend(out.endpoints)
+        for out in self._outputs.values():
+            if names is None:
+                endpoints.extend(out.endpoints)
+            else:
+                endpoints.extend(e for e in out.endpoints if e.name in names)
             problems.extend(out.problems)
+        # Conflicts are resolved by resource, not by order; sorting keeps logs and plans stable.
         endpoints.sort(key=lambda e: (e.resource, e.key, e.targets))
         return endpoints, list(dict.fromkeys(problems))
 
@@ -171,7 +187,12 @@ class Controller:
         """Recompute what changed (or everything) and, as the leader, reconcile DNS."""
         dirty, self._dirty = self._dirty, {}
         if full:
-            self._recompute_all()
+            # The informers keep every object's endpoints current through events; recomputing all
+            # of them (a second per 10,000 Services) is only needed now and then, as a safety net.
+            if self._recompute_due():
+                self._recompute_all()
+            else:
+                self._recompute(dirty)
             touched: set[str] | None = None
         else:
             touched = self._recompute(dirty)
@@ -180,8 +201,9 @@ class Controller:
         if not self.is_leader:
             # A follower keeps its endpoints current so that a takeover starts from a full pass.
             self._full_requested = True
+            self._recompute_everything = True
             return None
-        desired, problems = self.desired()
+        desired, problems = self.desired(touched)
         if touched is not None:
             labels = _resource_labels(dirty)
             problems = [p for p in problems if p.subject in labels]
@@ -247,6 +269,7 @@ class Controller:
             except Exception:
                 log.exception("reconcile pass failed; retrying with a full pass")
                 self._full_requested = True
+                self._recompute_everything = True
                 next_full = self.clock() + 5.0
 
     def close(self) -> None:
@@ -286,6 +309,8 @@ class Controller:
             said = (problem.subject, problem.message)
             if now - self._logged.get(said, -1e18) > 3600.0:  # the same warning once an hour, not every pass
                 self._logged[said] = now
+                if len(self._logged) > 50_000:  # forget what was said more than an hour ago
+                    self._logged = {k: t for k, t in self._logged.items() if now - t <= 3600.0}
                 slog.warning("problem", subject=problem.subject, reason=problem.reason, message=problem.message)
             problem_resources.setdefault(problem.subject, problem)
             reason = "OwnershipConflict" if problem.reason in CONFLICT_REASONS else problem.reason

@@ -231,6 +231,8 @@ class Route53Provider:
         self._zones: list[Zone] | None = None
         self._zones_at = 0.0
         self._cache: dict[str, _ZoneCache] = {}
+        # Bumped whenever a zone's cached records change, so readers can keep derived state.
+        self._generation: dict[str, int] = {}
         self._lock = threading.Lock()
         events = client.meta.events
         events.register("before-send.route-53", self._before_send)
@@ -364,14 +366,25 @@ class Route53Provider:
             else:
                 kwargs.pop("StartRecordIdentifier", None)
         self._cache[zone.id] = _ZoneCache(records, raw, now)
+        self._bump(zone.id)
         return list(records.values())
+
+    def _bump(self, zone_id: str) -> None:
+        self._generation[zone_id] = self._generation.get(zone_id, 0) + 1
+
+    def generation(self, zone: Zone) -> int:
+        """Changes whenever the records `records(zone)` returns may have changed."""
+        return self._generation.get(zone.id, 0)
 
     def invalidate(self, zone: Zone | None = None) -> None:
         """Forget cached records (one zone, or all) so the next read lists them again."""
         if zone is None:
             self._cache.clear()
+            for zone_id in list(self._generation):
+                self._bump(zone_id)
         else:
             self._cache.pop(zone.id, None)
+            self._bump(zone.id)
 
     # -- desired endpoints -------------------------------------------------------------------
 
@@ -567,6 +580,7 @@ class Route53Provider:
         cache = self._cache.get(zone.id)
         if cache is None:
             return
+        self._bump(zone.id)
         for change in group.changes:
             if change.old is not None:
                 cache.records.pop(change.old.key, None)

@@ -111,6 +111,8 @@ class TXTRegistry:
         self.owner_id = owner_id
         self.mapper = mapper or TXTNameMapper()
         self.encryption_key = encryption_key
+        # The last full reading of each zone, valid while the provider's generation is unchanged.
+        self._states: dict[str, tuple[int, ZoneState]] = {}
         # As external-dns: a key alone lets us read sealed values (migrating away from encryption);
         # values are sealed only when encryption is enabled.
         self.seal = encryption_key is not None if seal is None else seal and encryption_key is not None
@@ -140,13 +142,19 @@ class TXTRegistry:
         """The zone's records with ownership labels. With `names`, only what concerns those names
         (their records and every TXT that may own them): an incremental pass over a few names must
         not decode the ownership of a whole zone."""
+        provider_records = self.provider.records(zone)
+        generation = getattr(self.provider, "generation", None)
+        stamp = generation(zone) if generation is not None and names is None else None
+        cached = self._states.get(zone.id)
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return cached[1]  # nothing changed in the zone since: the labels are the same
         state = ZoneState(zone)
         wanted = None if names is None else set(names) | self._txt_names(names)
         claims: dict[Key, list[_Claim]] = defaultdict(list)
         foreign_txt_names: dict[tuple[str, str], Endpoint] = {}
         plain: list[Endpoint] = []
 
-        for record in self.provider.records(zone):
+        for record in provider_records:
             if wanted is not None and record.name not in wanted:
                 continue
             if record.type != "TXT":
@@ -183,6 +191,8 @@ class TXTRegistry:
             mapped = self.mapper.to_endpoint_name(txt_name)
             if mapped is not None and mapped[1]:
                 state.blocked.setdefault(Key(mapped[0], mapped[1], set_identifier), _foreign_txt(txt_name, foreign))
+        if stamp is not None:
+            self._states[zone.id] = (stamp, state)
         return state
 
     def _label(
