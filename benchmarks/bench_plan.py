@@ -17,13 +17,15 @@ OWNER = "bench"
 def build(n_desired: int = 50_000, n_current: int = 100_000) -> tuple[list[Endpoint], list[Endpoint]]:
     current: list[Endpoint] = []
     for i in range(n_current):
-        # Half ours (a tenth of which changed), half someone else's or manual.
-        owner = OWNER if i < n_current // 2 else ("other" if i % 2 else "")
+        # Records 0..54,999 are ours (45,000 still desired, a tenth of those changed, 10,000 to delete);
+        # the rest belong to another owner or to nobody. 5,000 desired names are new.
+        owner = OWNER if i < 55_000 else ("other" if i % 2 else "")
         labels = {"owner": owner, "resource": f"service/ns/svc-{i}"} if owner else {}
         current.append(Endpoint.new(f"svc-{i}.apps.example.com", "A", [f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"],
                                     ttl=300, labels=labels))
     desired: list[Endpoint] = []
-    for i in range(n_desired):
+    for j in range(n_desired):
+        i = j if j < 45_000 else j + 60_000  # names 105,000.. do not exist yet
         ip = f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}" if i % 10 else f"192.168.{i >> 8 & 255}.{i & 255}"
         desired.append(Endpoint.new(f"svc-{i}.apps.example.com", "A", [ip], ttl=300,
                                     labels={"resource": f"service/ns/svc-{i}"}))
@@ -41,7 +43,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     assert plan is not None
     print(f"plan: {len(desired):,} desired vs {len(current):,} current records")
-    print(f"  changes: {plan.count_create if False else sum(1 for c in plan.changes if c.action.value == 'create')} create, "
+    print(f"  changes: {sum(1 for c in plan.changes if c.action.value == 'create')} create, "
           f"{sum(1 for c in plan.changes if c.action.value == 'update')} update, "
           f"{sum(1 for c in plan.changes if c.action.value == 'delete')} delete")
     print(f"  time: median {statistics.median(times):.3f} s, best {min(times):.3f} s, worst {max(times):.3f} s "

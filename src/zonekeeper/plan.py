@@ -130,12 +130,9 @@ def calculate(
     # and tuples hash and sort much faster than Key objects.
     blocked_keys = {(k.name, k.set_identifier, k.type): reason for k, reason in (blocked or {}).items()}
 
-    current_by_key: dict[tuple[str, str, str], Endpoint] = {}
-    at_name: dict[str, list[Endpoint]] = {}
-    for record in current:
-        if record.type in managed:
-            current_by_key[(record.name, record.set_identifier, record.type)] = record
-            at_name.setdefault(record.name, []).append(record)
+    current_by_key: dict[tuple[str, str, str], Endpoint] = {
+        (record.name, record.set_identifier, record.type): record for record in current if record.type in managed
+    }
 
     candidates: dict[tuple[str, str, str], list[Endpoint]] = {}
     cname_rows: set[tuple[str, str]] = set()
@@ -163,23 +160,35 @@ def calculate(
                 )
             )
 
-    for key in current_by_key.keys() | candidates.keys():
-        current_record = current_by_key.get(key)
-        wanted = candidates.get(key)
-        desired_record = None
-        if wanted is not None:
-            desired_record = wanted[0] if len(wanted) == 1 else _resolve(wanted, current_record, plan.problems)
-        reason = blocked_keys.get(key)
-        # The steady state of most keys; checked inline because it runs for every record.
-        if (reason is None and current_record is not None and desired_record is not None
-                and current_record.targets == desired_record.targets and current_record.ttl == desired_record.ttl
-                and current_record.provider_specific == desired_record.provider_specific
-                and current_record.labels == _expected_labels(desired_record, options.owner_id)):
+    owner_id = options.owner_id
+    # Records nobody asks for any more: only ours are deleted, the rest is none of our business.
+    for key, current_record in current_by_key.items():
+        if key in candidates or key in blocked_keys:
             continue
+        if owner_id == "" or current_record.label(OWNER_LABEL) == owner_id:
+            _plan_key(plan, options, current_record, None, {})
+
+    # Creates must look at everything else at the name; gather that only for those names.
+    new_names = {key[0] for key in candidates if key not in current_by_key}
+    at_name: dict[str, list[Endpoint]] = {}
+    if new_names:
+        for record in current_by_key.values():
+            if record.name in new_names:
+                at_name.setdefault(record.name, []).append(record)
+
+    for key, wanted in candidates.items():
+        current_record = current_by_key.get(key)
+        desired_record = wanted[0] if len(wanted) == 1 else _resolve(wanted, current_record, plan.problems)
+        reason = blocked_keys.get(key)
         if reason is not None:
-            if desired_record is not None:
-                subject = desired_record.resource or str(desired_record.key)
-                plan.problems.append(Problem(subject, "OwnershipUnclear", f"{desired_record.key}: {reason}"))
+            subject = desired_record.resource or str(desired_record.key)
+            plan.problems.append(Problem(subject, "OwnershipUnclear", f"{desired_record.key}: {reason}"))
+            continue
+        # The steady state of most keys; checked inline because it runs for every record.
+        if (current_record is not None and current_record.targets == desired_record.targets
+                and current_record.ttl == desired_record.ttl
+                and current_record.provider_specific == desired_record.provider_specific
+                and current_record.labels == _expected_labels(desired_record, owner_id)):
             continue
         _plan_key(plan, options, current_record, desired_record, at_name)
 
