@@ -40,6 +40,7 @@ ObjectKey = tuple[str, str, str]  # (source name, namespace, name)
 
 # How often a periodic full pass also recomputes every object's endpoints from the cache.
 RECOMPUTE_ALL_EVERY = 600.0
+RETRY_AFTER_ERROR = 5.0
 
 
 class Cache(ObjectView, Protocol):
@@ -265,12 +266,15 @@ class Controller:
                 self._full_requested = False
                 next_full = self.clock() + self.resync
             try:
-                await self.run_pass(full=full)
+                result = await self.run_pass(full=full)
+                if result is not None and (result.error or any(z.error for z in result.zones)):
+                    # Route 53 unreachable or a zone unreadable: try again soon, not a whole interval later.
+                    next_full = min(next_full, self.clock() + RETRY_AFTER_ERROR)
             except Exception:
                 log.exception("reconcile pass failed; retrying with a full pass")
                 self._full_requested = True
                 self._recompute_everything = True
-                next_full = self.clock() + 5.0
+                next_full = self.clock() + RETRY_AFTER_ERROR
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -158,3 +158,36 @@ def test_annotation_filter_selector() -> None:
         assert "a=b=c" in str(exc)
     else:
         raise AssertionError("malformed selector accepted")
+
+
+def test_failed_pass_is_retried_soon_not_an_interval_later(monkeypatch: Any) -> None:
+    from zonekeeper import controller as controller_module
+    from zonekeeper.providers.base import ProviderError
+
+    monkeypatch.setattr(controller_module, "RETRY_AFTER_ERROR", 0.05)
+
+    async def scenario() -> None:
+        controller, store, provider = make()
+        controller.resync = 3600.0
+        store.add(service("a", "a.example.com", ip="10.0.0.1"))
+        calls = {"zones": 0}
+        real_zones = provider.zones
+
+        def flaky_zones() -> Any:
+            calls["zones"] += 1
+            if calls["zones"] == 1:
+                raise ProviderError("Throttling: Rate exceeded")
+            return real_zones()
+
+        provider.zones = flaky_zones
+        task = asyncio.create_task(controller.run())
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if records(provider):
+                break
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert calls["zones"] >= 2
+        assert records(provider) == {("a.example.com", "A"): ("10.0.0.1",)}
+
+    asyncio.run(scenario())
