@@ -162,11 +162,11 @@ def calculate(
 
     owner_id = options.owner_id
     # Records nobody asks for any more: only ours are deleted, the rest is none of our business.
-    for key, current_record in current_by_key.items():
+    for key, record in current_by_key.items():
         if key in candidates or key in blocked_keys:
             continue
-        if owner_id == "" or current_record.label(OWNER_LABEL) == owner_id:
-            _plan_key(plan, options, current_record, None, {})
+        if owner_id == "" or record.label(OWNER_LABEL) == owner_id:
+            _plan_key(plan, options, record, None, {})
 
     # Creates must look at everything else at the name; gather that only for those names.
     new_names = {key[0] for key in candidates if key not in current_by_key}
