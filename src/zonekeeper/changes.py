@@ -69,16 +69,23 @@ class ChangeGroup:
         return len(self.changes)
 
 
+def action_order(change: Change) -> int:
+    """Deletes first, then updates, then creates: the order Route 53 needs inside one request."""
+    return _ACTION_ORDER[change.action]
+
+
+_ACTION_ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
+
+
 def group_by_name(changes: Iterable[Change]) -> list[ChangeGroup]:
     """Group changes by DNS name, deletes first inside each group (Route 53 evaluates a batch in
     order, so a CNAME must go before an A record at the same name is created)."""
-    order = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
     groups: dict[str, ChangeGroup] = {}
     for change in changes:
         group = groups.setdefault(change.endpoint.name, ChangeGroup(change.endpoint.name))
         group.changes.append(change)
         group.records.append(change)
     for group in groups.values():
-        group.changes.sort(key=lambda c: order[c.action])
-        group.records.sort(key=lambda c: order[c.action])
+        group.changes.sort(key=action_order)
+        group.records.sort(key=action_order)
     return [groups[name] for name in sorted(groups)]

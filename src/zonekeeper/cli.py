@@ -180,23 +180,14 @@ def _fail_config(message: str) -> None:
 
 
 def _desired(settings: Settings, wired: Any) -> tuple[list[Any], list[Problem]]:
-    from zonekeeper import sources
+    import asyncio
+
+    from zonekeeper import live, sources
 
     if not settings.from_files:
-        import asyncio
-
-        from zonekeeper import live
-
         return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.from_files)
-    view: Any = store
-    accept = None
-    if settings.annotation_filter:
-        from zonekeeper import live
-
-        accept = live.annotation_filter(settings)
-        view = live._Filtered(store, accept, {sources.SOURCES[s].kind for s in settings.sources}) if accept else store
-    result = sources.collect(view, settings.sources, wired.source_config)
+    result = sources.collect(live.annotation_filtered(store, settings), settings.sources, wired.source_config)
     return result.endpoints, problems + result.problems
 
 

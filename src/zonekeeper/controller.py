@@ -281,12 +281,6 @@ class Controller:
 
     # -- telling people -----------------------------------------------------------------------
 
-    def _lookup(self, label: str) -> Obj | None:
-        kind, ns, name = _split_label(label)
-        for spec in self.specs.values():
-            if spec.label_kind == kind:
-                return self.cache.get(spec.kind, ns, name)
-        return None
 
     def _report(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
         if result.error:
@@ -380,11 +374,6 @@ def change_fields(change: Any, zone_name: str) -> dict[str, Any]:
     return {"action": change.action.value, "zone": zone_name, "name": ep.name, "type": ep.type,
             "set_identifier": ep.set_identifier or None, "targets": list(ep.targets), "ttl": ep.ttl or None,
             "owner": ep.owner or None, "resource": ep.resource or None}
-
-
-def _split_label(label: str) -> tuple[str, str, str]:
-    kind, ns, name = [*label.split("/", 2), "", ""][:3]
-    return kind, ns, name
 
 
 def _resource_labels(dirty: Mapping[ObjectKey, float]) -> set[str]:

@@ -107,16 +107,20 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
         try:
             if not await wait_for_cache(cache):
                 raise ClusterUnavailable(_describe(cache.errors))
-            accept = annotation_filter(settings)
-            view: Any = cache
-            if accept is not None:
-                view = _Filtered(cache, accept, {sources.SOURCES[s].kind for s in settings.sources})
-            result = sources.collect(view, settings.sources, wired.source_config)
+            result = sources.collect(annotation_filtered(cache, settings), settings.sources, wired.source_config)
             return result.endpoints, result.problems
         finally:
             await cache.stop()
     finally:
         await client.close()
+
+
+def annotation_filtered(view: Any, settings: Settings) -> Any:
+    """`view`, with the primary objects --annotation-filter rejects hidden (unchanged without one)."""
+    accept = annotation_filter(settings)
+    if accept is None:
+        return view
+    return _Filtered(view, accept, {sources.SOURCES[s].kind for s in settings.sources})
 
 
 class _Filtered:

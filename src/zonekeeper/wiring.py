@@ -107,7 +107,6 @@ def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) ->
         zone_type=settings.aws_zone_type,
         zone_id_filter=settings.zone_id_filter,
         zone_tags=zone_tags(settings),
-        match_parent=settings.aws_zone_match_parent,
         prefer_cname=settings.aws_prefer_cname,
         evaluate_target_health=settings.aws_evaluate_target_health,
         batch_change_size=settings.aws_batch_change_size,

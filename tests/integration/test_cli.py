@@ -161,3 +161,31 @@ def test_refused_change_exits_1(env: dict[str, str], tmp_path: Path, route53: St
     records = [r["Name"] for b in route53.accepted_change_batches for c in b["Changes"]
                for r in [c["ResourceRecordSet"]]]
     assert "ok.example.com." in records and "fo.example.com." not in records
+
+
+def test_annotation_filter_selects_source_objects(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(textwrap.dedent("""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: mine
+          namespace: default
+          annotations: {external-dns.kubernetes.io/hostname: mine.example.com, team: web}
+        spec: {type: LoadBalancer}
+        status: {loadBalancer: {ingress: [{ip: 203.0.113.1}]}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: theirs
+          namespace: default
+          annotations: {external-dns.kubernetes.io/hostname: theirs.example.com, team: db}
+        spec: {type: LoadBalancer}
+        status: {loadBalancer: {ingress: [{ip: 203.0.113.2}]}}
+        """))
+    code, out = invoke("plan", "--from-file", str(path), "--output", "json", "--annotation-filter", "team=web")
+    assert code == 0, out
+    assert [c["name"] for c in json.loads(out)["changes"]] == ["mine.example.com"]
+    code, out = invoke("plan", "--from-file", str(path), "--output", "json")
+    assert sorted(c["name"] for c in json.loads(out)["changes"]) == ["mine.example.com", "theirs.example.com"]

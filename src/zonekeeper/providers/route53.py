@@ -66,7 +66,6 @@ class Route53Options:
     zone_type: str = ""  # "", "public" or "private"
     zone_id_filter: tuple[str, ...] = ()
     zone_tags: tuple[tuple[str, str | None], ...] = ()
-    match_parent: bool = False
     prefer_cname: bool = False
     evaluate_target_health: bool = True
     batch_change_size: int = 1000

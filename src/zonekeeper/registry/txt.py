@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from zonekeeper.changes import Action, Change, ChangeGroup, group_by_name
+from zonekeeper.changes import Action, Change, ChangeGroup, action_order, group_by_name
 from zonekeeper.endpoint import (
     ALIAS,
     EVALUATE_TARGET_HEALTH,
@@ -292,8 +292,7 @@ class TXTRegistry:
             for change in group.records:
                 extra.extend(self._txt_changes(state, change, changed_keys, deleted_keys))
             group.changes.extend(extra)
-            order = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
-            group.changes.sort(key=lambda c: order[c.action])
+            group.changes.sort(key=action_order)
         return groups
 
     def _txt_changes(
