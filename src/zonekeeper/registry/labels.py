@@ -70,11 +70,11 @@ def _parse_plain(value: str) -> dict[str, str] | None:
     labels: dict[str, str] = {}
     found_heritage = False
     for token in value.strip('"').split(","):
-        parts = token.split("=")
-        # Like external-dns: a token with no `=` or more than one is ignored, not an error.
-        if len(parts) != 2:
+        # Like external-dns (strings.Cut, since v0.22): split on the first `=` only, so a value may
+        # hold `=` (`owner=team=platform`); a token with no `=` at all is ignored, not an error.
+        key, found, val = token.partition("=")
+        if not found:
             continue
-        key, val = parts
         if key == "heritage":
             if val != HERITAGE:
                 return None

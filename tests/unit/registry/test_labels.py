@@ -61,11 +61,13 @@ def test_serialize(items: dict[str, str], value: str) -> None:
         ("", None),
         # A second heritage token with another value spoils the record, as in external-dns.
         ('"heritage=external-dns,heritage=other,external-dns/owner=x"', None),
-        # Tokens without exactly one "=" are skipped, not errors.
+        # Tokens without "=" are skipped, not errors; a value keeps every "=" after the first.
         (
             '"heritage=external-dns,junk,external-dns/owner=x,external-dns/resource=crd/ns/a=b"',
-            {"owner": "x"},
+            {"owner": "x", "resource": "crd/ns/a=b"},
         ),
+        ('"heritage=external-dns,external-dns/owner=team=platform"', {"owner": "team=platform"}),
+        ('"heritage=external-dns,external-dns/owner=="', {"owner": "="}),
         # Keys from other tools are ignored.
         ('"heritage=external-dns,other/owner=x,external-dns/owner=y"', {"owner": "y"}),
         # external-dns checks the prefix without its slash: `external-dnsfoo` is kept whole.
@@ -79,13 +81,22 @@ def test_parse(value: str, expected: dict[str, str] | None) -> None:
 
 
 _KEY_CHARS = st.text(st.characters(codec="utf-8", exclude_characters=',="/'), min_size=1, max_size=12)
-_VALUE_CHARS = st.text(st.characters(codec="utf-8", exclude_characters=',="'), max_size=30)
+# Values may hold "=": only the first "=" of a token separates key and value.
+_VALUE_CHARS = st.text(st.characters(codec="utf-8", exclude_characters=',"'), max_size=30)
 
 
 @given(st.dictionaries(_KEY_CHARS, _VALUE_CHARS, max_size=6))
 def test_round_trip(items: dict[str, str]) -> None:
     items.pop(TXT_NONCE_LABEL, None)
     assert labels.parse(labels.serialize(items)) == items
+
+
+@pytest.mark.parametrize("owner", ["a=b", "=", "team=platform=x", "a=="])
+def test_an_owner_with_equals_signs_round_trips(owner: str) -> None:
+    # Read wrongly, an owner containing "=" would make our own records look unowned.
+    value = labels.serialize({"owner": owner, "resource": "ingress/default/web"})
+    assert labels.parse(value) == {"owner": owner, "resource": "ingress/default/web"}
+    assert labels.parse(labels.serialize({"owner": owner}, aes_key=KEY), aes_key=KEY) is not None
 
 
 def test_sealed_round_trip_keeps_the_nonce_and_the_bytes() -> None:
