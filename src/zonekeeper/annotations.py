@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from zonekeeper import idn
 from zonekeeper.endpoint import ALIAS, Problem
 
 # The same alias as zonekeeper.sources.objects.Obj; not imported from there so that importing this
@@ -146,12 +147,16 @@ def hostname_error(name: str) -> str | None:
 
 
 def clean_hostname(raw: str) -> str:
-    return raw.strip().rstrip(".").lower()
+    return idn.canonical(raw.strip().rstrip("."))
 
 
 def check_hostname(raw: str, subject: str, where: str) -> tuple[str | None, Problem | None]:
-    """Normalise one hostname; `where` names the annotation or field it came from."""
-    name = clean_hostname(raw)
+    """Normalise one hostname (to its ASCII form, `xn--` for Unicode labels); `where` names the
+    annotation or field it came from."""
+    try:
+        name = idn.to_ascii(raw.strip().rstrip("."))
+    except idn.IDNAError as exc:
+        return None, Problem(subject, INVALID_HOSTNAME, f"{where}: invalid hostname {raw!r}: no IDNA form: {exc}")
     why = hostname_error(name)
     if why is not None:
         return None, Problem(subject, INVALID_HOSTNAME, f"{where}: invalid hostname {raw!r}: {why}")

@@ -1,14 +1,16 @@
 """`--domain-filter`, `--exclude-domains`, `--regex-domain-filter`, `--regex-domain-exclusion`, and
 hosted-zone selection, with external-dns's semantics (endpoint/domain_filter.go, provider/aws zones()).
 
-Names and filters are compared in one canonical form: lower case, one trailing dot dropped, and
-internationalised labels in Unicode, so `xn--bcher-kva.example` and `Bücher.example.` are the
-same name (external-dns maps both with UTS #46 transitional processing, so `ß` reads as `ss`).
+Names and filters are compared in one canonical form (`zonekeeper.idn`): ASCII (punycode), lower
+case, one trailing dot dropped, so `xn--bcher-kva.example` and `Bücher.example.` are the same name.
+Regexes are tested against the Unicode form, as external-dns tests them (`(?:😍|🤩)\\.org$` matches
+`xn--r28h.org`).
 
 A name matches a filter `f` when it equals `f` or ends with `.f`; a filter written with a leading
 dot (`.example.com`) matches subdomains only. No include filter matches everything; exclusions are
-taken away afterwards. When either regex is set the lists are ignored: the exclusion regex is
-tested first, then the inclusion regex (an unset inclusion regex accepts).
+taken away afterwards. When either regex is set the lists are dropped, as external-dns drops them
+(NewDomainFilterWithOptions): the exclusion regex is tested first, then the inclusion regex (an
+unset inclusion regex accepts).
 """
 
 from __future__ import annotations
@@ -16,46 +18,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from encodings.idna import nameprep
+
+from zonekeeper import idn
 
 __all__ = ["DomainFilter", "normalize_domain"]
 
-# UTS #46 maps these to a full stop before splitting labels.
-_IDEOGRAPHIC_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
-
 
 def normalize_domain(domain: str) -> str:
-    """The form names and filters are compared in."""
-    domain = domain.removesuffix(".")
-    if domain.isascii() and "xn--" not in domain.lower():
-        return domain.lower()
-    return ".".join(_normalize_label(label) for label in domain.translate(_IDEOGRAPHIC_DOTS).split("."))
+    """The Unicode form regexes are tested against (external-dns's normalizeDomain)."""
+    return idn.to_unicode(domain.removesuffix("."))
 
 
-def _normalize_label(label: str) -> str:
-    if label.isascii():
-        lowered = label.lower()
-        if lowered.startswith("xn--"):
-            try:
-                decoded = lowered[4:].encode("ascii").decode("punycode")
-            except UnicodeError:
-                decoded = ""
-            # Not punycode, or punycode of plain ASCII (which IDNA forbids): external-dns warns and
-            # compares the label as written.
-            return lowered if decoded.isascii() else decoded.lower()
-        return lowered
-    try:
-        # IDNA2003 nameprep: case folding (ß -> ss, final sigma -> sigma), NFKC, joiners removed --
-        # the same result as UTS #46 transitional mapping for the names people use.
-        return nameprep(label)
-    except UnicodeError:
-        return label.lower()
+def _canonical(domain: str) -> str:
+    return idn.canonical(domain.removesuffix("."))
 
 
 def _prepare(filters: Iterable[str]) -> tuple[str, ...]:
     out = []
     for item in filters:
-        domain = normalize_domain(item.strip())
+        domain = _canonical(item.strip())
         if domain:
             out.append(domain)
     return tuple(out)
@@ -64,7 +45,7 @@ def _prepare(filters: Iterable[str]) -> tuple[str, ...]:
 def _match_filter(filters: tuple[str, ...], domain: str, empty: bool) -> bool:
     if not filters:
         return empty
-    name = normalize_domain(domain)
+    name = _canonical(domain)
     for f in filters:
         if f.startswith(".") and name.endswith(f):
             return True
@@ -83,10 +64,12 @@ class DomainFilter:
     _exclude_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "include", _prepare(self.include))
-        object.__setattr__(self, "exclude", _prepare(self.exclude))
         object.__setattr__(self, "_include_re", _compile(self.regex_include, "--regex-domain-filter"))
         object.__setattr__(self, "_exclude_re", _compile(self.regex_exclude, "--regex-domain-exclusion"))
+        # A regex replaces the lists altogether, also for --aws-zone-match-parent (is_parent).
+        regex = self.is_regex
+        object.__setattr__(self, "include", () if regex else _prepare(self.include))
+        object.__setattr__(self, "exclude", () if regex else _prepare(self.exclude))
 
     @property
     def is_regex(self) -> bool:
@@ -110,20 +93,22 @@ class DomainFilter:
         a parent of an include filter (zone `example.com` for filter `app.example.com`)."""
         if self.matches(zone_name):
             return True
-        return match_parent and self._is_parent(zone_name)
+        return match_parent and self.is_parent(zone_name)
 
     def matches_parent(self, zone_name: str) -> bool:
         """Zone selection under `--aws-zone-match-parent` (`zone_matches(..., match_parent=True)`)."""
         return self.zone_matches(zone_name, match_parent=True)
 
-    def _is_parent(self, zone_name: str) -> bool:
-        # external-dns's DomainFilter.MatchParent. It consults only the lists, so with a regex
-        # filter (no include list) every zone counts as a parent; kept so both pick the same zones.
+    def is_parent(self, zone_name: str) -> bool:
+        """external-dns's DomainFilter.MatchParent: the zone is a parent of an include filter.
+
+        It consults only the lists, so with a regex (the lists dropped) every zone counts as a
+        parent; kept so both controllers pick the same zones."""
         if _match_filter(self.exclude, zone_name, False):
             return False
         if not self.include:
             return True
-        zone = normalize_domain(zone_name)
+        zone = _canonical(zone_name)
         # A leading-dot filter asks for subdomains only; its parent is deliberately not selected.
         return any(not f.startswith(".") and f.endswith("." + zone) for f in self.include)
 

@@ -12,6 +12,8 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from zonekeeper import idn
+
 # Label keys, as external-dns writes them into the TXT registry (without the "external-dns/" prefix).
 OWNER_LABEL = "owner"
 RESOURCE_LABEL = "resource"
@@ -31,8 +33,11 @@ Pairs = tuple[tuple[str, str], ...]
 
 
 def normalize_name(name: str) -> str:
-    """DNS names compare case-insensitively and with or without the root dot."""
-    name = name.strip().rstrip(".").lower()
+    """DNS names compare case-insensitively, with or without the root dot, in ASCII (punycode)."""
+    name = name.strip().rstrip(".")
+    # One canonical form for every name (zonekeeper.idn): ASCII, lower case. A source's Unicode
+    # hostname was already checked (and reported if it cannot be encoded) by annotations.
+    name = name.lower() if name.isascii() else idn.canonical(name)
     # Route 53 returns a leading wildcard escaped as octal.
     if name.startswith("\\052"):
         name = "*" + name[4:]

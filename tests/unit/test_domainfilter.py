@@ -186,6 +186,18 @@ def test_match_parent_with_a_regex_selects_every_zone_like_external_dns() -> Non
     assert dfilter.zone_matches("other.org", match_parent=True)
 
 
+def test_a_regex_drops_the_domain_lists_also_for_parent_zones() -> None:
+    # external-dns (NewDomainFilterWithOptions) builds a regex-only filter once a regex is set: the
+    # lists no longer count, neither for records nor for --aws-zone-match-parent. Keeping the lists
+    # made zonekeeper manage fewer zones than external-dns with the same flags.
+    dfilter = DomainFilter(("app.example.com",), ("other.org",), regex_include=r"\.example\.com$")
+    assert dfilter.include == () and dfilter.exclude == ()
+    for zone in ("example.com", "other.org", "unrelated.net"):
+        assert dfilter.zone_matches(zone, match_parent=True), zone
+    assert not dfilter.zone_matches("unrelated.net")
+    assert dfilter.matches("www.other.example.com")  # the exclusion list no longer applies either
+
+
 @pytest.mark.parametrize(
     ("raw", "normal"),
     [

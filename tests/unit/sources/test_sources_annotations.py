@@ -352,3 +352,39 @@ def test_choice(value: str, expected: str | None, problem: bool) -> None:
     assert bool(problems) is problem
     if problem:
         assert "public, private" in problems[0].message
+
+
+# --- internationalised hostnames ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        # provider/zonefinder_test.go (external-dns v0.23.0): this name belongs in xn--testcass-e1ae.fr.
+        ("example.testécassé.fr", "example.xn--testcass-e1ae.fr"),
+        ("Bücher.Example.", "xn--bcher-kva.example"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("*.GÖPHER.com", "*.xn--gpher-jua.com"),
+        ("straße.de", "strasse.de"),  # transitional mapping, as external-dns's idna profile
+        ("點看.org", "xn--c1yn36f.org"),  # internal/idna/idna_test.go
+    ],
+)
+def test_unicode_hostnames_are_published_in_their_ascii_form(written: str, canonical: str) -> None:
+    names, problems = ann.hostnames(with_annotations(ga(hostname=written)), "hostname", SUBJECT)
+    assert (names, problems) == ([canonical], [])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "nordic-ø.xn--kitty-點看pd34d.com",  # '--' in positions 3-4 of a label (UTS #46 V2)
+        "-ø.example.com",  # a Unicode label starting with '-'
+        "\u0301ab.example.com",  # starts with a combining mark
+        "a\u0080b.example.com",  # a control character: disallowed
+    ],
+)
+def test_hostnames_without_an_idna_form_are_reported(bad: str) -> None:
+    names, problems = ann.hostnames(with_annotations(ga(hostname=f"ok.example.com,{bad}")), "hostname", SUBJECT)
+    assert names == ["ok.example.com"]
+    assert [p.reason for p in problems] == ["InvalidHostname"]
+    assert repr(bad) in problems[0].message and "IDNA" in problems[0].message
