@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from zonekeeper.zoneidfilter import ZoneIDFilter
+
 SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute")
 PROVIDERS = ("aws", "route53", "inmemory")
 POLICIES = ("sync", "upsert-only", "create-only")
@@ -128,6 +130,9 @@ class Settings:
             raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
         if self.txt_encrypt_enabled and not self.txt_encrypt_aes_key:
             raise ConfigError("--txt-encrypt-enabled needs --txt-encrypt-aes-key")
+        zone_ids = ZoneIDFilter(self.zone_id_filter).problem()
+        if zone_ids:
+            raise ConfigError(zone_ids)
         if self.aws_zone_type not in ("", "public", "private"):
             raise ConfigError(f"--aws-zone-type {self.aws_zone_type!r} must be public or private")
         for size, name, top in ((self.aws_batch_change_size, "--aws-batch-change-size", 1000),

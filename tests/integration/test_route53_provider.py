@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.route53 import StrictRoute53Server
-from zonekeeper.config import Settings
+from zonekeeper.config import ConfigError, Settings
 from zonekeeper.endpoint import Endpoint
 from zonekeeper.providers.route53 import Route53Provider
 from zonekeeper.wiring import Wiring, build
@@ -189,6 +189,25 @@ def test_zone_selection(route53: StrictRoute53Server) -> None:
     assert [z.id for z in by_id.provider.zones()] == [child]
     filtered = wire(route53, domain_filter=("dev.example.com",))
     assert {z.id for z in filtered.provider.zones()} == {child}
+
+
+def test_zone_id_filter_matches_like_external_dns(route53: StrictRoute53Server) -> None:
+    parent = route53.create_zone("example.com")
+    child = route53.create_zone("dev.example.com")
+    for written in (child, f"/hostedzone/{child}", f"hostedzone/{child}"):
+        assert [z.id for z in wire(route53, zone_id_filter=(written,)).provider.zones()] == [child], written
+    # A suffix of the full id, as external-dns compares: junk before the id does not match.
+    assert wire(route53, zone_id_filter=(f"/other/{child}",)).provider.zones() == []
+    # An empty entry beside a real id does not widen the filter to every zone.
+    assert [z.id for z in wire(route53, zone_id_filter=("", parent)).provider.zones()] == [parent]
+
+
+def test_zone_id_filter_ending_in_a_slash_is_refused(route53: StrictRoute53Server) -> None:
+    route53.create_zone("example.com")
+    child = route53.create_zone("dev.example.com")
+    # It can match no zone id; an earlier zonekeeper kept every zone instead (external-dns keeps none).
+    with pytest.raises(ConfigError, match=rf"--zone-id-filter '/hostedzone/{child}/' ends with '/'.*'{child}'"):
+        wire(route53, zone_id_filter=(f"/hostedzone/{child}/",))
 
 
 def test_steady_state_costs_no_calls_with_cache(route53: StrictRoute53Server, zone: str) -> None:

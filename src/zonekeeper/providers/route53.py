@@ -29,6 +29,7 @@ from zonekeeper.providers import batching
 from zonekeeper.providers.aws_alias import canonical_hosted_zone
 from zonekeeper.providers.base import ApplyResult, ProviderError, Zone
 from zonekeeper.ratelimit import TokenBucket
+from zonekeeper.zoneidfilter import ZoneIDFilter
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +312,7 @@ class Route53Provider:
 
     def _keep_zone(self, zone: Zone) -> bool:
         o = self.options
-        if o.zone_id_filter and not any(zone.id.endswith(f.rsplit("/", 1)[-1]) for f in o.zone_id_filter):
+        if not ZoneIDFilter(o.zone_id_filter).matches(zone.id):
             return False
         if o.zone_type == "public" and zone.private:
             return False
