@@ -18,9 +18,11 @@ __all__ = ["RECORD_TYPE_TEMPLATE", "TXTNameMapper"]
 
 RECORD_TYPE_TEMPLATE = "%{record_type}"
 
-# Types recognised in a TXT name. external-dns (v0.22) knows the first ten; CAA is zonekeeper's, so a
-# CAA record it manages can be read back (external-dns writes `caa-` names but never reads them).
-_KNOWN_TYPES = ("A", "AAAA", "CNAME", "NS", "MX", "PTR", "SRV", "NAPTR", "TXT", "DNAME", "CAA")
+# Types recognised in a TXT name. external-dns (v0.23) knows the first eleven (TLSA since v0.23:
+# zonekeeper does not manage TLSA, but reads a `tlsa-` TXT as the TLSA claim it is, not as a legacy
+# name); CAA is zonekeeper's, so a CAA record it manages can be read back (external-dns writes
+# `caa-` names but never reads them).
+_KNOWN_TYPES = ("A", "AAAA", "CNAME", "NS", "MX", "PTR", "SRV", "NAPTR", "TXT", "DNAME", "TLSA", "CAA")
 # external-dns tries the types in the order above and takes the first whose templated affix fits,
 # so with a prefix like `%{record_type}` an AAAA name `aaaafoo` reads as A `aaafoo`. Longest first
 # finds the type external-dns wrote; where only one type fits, the answer is the same.
