@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from zonekeeper import idn
 from zonekeeper.zoneidfilter import ZoneIDFilter
 
 SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute")
@@ -130,6 +131,12 @@ class Settings:
             raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
         if self.txt_encrypt_enabled and not self.txt_encrypt_aes_key:
             raise ConfigError("--txt-encrypt-enabled needs --txt-encrypt-aes-key")
+        for flag, domains in (("--domain-filter", self.domain_filter), ("--exclude-domains", self.exclude_domains)):
+            for domain in domains:
+                try:
+                    idn.to_ascii(domain.strip().removesuffix("."))
+                except idn.IDNAError as exc:
+                    raise ConfigError(f"{flag} {domain!r}: no IDNA form: {exc}") from exc
         zone_ids = ZoneIDFilter(self.zone_id_filter).problem()
         if zone_ids:
             raise ConfigError(zone_ids)

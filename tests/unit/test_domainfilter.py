@@ -218,3 +218,13 @@ def test_a_regex_drops_the_domain_lists_also_for_parent_zones() -> None:
 )
 def test_normalize_domain(raw: str, normal: str) -> None:
     assert normalize_domain(raw) == normal
+
+
+@pytest.mark.parametrize("flag", ["domain_filter", "exclude_domains"])
+def test_a_domain_filter_without_an_idna_form_is_a_config_error(flag: str) -> None:
+    from zonekeeper.config import ConfigError, Settings
+
+    bad = "nordic-ø.xn--kitty-點看pd34d.com"  # '--' in positions 3-4 of a label
+    with pytest.raises(ConfigError, match=rf"--{flag.replace('_', '-')} {bad!r}: no IDNA form: label"):
+        Settings(txt_owner_id="x", **{flag: ("example.com", bad)}).validate()
+    Settings(txt_owner_id="x", **{flag: ("bücher.example", "example.com.")}).validate()
