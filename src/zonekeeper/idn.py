@@ -17,6 +17,7 @@ a name nobody asked for. `canonical` is the non-raising form for names that cann
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import idna
 
@@ -57,6 +58,7 @@ def to_unicode(name: str) -> str:
     return ".".join(_label_to_unicode(label) for label in name.translate(_DOTS).split("."))
 
 
+@lru_cache(maxsize=4096)  # Unicode labels are rare and repeat (one zone, many names)
 def _label_to_ascii(label: str) -> str:
     if label.isascii():
         return label.lower()
@@ -69,6 +71,7 @@ def _label_to_ascii(label: str) -> str:
     return _ACE + mapped.encode("punycode").decode("ascii")
 
 
+@lru_cache(maxsize=4096)
 def _label_to_unicode(label: str) -> str:
     try:
         mapped = _map(label)
