@@ -229,3 +229,16 @@ def test_assume_role_on_top_of_the_default_chain(route53: StrictRoute53Server, z
     credentials = wired.provider.client._request_signer._credentials  # type: ignore[attr-defined]
     assert credentials.method == "assume-role"
     assert credentials.get_frozen_credentials().access_key.startswith("ASIA")  # temporary, from STS
+
+
+def test_a_unicode_hostname_lands_in_its_punycode_zone(route53: StrictRoute53Server) -> None:
+    # provider/zonefinder_test.go (external-dns v0.23.0): example.testécassé.fr is in xn--testcass-e1ae.fr.
+    zone_id = route53.create_zone("xn--testcass-e1ae.fr")
+    wired = wire(route53)
+    result = wired.pipeline.run([svc("example.testécassé.fr", "10.0.0.1")], apply=True)
+    assert result.ok and result.all_problems == [], result.all_problems
+    records = rrsets(route53, zone_id)
+    assert records[("example.xn--testcass-e1ae.fr.", "A", "")]["ResourceRecords"] == [{"Value": "10.0.0.1"}]
+    assert ("a-example.xn--testcass-e1ae.fr.", "TXT", "") in records
+    # Read back in the same form: nothing left to do.
+    assert wired.pipeline.run([svc("example.testécassé.fr", "10.0.0.1")], apply=False).changes == []
