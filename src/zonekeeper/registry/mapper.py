@@ -12,7 +12,8 @@ switching controllers would see every record as unowned.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from encodings.idna import nameprep
+
+from zonekeeper import idn
 
 __all__ = ["RECORD_TYPE_TEMPLATE", "TXTNameMapper"]
 
@@ -184,6 +185,6 @@ def _label_octets(label: str) -> int:
     if label.isascii():
         return len(label)
     try:
-        return len("xn--") + len(nameprep(label).encode("punycode"))
-    except UnicodeError:
+        return len(idn.to_ascii(label))
+    except idn.IDNAError:
         return len(label.encode("utf-8"))
