@@ -1,6 +1,6 @@
-// dump_literals prints, as JSON, every element of every slice literal in the Go test files given
-// on the command line, with its line range and enclosing function. Standard library only, so it
-// runs without the external-dns module graph:
+// dump_literals prints, as JSON, every composite-literal or call element of every slice literal in
+// the Go test files given on the command line, with its line range and enclosing function.
+// Standard library only, so it runs without the external-dns module graph:
 //
 //	go run scripts/external_dns_tables/dump_literals.go <external-dns>/endpoint/labels_test.go ...
 //
@@ -53,18 +53,26 @@ func value(fset *token.FileSet, e ast.Expr) any {
 		}
 		return map[string]any{"ident": v.Name}
 	case *ast.SelectorExpr:
-		return map[string]any{"ident": fmt.Sprintf("%v.%s", value(fset, v.X).(map[string]any)["ident"], v.Sel.Name)}
+		if x, ok := v.X.(*ast.Ident); ok {
+			return map[string]any{"ident": x.Name + "." + v.Sel.Name}
+		}
+		return map[string]any{"method": v.Sel.Name, "on": value(fset, v.X)}
 	case *ast.CallExpr:
 		args := []any{}
 		for _, a := range v.Args {
 			args = append(args, value(fset, a))
 		}
 		fn := value(fset, v.Fun)
-		name := ""
 		if m, ok := fn.(map[string]any); ok {
-			name, _ = m["ident"].(string)
+			if name, ok := m["ident"].(string); ok {
+				return map[string]any{"call": name, "args": args}
+			}
+			if _, ok := m["method"]; ok {
+				m["args"] = args // a method call on a value: {"method", "on", "args"}
+				return m
+			}
 		}
-		return map[string]any{"call": name, "args": args}
+		return map[string]any{"call": "", "args": args}
 	case *ast.UnaryExpr:
 		return value(fset, v.X)
 	case *ast.BinaryExpr:
@@ -133,7 +141,9 @@ func main() {
 					return true
 				}
 				for _, el := range lit.Elts {
-					if _, isComp := el.(*ast.CompositeLit); !isComp {
+					switch el.(type) {
+					case *ast.CompositeLit, *ast.CallExpr:
+					default:
 						continue
 					}
 					rows = append(rows, row{path, name, fset.Position(el.Pos()).Line, fset.Position(el.End()).Line, value(fset, el)})

@@ -16,9 +16,10 @@ import pytest
 from edns_tables import cases, wanted
 
 from zonekeeper.changes import Change
-from zonekeeper.endpoint import Endpoint
+from zonekeeper.endpoint import ALIAS, Endpoint
 from zonekeeper.providers.inmemory import InMemoryProvider
-from zonekeeper.registry import crypto
+from zonekeeper.registry import crypto, labels
+from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import TXTRegistry
 
 
@@ -32,12 +33,41 @@ def _txts(case: dict[str, Any], key: bytes | None = None) -> list[Endpoint]:
     return [c.endpoint for g in groups for c in g.changes if c.endpoint.key != record.key]
 
 
+def _record(r: dict[str, Any]) -> Endpoint:
+    props = {ALIAS: "true"} if r.get("alias") or {"Name": "endpoint.ProviderSpecificAlias", "Value": "true"} in r.get(
+        "provider_specific", []) else {}
+    return Endpoint.new(r["name"], r["type"], r["targets"], set_identifier=r["set_identifier"],
+                        provider_specific=props)
+
+
+def _owned_records(case: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """What the registry reads from a zone seeded as external-dns's test seeds it: every record
+    that is not an ownership TXT, with the owner it is read as ("" for none)."""
+    provider = InMemoryProvider([case["zone"]])
+    zone = provider.zones()[0]
+    store = provider._records[zone.id]
+    for r in case["seed"]:
+        ep = _record(r)
+        store[ep.key] = ep
+    registry = TXTRegistry(provider, case["owner"], TXTNameMapper(*case["mapper"]))
+    out = []
+    for ep in registry.records(zone).records:
+        if ep.type == "TXT" and any(labels.parse(v) is not None for v in ep.targets):
+            continue  # the ownership TXT itself: external-dns's Records() does not list it
+        out.append((ep.name, ep.type, ep.set_identifier, ep.targets, ep.is_alias, ep.owner))
+    return sorted(out)
+
+
 @pytest.mark.parametrize("case", cases("txt_registry"))
 def test_txt_registry(case: dict[str, Any]) -> None:
     want = wanted(case)
     kind = case["kind"]
     if kind == "generate":
         assert [{"name": t.name, "value": t.targets[0]} for t in _txts(case)] == want
+    elif kind == "records":
+        expected = sorted((e.name, e.type, e.set_identifier, e.targets, e.is_alias, row["owner"])
+                          for row in want for e in [_record(row)])
+        assert _owned_records(case) == expected
     elif kind == "generate_prefix":
         txts = _txts(case)
         assert len(txts) == want["count"]
