@@ -185,7 +185,10 @@ class Pipeline:
                 self._owned[zone.id] = owned
             outcome.owned_records = max(owned, self._owned.get(zone.id, 0))
             outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked)
-            outcome.plan.problems[:0] = problems + more + state.problems
+            # The registry reports a contested record of ours even when nothing asks for it; the plan
+            # reports it again when something does: say it once.
+            said = set(outcome.plan.problems)
+            outcome.plan.problems[:0] = problems + more + [p for p in state.problems if p not in said]
             self._guard(outcome, hold_deletes)
             if apply and outcome.plan.changes:
                 outcome.applied = self.registry.apply(state, outcome.plan.changes)
