@@ -62,14 +62,13 @@ def _owners(found: Sequence[tuple[_Claim, str]]) -> list[str]:
 
 
 def _contested(found: Sequence[tuple[_Claim, str]]) -> str:
-    owners = _owners(found)
     where = dict.fromkeys(
-        f"'{owner}' in {claim.txt.name}{f' ({kind})' if kind else ''}"
+        f"{' and '.join(repr(o) for o in claim.owners)} in {'one value of ' if len(claim.owners) > 1 else ''}"
+        f"{claim.txt.name}{f' ({kind})' if kind else ''}"
         for claim, kind in found
-        for owner in claim.owners
     )
     return (
-        f"ownership claims on this record name several owners (owners: {', '.join(owners)}): "
+        f"the TXT records claiming this record disagree (owners: {', '.join(_owners(found))}): "
         f"{'; '.join(where)}; it is left as it is until the wrong TXT records are removed"
     )
 
