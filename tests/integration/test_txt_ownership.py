@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper.cli import main
+from zonekeeper.registry import crypto
 
 pytestmark = pytest.mark.integration
 
@@ -18,6 +19,9 @@ OURS = '"heritage=external-dns,external-dns/owner=c1,external-dns/resource=servi
 THEIRS = '"heritage=external-dns,external-dns/owner=other,external-dns/resource=service/team/mixtxt"'
 BOTH = ('"heritage=external-dns,external-dns/owner=other,external-dns/owner=c1,'
         'external-dns/resource=service/default/mixtxt"')
+
+KEY = "passphrasewhichneedstobe32bytes!"
+SEALED = f'"{crypto.encrypt(OURS.strip(chr(34)), KEY.encode())[0]}"'
 
 SERVICE = textwrap.dedent("""
     apiVersion: v1
@@ -70,22 +74,27 @@ def run_once(path: Path, *args: str) -> str:
     return result.output
 
 
-@pytest.mark.parametrize(("claims", "owners_named"), [
+@pytest.mark.parametrize(("claims", "owners_named", "flags"), [
     # Our new-format TXT and another owner's legacy TXT at the record's own name.
-    ({"a-mixtxt.example.com": OURS, "mixtxt.example.com": THEIRS}, ("'c1' in a-mixtxt", "'other' in mixtxt")),
+    ({"a-mixtxt.example.com": OURS, "mixtxt.example.com": THEIRS}, ("'c1' in a-mixtxt", "'other' in mixtxt"), ()),
     # One value naming two owners (external-dns takes the last one).
-    ({"a-mixtxt.example.com": BOTH}, ("'other' and 'c1' in one value of a-mixtxt",)),
-], ids=["new-and-legacy", "one-value-two-owners"])
+    ({"a-mixtxt.example.com": BOTH}, ("'other' and 'c1' in one value of a-mixtxt",), ()),
+    # The same with the configured prefix, and with our claim sealed.
+    ({"zk-a-mixtxt.example.com": OURS, "zk-mixtxt.example.com": THEIRS}, ("'c1' in zk-a-mixtxt", "'other' in zk-mixtxt"),
+     ("--txt-prefix", "zk-")),
+    ({"a-mixtxt.example.com": SEALED, "mixtxt.example.com": THEIRS}, ("'c1' in a-mixtxt", "'other' in mixtxt"),
+     ("--txt-encrypt-enabled", "--txt-encrypt-aes-key", KEY)),
+], ids=["new-and-legacy", "one-value-two-owners", "prefix", "encrypted"])
 def test_a_record_claimed_by_two_owners_is_never_changed_nor_deleted(
         env: str, route53: StrictRoute53Server, tmp_path: Path, claims: dict[str, str],
-        owners_named: tuple[str, ...]) -> None:
+        owners_named: tuple[str, ...], flags: tuple[str, ...]) -> None:
     put(route53, env, ("mixtxt.example.com", "A", ["203.0.113.1"]),
         *((name, "TXT", [value]) for name, value in claims.items()))
     before = zone_records(route53, env)
     objects = tmp_path / "objects.yaml"
     objects.write_text(SERVICE)
 
-    out = run_once(objects)  # the Service wants 203.0.113.99: refused, and said why
+    out = run_once(objects, *flags)  # the Service wants 203.0.113.99: refused, and said why
     assert route53.change_batches == [], route53.change_batches
     assert zone_records(route53, env) == before
     assert "OwnershipUnclear" in out and "mixtxt.example.com A" in out, out
@@ -93,7 +102,7 @@ def test_a_record_claimed_by_two_owners_is_never_changed_nor_deleted(
         assert named in out, out
 
     objects.write_text("")  # the Service is gone: the record stays, and that is said too
-    out = run_once(objects)
+    out = run_once(objects, *flags)
     assert route53.change_batches == [], route53.change_batches
     assert zone_records(route53, env) == before
     assert "OwnershipUnclear" in out and "mixtxt.example.com A" in out, out
