@@ -184,11 +184,8 @@ class Pipeline:
             if only_names is None:
                 self._owned[zone.id] = owned
             outcome.owned_records = max(owned, self._owned.get(zone.id, 0))
-            outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked)
-            # The registry reports a contested record of ours even when nothing asks for it; the plan
-            # reports it again when something does: say it once.
-            said = set(outcome.plan.problems)
-            outcome.plan.problems[:0] = problems + more + [p for p in state.problems if p not in said]
+            outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked, state.contested)
+            outcome.plan.problems[:0] = problems + more + state.problems
             self._guard(outcome, hold_deletes)
             if apply and outcome.plan.changes:
                 outcome.applied = self.registry.apply(state, outcome.plan.changes)

@@ -81,6 +81,8 @@ class ZoneState:
     zone: Zone
     records: list[Endpoint] = field(default_factory=list)
     blocked: dict[Key, str] = field(default_factory=dict)
+    # The blocked records we hold a claim on, with the subject (our claim's resource) to report under.
+    contested: dict[Key, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     # Our ownership TXTs in the new format, by the key of the record they own.
     txt_by_key: dict[Key, Endpoint] = field(default_factory=dict)
@@ -265,10 +267,9 @@ class TXTRegistry:
             reason = _contested(found)
             state.blocked[key] = reason
             if self.owner_id in owners:
-                # Reported even when nothing asks for the record any more: it is not deleted.
                 resource = next((c.labels.get(RESOURCE_LABEL, "") for c, _ in found
                                  if self.owner_id in c.owners), "")
-                state.problems.append(Problem(resource or str(key), "OwnershipUnclear", f"{key}: {reason}"))
+                state.contested[key] = resource or str(key)
             return record
         if not found:
             return record
