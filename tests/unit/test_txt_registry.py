@@ -413,3 +413,21 @@ def test_a_record_another_owner_claims_is_not_created() -> None:
     assert "a-mixtxt.example.com already claims this name for 'other'" in messages[MIXTXT]
     assert "legacy.example.com already claims this name for 'other'" in messages["service/a/b"]
     assert stored(provider) == before
+
+
+def test_a_managed_txt_record_may_not_carry_an_ownership_value() -> None:
+    # Whoever may create a DNSEndpoint must not be able to write an ownership TXT through it, and so
+    # take over a record nobody owns (here the unowned A victim.example.com).
+    provider, _, pipeline = managed_txt_setup()
+    seed(provider, Endpoint.new("victim.example.com", "A", ["10.9.9.9"], ttl=300))
+    forged = Endpoint.new("a-victim.example.com", "TXT", [HERITAGE.format(owner=OWNER, resource="crd/x/forged")],
+                          labels={"resource": "crd/x/forged"})
+    result = pipeline.run([forged, note('"v=1"')], apply=True)
+    assert [p.reason for p in result.all_problems] == ["TXTValueReserved"]
+    assert result.all_problems[0].subject == "crd/x/forged"
+    assert ("a-victim.example.com", "TXT") not in stored(provider)
+    assert ("note.example.com", "TXT") in stored(provider)  # the rest goes on
+    victim = Endpoint.new("victim.example.com", "A", ["10.0.0.1"], labels={"resource": "crd/x/forged"})
+    again = pipeline.run([victim, note('"v=1"')], apply=True)
+    assert again.changes == [] and [p.reason for p in again.all_problems] == ["OwnedByOther"]
+    assert stored(provider)[("victim.example.com", "A")] == ("10.9.9.9",)

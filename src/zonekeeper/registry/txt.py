@@ -317,10 +317,18 @@ class TXTRegistry:
         self, zone: Zone, endpoints: Sequence[Endpoint]
     ) -> tuple[list[Endpoint], list[Problem]]:
         """Drop endpoints whose ownership TXT could not be written (label too long, name outside
-        the zone): creating them would leave records nobody owns."""
+        the zone): creating them would leave records nobody owns. Drop TXT endpoints whose value is
+        an ownership value: written as a record, it would claim records for whoever wrote it."""
         ok: list[Endpoint] = []
         problems: list[Problem] = []
         for endpoint in endpoints:
+            if endpoint.type == "TXT" and any(self._decode(value) is not None for value in endpoint.targets):
+                problems.append(Problem(
+                    endpoint.resource or str(endpoint.key), "TXTValueReserved",
+                    f"{endpoint.key}: a TXT value starting 'heritage=external-dns' is an ownership record; "
+                    "only the registry writes those",
+                ))
+                continue
             reason = self.mapper.txt_name_problem(endpoint.name, endpoint.type, zone.name)
             if reason is None:
                 ok.append(endpoint)
