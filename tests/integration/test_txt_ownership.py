@@ -159,3 +159,27 @@ def test_managed_txt_record_of_another_owner_is_left_alone(env: str, route53: St
     objects.write_text("")
     run_once(objects, *flags)
     assert route53.change_batches == [] and zone_records(route53, env) == before
+
+
+def test_a_dnsendpoint_cannot_forge_an_ownership_txt(env: str, route53: StrictRoute53Server, tmp_path: Path) -> None:
+    put(route53, env, ("victim.example.com", "A", ["203.0.113.7"]))  # nobody owns it
+    objects = tmp_path / "forged.yaml"
+    forged = "heritage=external-dns,external-dns/owner=c1,external-dns/resource=crd/default/forged"
+    objects.write_text(textwrap.dedent(f"""
+        apiVersion: externaldns.k8s.io/v1alpha1
+        kind: DNSEndpoint
+        metadata: {{name: forged, namespace: default}}
+        spec:
+          endpoints:
+            - dnsName: a-victim.example.com
+              recordType: TXT
+              targets: ["{forged}"]
+            - dnsName: victim.example.com
+              recordType: A
+              targets: [192.0.2.66]
+        """))
+    flags = ("--source", "crd", "--managed-record-types", "A", "--managed-record-types", "TXT")
+    out = run_once(objects, *flags)
+    assert "TXTValueReserved" in out, out
+    out = run_once(objects, *flags)
+    assert zone_records(route53, env) == {("victim.example.com.", "A"): ["203.0.113.7"]}, out
