@@ -289,27 +289,34 @@ class TXTRegistry:
         """Block records that do not exist yet but that another owner claims: created, they would be
         claimed twice (or our TXT could not be written beside theirs)."""
         ours = (self.owner_id,)
-        foreign = [(slot, found) for slot, found in claims.items() if any(c.owners != ours for c in found)]
+        foreign = [(slot, found) for slot, found in claims.items()
+                   if len(found) != 1 or found[0].owners != ours]
         if not foreign:
             return
         existing = {(r.name, r.type, r.set_identifier) for r in plain}
-        occupied = {(name, set_identifier) for name, _, set_identifier in existing}
+        occupied: set[tuple[str, str]] | None = None
         for (name, rtype, set_identifier), key_claims in foreign:
+            if all(c.owners == ours for c in key_claims):
+                continue
             if rtype:
                 slots = [(name, rtype, set_identifier)]
-            elif (name, set_identifier) in occupied:
-                continue  # the records at the name exist and were judged one by one
             else:
+                if occupied is None:
+                    occupied = {(n, i) for n, _, i in existing}
+                if (name, set_identifier) in occupied:
+                    continue  # the records at the name exist and were judged one by one
                 # A legacy claim covers every type at its name (AAAA excepted, as external-dns reads it).
                 slots = [(name, t, set_identifier) for t in _OWNED_TYPES if t not in ("AAAA", "TXT")]
+            missing = [slot for slot in slots if slot not in existing]
+            if not missing:
+                continue
             owners = ", ".join(f"'{o}'" for o in _owners([(c, "") for c in key_claims]))
             reason = (
                 f"{', '.join(sorted({c.txt.name for c in key_claims}))} already claims this name for {owners}; "
                 "remove that TXT record if its owner no longer uses the name"
             )
-            for slot in slots:
-                if slot not in existing:
-                    state.blocked.setdefault(Key(*slot), reason)
+            for slot in missing:
+                state.blocked.setdefault(Key(*slot), reason)
 
     # -- checking ------------------------------------------------------------------------------
 
