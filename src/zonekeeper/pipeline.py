@@ -184,7 +184,7 @@ class Pipeline:
             if only_names is None:
                 self._owned[zone.id] = owned
             outcome.owned_records = max(owned, self._owned.get(zone.id, 0))
-            outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked)
+            outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked, state.contested)
             outcome.plan.problems[:0] = problems + more + state.problems
             self._guard(outcome, hold_deletes)
             if apply and outcome.plan.changes:

@@ -121,9 +121,13 @@ def calculate(
     desired: Iterable[Endpoint],
     options: PlanOptions = PlanOptions(),
     blocked: Mapping[Key, str] | None = None,
+    contested: Mapping[Key, str] | None = None,
 ) -> Plan:
     """Compute the changes that bring `current` (one zone, ownership labels set by the registry)
-    to `desired` (endpoints for that zone, already adjusted by the provider)."""
+    to `desired` (endpoints for that zone, already adjusted by the provider).
+
+    `contested` names the blocked keys we hold a claim on, with the subject to report them under:
+    those are reported even when nothing asks for them any more, since they are not deleted."""
     plan = Plan()
     managed = set(options.managed_types) - set(options.exclude_types)
     # Keys are (name, set identifier, type) tuples: this loop runs over every record of a zone,
@@ -163,7 +167,12 @@ def calculate(
     owner_id = options.owner_id
     # Records nobody asks for any more: only ours are deleted, the rest is none of our business.
     for key, record in current_by_key.items():
-        if key in candidates or key in blocked_keys:
+        if key in candidates:
+            continue
+        if key in blocked_keys:
+            subject = (contested or {}).get(record.key)
+            if subject is not None:
+                plan.problems.append(Problem(subject, "OwnershipUnclear", f"{record.key}: {blocked_keys[key]}"))
             continue
         if owner_id == "" or record.label(OWNER_LABEL) == owner_id:
             _plan_key(plan, options, record, None, {})

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zonekeeper.changes import Action, Change
-from zonekeeper.endpoint import Endpoint, Key
+from zonekeeper.endpoint import Endpoint, Key, Problem
 from zonekeeper.plan import FORCE_UPDATE_LABEL, PlanOptions, Policy, calculate
 
 OWNER = "cluster-a"
@@ -106,6 +106,22 @@ def test_blocked_keys_are_never_touched() -> None:
     plan = calculate([mine], [ep("app.example.com", "A", "5.5.5.5", resource="r")], OPTS, blocked)
     assert plan.changes == [] and plan.problems[0].reason == "OwnershipUnclear"
     assert calculate([mine], [], OPTS, blocked).changes == []
+
+
+def test_contested_keys_are_reported_also_when_nothing_asks_for_them() -> None:
+    record = ep("app.example.com")  # blocked records carry no owner: nothing may act on them
+    blocked = {Key("app.example.com", "A"): "the TXT records claiming this record disagree"}
+    contested = {Key("app.example.com", "A"): "service/default/app"}
+    gone = calculate([record], [], OPTS, blocked, contested)
+    assert gone.changes == []
+    assert gone.problems == [Problem("service/default/app", "OwnershipUnclear",
+                                     "app.example.com A: the TXT records claiming this record disagree")]
+    # Still asked for: reported once, against the object asking.
+    wanted = calculate([record], [ep("app.example.com", "A", "5.5.5.5", resource="service/x/y")], OPTS, blocked,
+                       contested)
+    assert wanted.changes == [] and [p.subject for p in wanted.problems] == ["service/x/y"]
+    # Blocked for someone else's reasons only (not contested with us): nothing to say when not asked.
+    assert calculate([record], [], OPTS, blocked).problems == []
 
 
 def test_conflict_is_resolved_by_current_owner_then_name() -> None:

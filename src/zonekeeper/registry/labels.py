@@ -15,12 +15,24 @@ from collections.abc import Iterable, Mapping
 from zonekeeper.endpoint import TXT_NONCE_LABEL
 from zonekeeper.registry import crypto
 
-__all__ = ["HERITAGE", "INTERNAL_LABELS", "parse", "serialize"]
+__all__ = ["HERITAGE", "INTERNAL_LABELS", "Labels", "parse", "serialize"]
 
 HERITAGE = "external-dns"
 _KEY_PREFIX = HERITAGE + "/"
 # Labels that exist only in memory: the nonce is carried by the ciphertext itself.
 INTERNAL_LABELS = frozenset({TXT_NONCE_LABEL})
+
+
+class Labels(dict[str, str]):
+    """The labels of one TXT value. A key named more than once keeps its last value, as in
+    external-dns; `repeated` holds every value of such keys, in order, so that a value naming
+    two owners can be refused rather than guessed at."""
+
+    __slots__ = ("repeated",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.repeated: dict[str, list[str]] = {}
 
 
 def serialize(
@@ -49,7 +61,7 @@ def serialize(
     return f'"{text}"'
 
 
-def parse(value: str, *, aes_key: bytes | None = None) -> dict[str, str] | None:
+def parse(value: str, *, aes_key: bytes | None = None) -> Labels | None:
     """Labels from a TXT value, or None when the value is not an external-dns ownership record.
 
     With `aes_key`, a sealed value is opened first and its nonce kept in `txt-encryption-nonce`;
@@ -66,8 +78,8 @@ def parse(value: str, *, aes_key: bytes | None = None) -> dict[str, str] | None:
     return _parse_plain(text)
 
 
-def _parse_plain(value: str) -> dict[str, str] | None:
-    labels: dict[str, str] = {}
+def _parse_plain(value: str) -> Labels | None:
+    labels = Labels()
     found_heritage = False
     for token in value.strip('"').split(","):
         # Like external-dns (strings.Cut, since v0.22): split on the first `=` only, so a value may
@@ -83,5 +95,8 @@ def _parse_plain(value: str) -> dict[str, str] | None:
         # external-dns tests the prefix without its slash and trims it with the slash; a key like
         # `external-dnsfoo` is therefore kept whole. Reading it the same way keeps values stable.
         if key.startswith(HERITAGE):
-            labels[key.removeprefix(_KEY_PREFIX)] = val
+            name = key.removeprefix(_KEY_PREFIX)
+            if name in labels:
+                labels.repeated.setdefault(name, [labels[name]]).append(val)
+            labels[name] = val
     return labels if found_heritage else None

@@ -20,6 +20,7 @@ from zonekeeper.endpoint import (
     ALIAS,
     EVALUATE_TARGET_HEALTH,
     OWNER_LABEL,
+    RESOURCE_LABEL,
     TXT_NONCE_LABEL,
     Endpoint,
     Key,
@@ -28,6 +29,7 @@ from zonekeeper.endpoint import (
 from zonekeeper.plan import FORCE_UPDATE_LABEL
 from zonekeeper.providers.base import ApplyResult, Provider, Zone
 from zonekeeper.registry import crypto, labels
+from zonekeeper.registry.labels import Labels
 from zonekeeper.registry.mapper import TXTNameMapper
 
 # Record types a TXT name can carry ownership for (as the mapper spells them).
@@ -43,6 +45,32 @@ class _Claim:
     txt: Endpoint  # the TXT record set as it exists
     labels: dict[str, str]
     legacy: bool
+    # Every owner the value names: one, or several when it repeats the owner label (ambiguous).
+    owners: tuple[str, ...]
+
+    @classmethod
+    def of(cls, txt: Endpoint, value: Labels, legacy: bool) -> _Claim:
+        named = value.repeated.get(OWNER_LABEL)
+        owners = tuple(dict.fromkeys(named)) if named else (value.get(OWNER_LABEL, ""),)
+        return cls(txt, value, legacy, owners)
+
+
+def _owners(found: Sequence[tuple[_Claim, str]]) -> list[str]:
+    if len(found) == 1:  # the usual case, once per record of a zone
+        return sorted(found[0][0].owners)
+    return sorted({owner for claim, _ in found for owner in claim.owners})
+
+
+def _contested(found: Sequence[tuple[_Claim, str]]) -> str:
+    where = dict.fromkeys(
+        f"{' and '.join(repr(o) for o in claim.owners)} in {'one value of ' if len(claim.owners) > 1 else ''}"
+        f"{claim.txt.name}{f' ({kind})' if kind else ''}"
+        for claim, kind in found
+    )
+    return (
+        f"the TXT records claiming this record disagree (owners: {', '.join(_owners(found))}): "
+        f"{'; '.join(where)}; it is left as it is until the wrong TXT records are removed"
+    )
 
 
 @dataclass(slots=True)
@@ -53,6 +81,8 @@ class ZoneState:
     zone: Zone
     records: list[Endpoint] = field(default_factory=list)
     blocked: dict[Key, str] = field(default_factory=dict)
+    # The blocked records we hold a claim on, with the subject (our claim's resource) to report under.
+    contested: dict[Key, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     # Our ownership TXTs in the new format, by the key of the record they own.
     txt_by_key: dict[Key, Endpoint] = field(default_factory=dict)
@@ -64,6 +94,23 @@ class ZoneState:
     @property
     def owned_count(self) -> int:
         return sum(1 for r in self.records if r.label(OWNER_LABEL))
+
+
+# Claims by (record name, record type, set identifier); the type is "" for the legacy format. Plain
+# tuples: this is looked up several times for every record of a zone.
+_Claims = dict[tuple[str, str, str], list[_Claim]]
+
+
+def _claims_on(record: Endpoint, claims: _Claims) -> list[tuple[_Claim, str]]:
+    """Every claim on `record`, in every format read, the new format first, each with the name of
+    its format ("" for the new one). All count: a record is ours only when every claim says so."""
+    name, set_identifier = record.name, record.set_identifier
+    found = [(c, "") for c in claims.get((name, record.type, set_identifier), ())]
+    if record.type == "A" and record.is_alias:
+        found += [(c, "pre-v0.22 alias format") for c in claims.get((name, "CNAME", set_identifier), ())]
+    if record.type != "AAAA":
+        found += [(c, "legacy format") for c in claims.get((name, "", set_identifier), ())]
+    return found
 
 
 def _foreign_txt(txt_name: str, foreign: Endpoint) -> str:
@@ -119,7 +166,7 @@ class TXTRegistry:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _decode(self, value: str) -> dict[str, str] | None:
+    def _decode(self, value: str) -> Labels | None:
         if self.encryption_key is not None and not value.startswith('"heritage='):
             decrypted = crypto.decrypt(value.strip('"'), self.encryption_key)
             if decrypted is not None:
@@ -132,8 +179,9 @@ class TXTRegistry:
 
     def _txt_names(self, names: Collection[str]) -> set[str]:
         """Every TXT name that can carry ownership of a record at one of `names`."""
-        out: set[str] = set(names)  # the legacy format: TXT at the record's own name
+        out: set[str] = set(names)
         for name in names:
+            out.add(self.mapper.to_legacy_txt_name(name))
             for record_type in _OWNED_TYPES:
                 out.add(self.mapper.to_txt_name(name, record_type))
         return out
@@ -150,9 +198,10 @@ class TXTRegistry:
             return cached[1]  # nothing changed in the zone since: the labels are the same
         state = ZoneState(zone)
         wanted = None if names is None else set(names) | self._txt_names(names)
-        claims: dict[Key, list[_Claim]] = defaultdict(list)
+        claims: _Claims = defaultdict(list)
         foreign_txt_names: dict[tuple[str, str], Endpoint] = {}
         plain: list[Endpoint] = []
+        ownership: list[Endpoint] = []
 
         for record in provider_records:
             if wanted is not None and record.name not in wanted:
@@ -163,28 +212,32 @@ class TXTRegistry:
             decoded = [self._decode(v) for v in record.targets]
             owned_values = [d for d in decoded if d is not None]
             if not owned_values:
-                plain.append(record)
+                plain.append(record)  # a TXT record like any other (managed with --managed-record-types)
                 foreign_txt_names[(record.name, record.set_identifier)] = record
                 continue
             if len(owned_values) != len(decoded):
                 # Our heritage value shares the record set with someone else's text: do not guess.
                 foreign_txt_names[(record.name, record.set_identifier)] = record
+            # An ownership TXT is never a managed record: it stays visible, so that nothing is created
+            # over it, but is never labelled, so that nothing updates or deletes it as a record.
+            ownership.append(record)
             mapped = self.mapper.to_endpoint_name(record.name)
             if mapped is None:
                 continue
             name, rtype = mapped
-            key = Key(name, rtype, record.set_identifier)
+            slot = (name, rtype, record.set_identifier)
             for value_labels in owned_values:
-                claims[key].append(_Claim(record, value_labels, legacy=(rtype == "")))
-            plain.append(record)  # TXT is not a managed type by default; keep it visible anyway
+                claims[slot].append(_Claim.of(record, value_labels, legacy=(rtype == "")))
 
         # Our new-format TXTs, whether or not their record still exists: a record that comes back
         # must reuse (update) its TXT rather than fail to create it.
-        for key, key_claims in claims.items():
-            if key.type and len(key_claims) == 1 and key_claims[0].labels.get(OWNER_LABEL) == self.owner_id:
-                state.txt_by_key[key] = key_claims[0].txt
+        for slot, key_claims in claims.items():
+            if slot[1] and len(key_claims) == 1 and key_claims[0].owners == (self.owner_id,):
+                state.txt_by_key[Key(*slot)] = key_claims[0].txt
         for record in plain:
             state.records.append(self._label(record, claims, foreign_txt_names, state))
+        state.records.extend(ownership)
+        self._block_claimed_names(claims, plain, state)
         # A foreign TXT where our TXT would go blocks the record even before it exists: writing our
         # TXT there would fail, or worse, overwrite someone's text.
         for (txt_name, set_identifier), foreign in foreign_txt_names.items():
@@ -198,37 +251,31 @@ class TXTRegistry:
     def _label(
         self,
         record: Endpoint,
-        claims: dict[Key, list[_Claim]],
+        claims: _Claims,
         foreign_txt_names: dict[tuple[str, str], Endpoint],
         state: ZoneState,
     ) -> Endpoint:
         key = record.key
-        if record.type == "TXT":
-            return record
-        found = claims.get(key, [])
-        legacy = False
-        if not found and record.type == "A" and record.is_alias:
-            found = claims.get(Key(record.name, "CNAME", record.set_identifier), [])
-            legacy = bool(found)
-        if not found and record.type != "AAAA":
-            found = claims.get(Key(record.name, "", record.set_identifier), [])
-            legacy = bool(found)
+        found = _claims_on(record, claims)
 
         txt_name = self.mapper.to_txt_name(record.name, record.type)
         foreign = foreign_txt_names.get((txt_name, record.set_identifier))
         if foreign is not None:
             state.blocked[key] = _foreign_txt(txt_name, foreign)
-        owners = sorted({c.labels.get(OWNER_LABEL, "") for c in found})
+        owners = _owners(found)
         if len(owners) > 1:
-            state.blocked[key] = (
-                "several ownership TXT records claim this record (owners: " + ", ".join(owners) + "); "
-                "remove the wrong ones"
-            )
+            reason = _contested(found)
+            state.blocked[key] = reason
+            if self.owner_id in owners:
+                resource = next((c.labels.get(RESOURCE_LABEL, "") for c, _ in found
+                                 if self.owner_id in c.owners), "")
+                state.contested[key] = resource or str(key)
             return record
         if not found:
             return record
 
-        claim = found[0]
+        claim, kind = found[0]
+        legacy = bool(kind)
         labelled = record.with_labels(**claim.labels)
         if claim.labels.get(OWNER_LABEL) == self.owner_id and legacy:
             txt_key = claim.txt.key
@@ -238,16 +285,57 @@ class TXTRegistry:
             labelled = labelled.with_labels(**{FORCE_UPDATE_LABEL: "true"})
         return labelled
 
+    def _block_claimed_names(self, claims: _Claims, plain: Sequence[Endpoint], state: ZoneState) -> None:
+        """Block records that do not exist yet but that another owner claims: created, they would be
+        claimed twice (or our TXT could not be written beside theirs)."""
+        ours = (self.owner_id,)
+        foreign = [(slot, found) for slot, found in claims.items()
+                   if len(found) != 1 or found[0].owners != ours]
+        if not foreign:
+            return
+        existing = {(r.name, r.type, r.set_identifier) for r in plain}
+        occupied: set[tuple[str, str]] | None = None
+        for (name, rtype, set_identifier), key_claims in foreign:
+            if all(c.owners == ours for c in key_claims):
+                continue
+            if rtype:
+                slots = [(name, rtype, set_identifier)]
+            else:
+                if occupied is None:
+                    occupied = {(n, i) for n, _, i in existing}
+                if (name, set_identifier) in occupied:
+                    continue  # the records at the name exist and were judged one by one
+                # A legacy claim covers every type at its name (AAAA excepted, as external-dns reads it).
+                slots = [(name, t, set_identifier) for t in _OWNED_TYPES if t not in ("AAAA", "TXT")]
+            missing = [slot for slot in slots if slot not in existing]
+            if not missing:
+                continue
+            owners = ", ".join(f"'{o}'" for o in _owners([(c, "") for c in key_claims]))
+            reason = (
+                f"{', '.join(sorted({c.txt.name for c in key_claims}))} already claims this name for {owners}; "
+                "remove that TXT record if its owner no longer uses the name"
+            )
+            for slot in missing:
+                state.blocked.setdefault(Key(*slot), reason)
+
     # -- checking ------------------------------------------------------------------------------
 
     def check_desired(
         self, zone: Zone, endpoints: Sequence[Endpoint]
     ) -> tuple[list[Endpoint], list[Problem]]:
         """Drop endpoints whose ownership TXT could not be written (label too long, name outside
-        the zone): creating them would leave records nobody owns."""
+        the zone): creating them would leave records nobody owns. Drop TXT endpoints whose value is
+        an ownership value: written as a record, it would claim records for whoever wrote it."""
         ok: list[Endpoint] = []
         problems: list[Problem] = []
         for endpoint in endpoints:
+            if endpoint.type == "TXT" and any(self._decode(value) is not None for value in endpoint.targets):
+                problems.append(Problem(
+                    endpoint.resource or str(endpoint.key), "TXTValueReserved",
+                    f"{endpoint.key}: a TXT value starting 'heritage=external-dns' is an ownership record; "
+                    "only the registry writes those",
+                ))
+                continue
             reason = self.mapper.txt_name_problem(endpoint.name, endpoint.type, zone.name)
             if reason is None:
                 ok.append(endpoint)
