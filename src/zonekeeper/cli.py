@@ -195,6 +195,7 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
     from zonekeeper import wiring
 
     try:
+        logs.register_secret(params.get("txt_encrypt_aes_key"))  # before anything could log it
         settings = _settings(params)
         logs.setup(settings.log_level, settings.log_format)
         logs.get("zonekeeper").debug("configuration", settings=repr(settings))  # the repr leaves secrets out

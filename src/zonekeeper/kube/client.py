@@ -91,6 +91,7 @@ class KubeClient:
             kconfig.load_incluster_config(client_configuration=configuration)
         else:
             await kconfig.load_kube_config(context=context, client_configuration=configuration)
+        _register_secrets(configuration)
         return cls(ApiClient(configuration), qps=qps, burst=burst)
 
     async def close(self) -> None:
@@ -206,6 +207,16 @@ class KubeClient:
         data = await self._request("PATCH", resource.path(namespace, name, subresource), body=dict(body),
                                    content_type="application/merge-patch+json")
         return json.loads(data)  # type: ignore[no-any-return]
+
+
+def _register_secrets(configuration: Any) -> None:
+    """The bearer token (and basic-auth password) never appear in a log line."""
+    from zonekeeper import logs
+
+    for value in (configuration.api_key or {}).values():
+        text = str(value)
+        logs.register_secret(text, text.removeprefix("Bearer ").strip())
+    logs.register_secret(configuration.password)
 
 
 # Far above etcd's 1.5 MiB object limit; only guards against a stream that never sends a newline.
