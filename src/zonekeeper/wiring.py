@@ -90,7 +90,26 @@ def route53_client(settings: Settings) -> Any:
     client = session.client("route53", region_name=region, endpoint_url=settings.aws_endpoint_url or None,
                             config=config)
     _register_before_signing(client, session.get_credentials())
+    _log_calls(client)
     return client
+
+
+def _log_calls(client: Any) -> None:
+    """One debug line per AWS request: botocore's own debug output is capped (it carries credentials)."""
+    log = logs.get("zonekeeper.aws")
+
+    def done(event_name: str = "", http_response: Any = None, parsed: Any = None, **_: Any) -> None:
+        parsed = parsed if isinstance(parsed, dict) else {}
+        meta = parsed.get("ResponseMetadata", {})
+        log.debug("aws call", call=event_name.partition(".")[2], status=getattr(http_response, "status_code", None),
+                  error=parsed.get("Error", {}).get("Code"), request_id=meta.get("RequestId"),
+                  retries=meta.get("RetryAttempts"))
+
+    def failed(event_name: str = "", exception: Any = None, **_: Any) -> None:
+        log.debug("aws call failed", call=event_name.partition(".")[2], error=repr(exception))
+
+    client.meta.events.register("after-call", done)
+    client.meta.events.register("after-call-error", failed)
 
 
 def _register_before_signing(client: Any, credentials: Any) -> None:
