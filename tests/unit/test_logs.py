@@ -107,3 +107,27 @@ def test_the_filter_masks_records_for_any_formatter() -> None:
         assert not logs.SecretFilter().filter(dropped)
     finally:
         logs.redact.clear()
+
+
+async def test_a_rotated_kube_token_is_registered_when_it_is_loaded() -> None:
+    from kubernetes.aio.client import Configuration
+
+    from zonekeeper.kube.client import _register_secrets
+
+    first, rotated = "eyJhbGciOiJSUzI1NiJ9.first-token-value", "eyJhbGciOiJSUzI1NiJ9.rotated-token-value"
+    configuration = Configuration()
+    configuration.api_key = {"BearerToken": first}
+    configuration.api_key_prefix = {"BearerToken": "Bearer"}
+
+    def reread(conf: Configuration) -> None:  # what in-cluster config does when the file changed
+        conf.api_key["BearerToken"] = rotated
+
+    configuration.refresh_api_key_hook = reread
+    try:
+        _register_secrets(configuration)
+        assert logs.redact(f"token {first}") == f"token {logs.REDACTED}"
+        assert rotated in logs.redact(f"token {rotated}")  # not known yet
+        assert await configuration.get_api_key_with_prefix("BearerToken") == f"Bearer {rotated}"
+        assert logs.redact(f"token {rotated}") == f"token {logs.REDACTED}"
+    finally:
+        logs.redact.clear()

@@ -210,13 +210,26 @@ class KubeClient:
 
 
 def _register_secrets(configuration: Any) -> None:
-    """The bearer token (and basic-auth password) never appear in a log line."""
+    """The bearer token (and basic-auth password) never appear in a log line; a token re-read from
+    its file (in-cluster, rotated by the kubelet) is registered as it is loaded."""
     from zonekeeper import logs
 
-    for value in (configuration.api_key or {}).values():
-        text = str(value)
-        logs.register_secret(text, text.removeprefix("Bearer ").strip())
-    logs.register_secret(configuration.password)
+    def register() -> None:
+        for value in (configuration.api_key or {}).values():
+            text = str(value)
+            logs.register_secret(text, text.removeprefix("Bearer ").strip())
+        logs.register_secret(configuration.password)
+
+    register()
+    refresh = configuration.refresh_api_key_hook
+    if refresh is not None:
+        async def refreshed(conf: Any) -> None:
+            result = refresh(conf)
+            if asyncio.iscoroutine(result):
+                await result
+            register()
+
+        configuration.refresh_api_key_hook = refreshed
 
 
 # Far above etcd's 1.5 MiB object limit; only guards against a stream that never sends a newline.
