@@ -47,7 +47,9 @@ _MIN_SECRET = 8
 
 # Environment variables whose values are credentials, read at setup().
 SECRET_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-              "ZONEKEEPER_TXT_ENCRYPT_AES_KEY")
+              "AWS_CONTAINER_AUTHORIZATION_TOKEN", "ZONEKEEPER_TXT_ENCRYPT_AES_KEY")
+# ... and those naming a file that holds one (IRSA's web identity token, EKS Pod Identity's token).
+SECRET_FILE_ENV = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 
 # Values that look like credentials, masked even when nobody registered them: where one of these
 # (lower-cased) needles occurs, the value that follows it. Substring search plus an anchored match
@@ -220,6 +222,14 @@ def setup(level: str = "info", fmt: str = "text", stream: object = None) -> None
     if fmt not in ("text", "json"):
         raise ValueError(f"--log-format {fmt!r} must be text or json")
     register_secret(*(os.environ.get(name) for name in SECRET_ENV))
+    for name in SECRET_FILE_ENV:
+        path = os.environ.get(name)
+        if path:
+            try:
+                with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                    register_secret(f.read().strip())
+            except OSError:
+                pass  # botocore reports a missing token file itself
     shared = _shared()
     # JSON: one object per line, tracebacks included as a string field. Plain tracebacks only: a
     # pretty printer that shows frame locals would print credentials held in local variables.

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -131,3 +132,14 @@ async def test_a_rotated_kube_token_is_registered_when_it_is_loaded() -> None:
         assert logs.redact(f"token {rotated}") == f"token {logs.REDACTED}"
     finally:
         logs.redact.clear()
+
+
+def test_token_files_named_in_the_environment_are_registered(stream: io.StringIO, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImlycnNhIn0.web-identity-token"
+    (tmp_path / "token").write_text(token + "\n")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(tmp_path / "missing"))
+    logs.setup("debug", "text", stream=stream)
+    logs.get("zonekeeper.test").info("read", value=token)
+    assert token not in stream.getvalue() and logs.REDACTED in stream.getvalue()
