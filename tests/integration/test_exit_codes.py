@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kube import KubeCluster
 from tests.support.route53 import StrictRoute53Server
 
 pytestmark = pytest.mark.integration
@@ -187,3 +188,26 @@ def test_exit_64_on_bad_flags_or_configuration_and_nothing_is_done(cli: CLI, com
     assert code == 64, out
     assert out.strip(), "a bad flag gets a message"
     assert cli.route53.change_batches == []
+
+
+@pytest.mark.kube
+def test_live_run_once_uses_the_same_codes(cli: CLI, kube_cluster: KubeCluster, kube_namespace: str) -> None:
+    """`run --once` from the cluster (not files): 0 when all is applied, 3 with a refusal."""
+    def svc(name: str, ip: str) -> dict[str, object]:
+        return {"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": name, "namespace": kube_namespace,
+                             "annotations": {"external-dns.kubernetes.io/hostname": f"{name}.example.com"}},
+                "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+                "status": {"loadBalancer": {"ingress": [{"ip": ip}]}}}
+
+    kube_cluster.apply([svc("mine", "192.0.2.10")])
+    live = ["run", "--once", "--kubeconfig", str(kube_cluster.admin_kubeconfig), "--namespace", kube_namespace,
+            "--source", "service", "--no-emit-events"]
+    code, out = cli(*live, "--txt-owner-id", "c1")
+    assert code == 0, out
+    kube_cluster.apply([svc("theirs", "192.0.2.11")])
+    code, out = cli("run", "--once", "--from-file", cli.file(service("theirs", "192.0.2.99")), "--txt-owner-id", "other")
+    assert code == 0, out
+    code, out = cli(*live, "--txt-owner-id", "c1")
+    assert code == 3, out
+    assert "OwnedByOther" in out
