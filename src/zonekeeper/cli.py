@@ -1,20 +1,22 @@
 """`zonekeeper plan`, `zonekeeper run` and `zonekeeper records`.
 
-Exit codes: 0 done; 1 some changes could not be applied (each reported) or, for `plan`, an error;
-2 bad flags or configuration (and, for `plan --detailed-exitcode`, "there are changes").
+Exit codes (zonekeeper.exitcodes): 0 done; 1 error (a change or zone failed); 2 changes pending
+(`plan --detailed-exitcode`); 3 done, with refusals (`run --once`, `plan --detailed-exitcode`);
+64 bad flags or configuration.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
 import click
 
-from zonekeeper import logs, manifests
+from zonekeeper import exitcodes, logs, manifests
 from zonekeeper.config import (
     POLICIES,
     PROVIDERS,
@@ -176,7 +178,7 @@ def _settings(params: dict[str, Any]) -> Settings:
 
 def _fail_config(message: str) -> None:
     click.echo(f"zonekeeper: {message}", err=True)
-    sys.exit(2)
+    sys.exit(exitcodes.USAGE)
 
 
 def _desired(settings: Settings, wired: Any) -> tuple[list[Any], list[Problem]]:
@@ -195,6 +197,7 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
     from zonekeeper import wiring
 
     try:
+        logs.register_secret(params.get("txt_encrypt_aes_key"))  # before anything could log it
         settings = _settings(params)
         logs.setup(settings.log_level, settings.log_format)
         logs.get("zonekeeper").debug("configuration", settings=repr(settings))  # the repr leaves secrets out
@@ -210,11 +213,35 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
         if not isinstance(exc, ClusterUnavailable):
             raise
         click.echo(f"zonekeeper: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(exitcodes.ERROR)
     return settings, wired, desired, problems
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class _UsageError(click.UsageError):
+    exit_code = exitcodes.USAGE  # click's own 2 would read as "changes pending"
+
+
+@contextlib.contextmanager
+def _usage_exit() -> Iterator[None]:
+    try:
+        yield
+    except _UsageError:
+        raise
+    except click.UsageError as exc:  # unknown flags, bad choices and values
+        raise _UsageError(exc.format_message(), exc.ctx) from exc
+
+
+class _Main(click.Group):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _usage_exit():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _usage_exit():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="zonekeeper")
 def main() -> None:
     """Keep AWS Route 53 in step with a Kubernetes cluster (external-dns compatible)."""
@@ -225,16 +252,14 @@ def main() -> None:
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", envvar=_env("--output"),
               help="Table or JSON.")
 @click.option("--detailed-exitcode", is_flag=True, default=False, envvar=_env("--detailed-exitcode"),
-              help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+              help="Exit 0 when nothing would change, 2 when something would, 3 when the only findings are "
+                   "refusals (names or objects left alone), 1 on error.")
 def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
     """Show what would change in DNS, without changing anything."""
     settings, wired, desired, problems = _prepare(params)
     result = wired.pipeline.run(desired, apply=False, source_problems=problems)
     click.echo(render_json(result) if output == "json" else render_text(result, settings))
-    if result.error or any(z.error for z in result.zones):
-        sys.exit(1)
-    if detailed_exitcode and result.changes:
-        sys.exit(2)
+    sys.exit(exitcodes.of_plan(result, detailed=detailed_exitcode))
 
 
 @main.command()
@@ -282,7 +307,7 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Any, desired: 
         except OSError as exc:
             log.error("cannot serve metrics and health checks", metrics_address=settings.metrics_address,
                       error=str(exc))
-            return 1
+            return exitcodes.ERROR
     try:
         while True:
             vitals.tick()
@@ -295,7 +320,7 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Any, desired: 
                 vitals.synced()
             _log_pass(log, result, dry_run)
             if once:
-                return 0 if result.ok else 1
+                return exitcodes.of_run(result)
             time.sleep(settings.interval)
             _, wired, desired, problems = _prepare(params)
     finally:
@@ -319,7 +344,7 @@ def records(output: str, all_owners: bool, unowned: bool, **params: Any) -> None
     found = inventory.collect(wired, all_owners=all_owners, unowned=unowned)
     click.echo(inventory.render_json(found) if output == "json" else inventory.render_text(found))
     if found.errors:
-        sys.exit(1)
+        sys.exit(exitcodes.ERROR)
 
 
 def _log_pass(log: Any, result: PassResult, dry_run: bool) -> None:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from zonekeeper import selectors, sources
+from zonekeeper import exitcodes, selectors, sources
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.controller import Controller
 from zonekeeper.endpoint import Endpoint, Problem
@@ -219,7 +219,7 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
             result = await controller.run_pass(full=True)
             if recorder is not None:
                 await recorder.flush()
-            return 0 if result is None or result.ok else 1
+            return exitcodes.of_run(result)
         if recorder is not None:
             tasks.append(asyncio.create_task(recorder.run(), name="events"))
         if elector is not None:

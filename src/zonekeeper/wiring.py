@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from zonekeeper import logs
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.domainfilter import DomainFilter
 from zonekeeper.pipeline import Pipeline, PipelineOptions, Registry
@@ -72,11 +73,11 @@ def route53_client(settings: Settings) -> Any:
             extra["ExternalId"] = settings.aws_assume_role_external_id
         fetcher = AssumeRoleCredentialFetcher(
             # STS needs a region even though Route 53 is global.
-            client_creator=functools.partial(core.create_client, region_name=region), source_credentials=source,
-            role_arn=settings.aws_assume_role, extra_args=extra,
+            client_creator=functools.partial(_sts_client, core, source, region_name=region),
+            source_credentials=source, role_arn=settings.aws_assume_role, extra_args=extra,
         )
         core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
-            method="assume-role", refresh_using=fetcher.fetch_credentials
+            method="assume-role", refresh_using=functools.partial(_fetch_registered, fetcher)
         )
     session = boto3.Session(botocore_session=core)
     config = Config(
@@ -86,8 +87,54 @@ def route53_client(settings: Settings) -> Any:
         read_timeout=60,
         user_agent_extra="zonekeeper",
     )
-    return session.client("route53", region_name=region, endpoint_url=settings.aws_endpoint_url or None,
-                          config=config)
+    client = session.client("route53", region_name=region, endpoint_url=settings.aws_endpoint_url or None,
+                            config=config)
+    _register_before_signing(client, session.get_credentials())
+    _log_calls(client)
+    return client
+
+
+def _log_calls(client: Any) -> None:
+    """One debug line per AWS request: botocore's own debug output is capped (it carries credentials)."""
+    log = logs.get("zonekeeper.aws")
+
+    def done(event_name: str = "", http_response: Any = None, parsed: Any = None, **_: Any) -> None:
+        parsed = parsed if isinstance(parsed, dict) else {}
+        meta = parsed.get("ResponseMetadata", {})
+        log.debug("aws call", call=event_name.partition(".")[2], status=getattr(http_response, "status_code", None),
+                  error=parsed.get("Error", {}).get("Code"), request_id=meta.get("RequestId"),
+                  retries=meta.get("RetryAttempts"))
+
+    def failed(event_name: str = "", exception: Any = None, **_: Any) -> None:
+        log.debug("aws call failed", call=event_name.partition(".")[2], error=repr(exception))
+
+    client.meta.events.register("after-call", done)
+    client.meta.events.register("after-call-error", failed)
+
+
+def _register_before_signing(client: Any, credentials: Any) -> None:
+    """Whatever the credentials are (static, profile, IRSA, Pod Identity, an assumed role, refreshed
+    or not), their current values are known to the log redactor before a request is signed with them."""
+    if credentials is None:
+        return
+
+    def register(**_: Any) -> None:
+        logs.register_credentials(credentials.get_frozen_credentials())
+
+    client.meta.events.register("before-sign", register)
+
+
+def _sts_client(core: Any, source: Any, service: str, **kwargs: Any) -> Any:
+    client = core.create_client(service, **kwargs)
+    _register_before_signing(client, source)
+    return client
+
+
+def _fetch_registered(fetcher: Any) -> dict[str, Any]:
+    # The assumed role's credentials, registered the moment STS hands them out.
+    fetched: dict[str, Any] = fetcher.fetch_credentials()
+    logs.register_secret(fetched.get("access_key"), fetched.get("secret_key"), fetched.get("token"))
+    return fetched
 
 
 def zone_tags(settings: Settings) -> tuple[tuple[str, str | None], ...]:

@@ -125,16 +125,16 @@ def test_flags_from_environment(env: dict[str, str], manifests: Path) -> None:
     (["--txt-encrypt-enabled", "--txt-encrypt-aes-key", "short"], "32"),
     (["--interval", "soon"], "invalid duration"),
 ])
-def test_bad_flags_exit_2_with_a_clear_message(env: dict[str, str], manifests: Path, args: list[str],
+def test_bad_flags_exit_64_with_a_clear_message(env: dict[str, str], manifests: Path, args: list[str],
                                                message: str) -> None:
     code, out = invoke("run", "--once", "--from-file", str(manifests), *args)
-    assert code == 2
+    assert code == 64
     assert message in out
 
 
 def test_missing_file_is_a_config_error(env: dict[str, str], tmp_path: Path) -> None:
     code, out = invoke("plan", "--from-file", str(tmp_path / "nope.yaml"))
-    assert code == 2 and "no such file" in out
+    assert code == 64 and "no such file" in out
 
 
 def test_refused_change_exits_1(env: dict[str, str], tmp_path: Path, route53: StrictRoute53Server) -> None:

@@ -48,7 +48,7 @@ POLICY_ZONE_TAGS = ROOT / "deploy" / "iam" / "policy-zone-tags.json"
 DOCKERFILE = ROOT / "Dockerfile"
 
 NLB = "k8s-web-nlb1-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
-READ = ["get", "list", "watch"]
+READ = ["list", "watch"]
 # Values of the shell variables docs/install.md sets with a command substitution ($(aws ...)).
 DOC_SAMPLES = {"ACCOUNT_ID": "123456789012"}
 HELM_BUILD_TIMEOUT = 3600
@@ -118,7 +118,7 @@ def container(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def read_rules(cluster_role: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """(apiGroup, resource) pairs the ClusterRole may get, list and watch."""
+    """(apiGroup, resource) pairs the ClusterRole may list and watch."""
     out = set()
     for rule in cluster_role["rules"]:
         if rule["verbs"] == READ:
@@ -382,10 +382,10 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
     role = find(helm.template("--set", f"sources={{{source}}}"), "ClusterRole")
     assert read_rules(role) == {_resource(k) for k in SOURCES[source].watched_kinds}
     others = [r for r in role["rules"] if r["verbs"] != READ]
-    expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]}]
+    expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
     if source == "crd":
         expected.insert(0, {"apiGroups": ["externaldns.k8s.io"], "resources": ["dnsendpoints/status"],
-                            "verbs": ["get", "update", "patch"]})
+                            "verbs": ["patch"]})
     assert others == expected
     assert all("*" not in r["verbs"] and "*" not in r["resources"] for r in role["rules"])
 

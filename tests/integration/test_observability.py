@@ -285,8 +285,9 @@ def test_aes_key_and_aws_secret_never_logged(aws: dict[str, str], route53: Stric
     proc = _cli(args, env)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
-    # The run really logged at debug level (botocore's request signing included) and applied changes...
-    assert "botocore" in output and "changed" in output and "configuration" in output
+    # The run really logged at debug level (our own debug lines; library loggers stay capped at warning,
+    # their debug output carries credentials) and applied changes...
+    assert "changed" in output and "configuration" in output and "botocore" not in output
     txts = [value_of(r) for r in route53.records(zone) if r["Type"] == "TXT"]
     assert txts and not any("heritage" in t for t in txts)  # sealed with the key
     # ...and neither secret appears anywhere.

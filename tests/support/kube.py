@@ -347,6 +347,8 @@ class KubeCluster:
     ``watch_cache`` is ``--watch-cache`` (see the module docstring for its effect on 410 Gone);
     ``etcd_compaction_interval`` (seconds, 0 = never) is ``--etcd-compaction-interval``;
     ``extra_apiserver_args`` are appended to the apiserver's command line (later flags win).
+    ``audit`` writes an audit log (level Metadata: who did which verb on which resource, no bodies),
+    read back with ``audit_events()`` -- e.g. to prove a ClusterRole grants exactly what a client calls.
     """
 
     def __init__(
@@ -358,6 +360,7 @@ class KubeCluster:
         etcd_compaction_interval: float = 0.0,
         event_ttl: str = "1h",
         extra_apiserver_args: Sequence[str] = (),
+        audit: bool = False,
         binaries: tuple[Path, Path] | None = None,
         build: bool = True,
         startup_timeout: float = 60.0,
@@ -370,6 +373,7 @@ class KubeCluster:
         self._compaction_interval = etcd_compaction_interval
         self._event_ttl = event_ttl
         self._extra_args = list(extra_apiserver_args)
+        self._audit = audit
         self._binaries = binaries
         self._build = build
         self._startup_timeout = startup_timeout
@@ -759,8 +763,36 @@ class KubeCluster:
             f"--cert-dir={self.workdir / 'apiserver-certs'}",
             "--profiling=false",
             "--v=1",
+            *self._audit_args(),
             *self._extra_args,
         ]
+
+    def _audit_args(self) -> list[str]:
+        if not self._audit:
+            return []
+        policy = _write(self.workdir / "audit-policy.yaml", _AUDIT_POLICY)
+        # Blocking mode: an event is on disk before the response is sent, so a test can read it at once.
+        return [f"--audit-policy-file={policy}", f"--audit-log-path={self.audit_log}", "--audit-log-mode=blocking",
+                "--audit-log-format=json"]
+
+    @property
+    def audit_log(self) -> Path:
+        return self.workdir / "audit.log"
+
+    def audit_events(self, username: str | None = None) -> list[dict[str, Any]]:
+        """The audit events so far (``audit=True``), optionally only those of ``username``
+        (a ServiceAccount is ``system:serviceaccount:<namespace>:<name>``)."""
+        if not self._audit:
+            raise KubeHarnessError("this KubeCluster was started without audit=True")
+        events = []
+        with contextlib.suppress(FileNotFoundError):
+            for line in self.audit_log.read_text().splitlines():
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                if username is None or event.get("user", {}).get("username") == username:
+                    events.append(event)
+        return events
 
     def _start_apiserver(self) -> None:
         started = time.monotonic()
@@ -822,6 +854,15 @@ class KubeCluster:
             "current-context": "zonekeeper-test",
         }
         _write(path, yaml.safe_dump(config, sort_keys=False))
+
+
+_AUDIT_POLICY = """\
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+"""
 
 
 # --------------------------------------------------------------------------------------------------

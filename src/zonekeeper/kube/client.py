@@ -91,6 +91,7 @@ class KubeClient:
             kconfig.load_incluster_config(client_configuration=configuration)
         else:
             await kconfig.load_kube_config(context=context, client_configuration=configuration)
+        _register_secrets(configuration)
         return cls(ApiClient(configuration), qps=qps, burst=burst)
 
     async def close(self) -> None:
@@ -206,6 +207,29 @@ class KubeClient:
         data = await self._request("PATCH", resource.path(namespace, name, subresource), body=dict(body),
                                    content_type="application/merge-patch+json")
         return json.loads(data)  # type: ignore[no-any-return]
+
+
+def _register_secrets(configuration: Any) -> None:
+    """The bearer token (and basic-auth password) never appear in a log line; a token re-read from
+    its file (in-cluster, rotated by the kubelet) is registered as it is loaded."""
+    from zonekeeper import logs
+
+    def register() -> None:
+        for value in (configuration.api_key or {}).values():
+            text = str(value)
+            logs.register_secret(text, text.removeprefix("Bearer ").strip())
+        logs.register_secret(configuration.password)
+
+    register()
+    refresh = configuration.refresh_api_key_hook
+    if refresh is not None:
+        async def refreshed(conf: Any) -> None:
+            result = refresh(conf)
+            if asyncio.iscoroutine(result):
+                await result
+            register()
+
+        configuration.refresh_api_key_hook = refreshed
 
 
 # Far above etcd's 1.5 MiB object limit; only guards against a stream that never sends a newline.

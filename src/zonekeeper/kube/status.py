@@ -165,5 +165,5 @@ class DNSEndpointStatus:
         self._warned_forbidden = True
         log.error(
             "cannot write DNSEndpoint status (DNSEndpoint %s/%s): permission denied. Grant zonekeeper's "
-            "ServiceAccount `get`, `update` and `patch` on `dnsendpoints/status` in API group externaldns.k8s.io. "
+            "ServiceAccount `patch` on `dnsendpoints/status` in API group externaldns.k8s.io. "
             "DNS is not affected; statuses stay stale until then. (%s)", namespace, name, exc.message)
