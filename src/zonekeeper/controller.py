@@ -238,13 +238,29 @@ class Controller:
                                 hold_deletes=hold, on_zone=lambda _: self.vitals.tick())
 
         result = await loop.run_in_executor(self._executor, reconcile)
-        self._replan |= {n for z in result.zones if z.applied for n in z.applied.replan}
-        if self._replan:
-            self._wake.set()
+        self._plan_again(result)
         self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
         self._account(result, full, dirty)
         self._report(result, full, dirty)
         return result
+
+    def _plan_again(self, result: PassResult) -> None:
+        """Names the provider read again after Route 53 refused changes as stale go into the next pass,
+        with the objects whose changes those were (so their status and Events follow)."""
+        names = {n for z in result.zones if z.applied for n in z.applied.replan}
+        if not names:
+            return
+        self._replan |= names
+        by_label = {spec.label_kind: source_name for source_name, spec in self.specs.items()}
+        now = self.clock()
+        for zone in result.zones:
+            for change, _ in zone.failed:
+                kind, _, rest = change.endpoint.resource.partition("/")
+                ns, _, name = rest.partition("/")
+                key = (by_label.get(kind, ""), ns, name)
+                if change.endpoint.name in names and key in self._outputs:
+                    self._dirty.setdefault(key, now)
+        self._wake.set()
 
     def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
         stats = self.stats
@@ -325,6 +341,7 @@ class Controller:
                 if ep.name in replan:  # made against records changed behind our back: read again, planned again
                     slog.info("change refused as stale; planning it again", **change_fields(change, zone.zone.name),
                               reason=reason)
+                    failed_resources[ep.resource] = reason
                     continue
                 slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
                 failed_resources[ep.resource] = reason
