@@ -7,8 +7,11 @@ caches (no API calls); the Route 53 record cache expires after `--aws-records-ca
 listed again, which catches changes made behind our back.
 
 Only the leader writes to DNS, and a provider-level fence re-checks leadership right before every
-Route 53 request. Until every watch has listed once, deletes are held back: an empty cache must
-never look like "everything was deleted".
+Route 53 request: a write goes out only while the lease is certainly ours in the term the pass
+started in, for the whole request. On becoming leader (again) the record cache is dropped before the
+first write: another replica may have written meanwhile. Names Route 53 refused as changed behind our
+back are read again by the provider and planned again at once. Until every watch has listed once,
+deletes are held back: an empty cache must never look like "everything was deleted".
 """
 
 from __future__ import annotations
@@ -51,6 +54,11 @@ class Cache(ObjectView, Protocol):
 class Elector(Protocol):
     @property
     def is_leader(self) -> bool: ...
+
+    @property
+    def term(self) -> int: ...
+
+    def write_budget(self, term: int) -> float: ...
 
 
 @dataclass(slots=True)
@@ -103,8 +111,13 @@ class Controller:
         self._logged: dict[tuple[str, str], float] = {}
         # One thread for every provider call: boto3 blocks, and Route 53 writes must not interleave.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonekeeper-dns")
-        if elector is not None and hasattr(wiring.provider, "fence"):
-            wiring.provider.fence = lambda: elector.is_leader
+        # The leadership term the provider's cached records were read in, and the one the running pass
+        # plans in: its writes stop if leadership is lost, even if it is regained before they go out.
+        self._read_term = 0
+        self._pass_term = 0
+        self._replan: set[str] = set()  # names refused as stale and read again: plan them next
+        if elector is not None:
+            wiring.provider.fence = lambda: elector.write_budget(self._pass_term)
 
     # -- events from the informers ------------------------------------------------------------
 
@@ -187,6 +200,7 @@ class Controller:
     async def run_pass(self, *, full: bool) -> PassResult | None:
         """Recompute what changed (or everything) and, as the leader, reconcile DNS."""
         dirty, self._dirty = self._dirty, {}
+        replan, self._replan = self._replan, set()
         if full:
             # The informers keep every object's endpoints current through events; recomputing all
             # of them (a second per 10,000 Services) is only needed now and then, as a safety net.
@@ -196,7 +210,7 @@ class Controller:
                 self._recompute(dirty)
             touched: set[str] | None = None
         else:
-            touched = self._recompute(dirty)
+            touched = self._recompute(dirty) | replan
             if not touched:
                 return None
         if not self.is_leader:
@@ -212,16 +226,41 @@ class Controller:
         pipeline = self.wiring.pipeline
         loop = asyncio.get_running_loop()
         started = self.clock()
-        result = await loop.run_in_executor(
-            self._executor,
+        term = self.elector.term if self.elector is not None else 0
+        stale, self._read_term, self._pass_term = term != self._read_term, term, term
+        provider = self.wiring.provider
+
+        def reconcile() -> PassResult:
+            if stale:  # newly leader: what we cached may have been changed by the leader before us
+                provider.invalidate()
             # Every zone done is progress: a long pass over many zones is not a stuck loop.
-            lambda: pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
-                                 hold_deletes=hold, on_zone=lambda _: self.vitals.tick()),
-        )
+            return pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
+                                hold_deletes=hold, on_zone=lambda _: self.vitals.tick())
+
+        result = await loop.run_in_executor(self._executor, reconcile)
+        self._plan_again(result)
         self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
         self._account(result, full, dirty)
         self._report(result, full, dirty)
         return result
+
+    def _plan_again(self, result: PassResult) -> None:
+        """Names the provider read again after Route 53 refused changes as stale go into the next pass,
+        with the objects whose changes those were (so their status and Events follow)."""
+        names = {n for z in result.zones if z.applied for n in z.applied.replan}
+        if not names:
+            return
+        self._replan |= names
+        by_label = {spec.label_kind: source_name for source_name, spec in self.specs.items()}
+        now = self.clock()
+        for zone in result.zones:
+            for change, _ in zone.failed:
+                kind, _, rest = change.endpoint.resource.partition("/")
+                ns, _, name = rest.partition("/")
+                key = (by_label.get(kind, ""), ns, name)
+                if change.endpoint.name in names and key in self._outputs:
+                    self._dirty.setdefault(key, now)
+        self._wake.set()
 
     def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
         stats = self.stats
@@ -296,8 +335,14 @@ class Controller:
             for change in zone.applied.applied if zone.applied else []:
                 slog.info("changed", **change_fields(change, zone.zone.name))
                 self._event_change(change, zone.zone.name)
+            replan = zone.applied.replan if zone.applied else set()
             for change, reason in zone.failed:
                 ep = change.endpoint
+                if ep.name in replan:  # made against records changed behind our back: read again, planned again
+                    slog.info("change refused as stale; planning it again", **change_fields(change, zone.zone.name),
+                              reason=reason)
+                    failed_resources[ep.resource] = reason
+                    continue
                 slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
                 failed_resources[ep.resource] = reason
                 self._event(ep.resource, "Warning", "ChangeRejected",

@@ -80,10 +80,16 @@ def route53_client(settings: Settings) -> Any:
             method="assume-role", refresh_using=functools.partial(_fetch_registered, fetcher)
         )
     session = boto3.Session(botocore_session=core)
+    connect_timeout = 10.0
+    if settings.leader_elect:
+        # A write starts only while the lease is certainly ours (kube/leader.py, "Write deadline"); a
+        # connection set up after that must not carry it out beyond half the margin the lease leaves.
+        margin = settings.leader_elect_lease_duration - settings.leader_elect_renew_deadline
+        connect_timeout = min(connect_timeout, max(margin / 2, 0.1))
     config = Config(
         retries={"mode": "standard", "max_attempts": max(1, settings.aws_api_retries)},
         max_pool_connections=4,
-        connect_timeout=10,
+        connect_timeout=connect_timeout,
         read_timeout=60,
         user_agent_extra="zonekeeper",
     )

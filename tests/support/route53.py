@@ -13,7 +13,9 @@ This module runs moto's WSGI app in a thread behind a middleware that:
   ordering, page caps and Next* tokens (including NextRecordIdentifier);
 * fixes a few smaller gaps (CallerReference reuse, DeleteHostedZone of a zone with records,
   ListTagsForResource of an unknown zone, per-change ChangeInfo ids with PENDING -> INSYNC);
-* counts requests per operation (names from botocore's model), records every change batch, and can
+* counts requests per operation (names from botocore's model) and per (access key id, operation), so
+  tests with several clients (HA replicas) can tell who sent what; records every change batch (with
+  its access key id and arrival time), and can delay answers (``inject_delay``), and can
   throttle (token bucket, ``Throttling``/``Rate exceeded``) or inject errors such as
   ``PriorRequestNotComplete`` -- both retried by botocore's standard retry mode.
 
@@ -111,6 +113,13 @@ class _Injection:
 
 
 @dataclass
+class _Delay:
+    operation: str
+    seconds: float
+    remaining: int
+
+
+@dataclass
 class _ZoneState:
     """Our view of a moto FakeZone: the records (indexed) and the moto RecordSets mirroring them."""
 
@@ -152,6 +161,13 @@ def _import_recordset(rs: RecordSet, zone: FakeZone) -> Record:
     return rec
 
 
+def _access_key_id(environ: dict[str, Any]) -> str:
+    """The access key id a SigV4 request was signed with (``Credential=<id>/<date>/...``), "" if unsigned."""
+    auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+    _, found, rest = auth.partition("Credential=")
+    return rest.split("/", 1)[0] if found else ""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -178,9 +194,12 @@ class StrictRoute53Server:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
         self.account_id = account_id
         self.counts: collections.Counter[str] = collections.Counter()
+        #: requests per (access key id of the SigV4 signature, operation); "" when unsigned
+        self.counts_by_key: collections.Counter[tuple[str, str]] = collections.Counter()
         #: every ChangeResourceRecordSets request received (harness ones excepted), in order:
         #: {"HostedZoneId", "Comment", "Changes" (boto3-style dicts; None if the XML was malformed),
-        #:  "Status": accepted|rejected|throttled|injected, "Error": None | {"Code", "Message", "Messages"}}
+        #:  "Status": accepted|rejected|throttled|injected, "Error": None | {"Code", "Message", "Messages"},
+        #:  "AccessKeyId": the signer's key id, "ReceivedAt": time.monotonic() on arrival}
         self.change_batches: list[dict[str, Any]] = []
         #: every error the strict layer answered: {"Operation", "Code", "Message", "Messages", "Status"}
         self.errors: list[dict[str, Any]] = []
@@ -191,6 +210,7 @@ class StrictRoute53Server:
         self._lock = threading.RLock()
         self._bucket: _TokenBucket | None = None
         self._injections: list[_Injection] = []
+        self._delays: list[_Delay] = []
         self._caller_references: set[str] = set()
         self._changes: dict[str, dict[str, Any]] = {}
         self._moto_app = DomainDispatcherApplication(create_backend_app)
@@ -290,6 +310,7 @@ class StrictRoute53Server:
     def reset_counts(self) -> None:
         with self._lock:
             self.counts.clear()
+            self.counts_by_key.clear()
             self.throttled = 0
 
     def reset(self) -> None:
@@ -302,6 +323,7 @@ class StrictRoute53Server:
             self.change_batches.clear()
             self.errors.clear()
             self._injections.clear()
+            self._delays.clear()
             self._bucket = None
             self._caller_references.clear()
             self._changes.clear()
@@ -319,6 +341,12 @@ class StrictRoute53Server:
         """Answer the next ``times`` calls of ``operation`` with this error instead of serving them."""
         with self._lock:
             self._injections.append(_Injection(operation, code, message, status, times))
+
+    def inject_delay(self, operation: str, seconds: float, times: int = 1) -> None:
+        """Hold the next ``times`` calls of ``operation`` for ``seconds`` before serving them (a slow network or
+        a slow Route 53): the request is received and recorded at once, the answer comes late."""
+        with self._lock:
+            self._delays.append(_Delay(operation, seconds, times))
 
     def inject_prior_request_not_complete(self, n: int = 1) -> None:
         self.inject_error("ChangeResourceRecordSets", "PriorRequestNotComplete", PRIOR_REQUEST_NOT_COMPLETE, 400, n)
@@ -404,11 +432,16 @@ class StrictRoute53Server:
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
         batch: dict[str, Any] | None = None
+        key_id = _access_key_id(environ)
         try:
             if operation == "ChangeResourceRecordSets" and not harness:
                 batch = self._record_batch(params, body)
+                batch["AccessKeyId"] = key_id
                 body = b""  # parsed once: the handler reads the recorded batch
             if not harness:
+                with self._lock:
+                    self.counts_by_key[(key_id, operation)] += 1
+                self._delay(operation)
                 self._admit(operation, batch)
             handler = self._handlers.get(operation)
             result = handler(environ, params, body, batch) if handler else None
@@ -450,6 +483,14 @@ class StrictRoute53Server:
                 batch["Status"] = "injected"
             raise RequestRejected(injection.code, injection.message, injection.status)
 
+    def _delay(self, operation: str) -> None:
+        with self._lock:
+            delay = next((d for d in self._delays if d.operation == operation and d.remaining > 0), None)
+            if delay is not None:
+                delay.remaining -= 1
+        if delay is not None:
+            time.sleep(delay.seconds)
+
     def _record_batch(self, params: dict[str, str], body: bytes) -> dict[str, Any]:
         try:
             change_batch = parse_request("ChangeResourceRecordSets", body).get("ChangeBatch") or {}
@@ -462,6 +503,8 @@ class StrictRoute53Server:
             "Changes": changes,
             "Status": "received",
             "Error": None,
+            "AccessKeyId": "",
+            "ReceivedAt": time.monotonic(),
         }
         with self._lock:
             self.change_batches.append(entry)

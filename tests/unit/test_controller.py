@@ -109,6 +109,10 @@ def test_gateway_follows_its_services_load_balancer() -> None:
 def test_follower_does_not_write_and_fence_blocks_a_deposed_leader() -> None:
     class Elector:
         is_leader = False
+        term = 1
+
+        def write_budget(self, term: int) -> float:
+            return 10.0 if self.is_leader and term == self.term else 0.0
 
     async def scenario() -> None:
         elector = Elector()

@@ -508,6 +508,32 @@ async def test_term_detects_losing_and_regaining_leadership(time_: FakeTime, sto
         a.elector.assert_leader(term)
 
 
+async def test_write_budget_runs_from_the_last_renewal_and_belongs_to_one_term(
+        time_: FakeTime, store: LeaseStore, candidates: list[Candidate]) -> None:
+    a = Candidate(store, time_, "a").start()
+    candidates.append(a)
+    await time_.advance(0)
+    term, acquired = a.elector.term, time_.now
+    margin = LEASE - RENEW
+    assert a.elector.write_margin == margin
+    # Renewed at t=0: writes may go on until renew time + lease - margin, counted down on our clock.
+    assert a.elector.write_budget(term) == pytest.approx(LEASE - margin)
+    a.client.down = True  # renewals fail from now on: the budget only shrinks
+    await time_.advance(RETRY + 0.5)
+    assert a.elector.write_budget(term) == pytest.approx(acquired + LEASE - margin - time_.now)
+    # A write thread that was paused past the deadline finds nothing left, even before the step-down.
+    time_.now = acquired + RENEW + 0.001
+    assert a.elector.write_budget(term) == 0.0
+    await time_.advance(0.1)
+    assert not a.elector.is_leader and a.elector.write_budget(term) == 0.0
+    # Leadership regained: the new term has a budget; a pass planned in the old one has none.
+    a.client.down = False
+    await time_.until(lambda: a.elector.is_leader, RETRY * 2.2 + 1)
+    assert a.elector.term == term + 1
+    assert a.elector.write_budget(term + 1) == pytest.approx(LEASE - margin, abs=0.1)
+    assert a.elector.write_budget(term) == 0.0
+
+
 async def test_steps_down_at_once_when_someone_else_holds_the_lease(time_: FakeTime, store: LeaseStore,
                                                                     candidates: list[Candidate]) -> None:
     a = Candidate(store, time_, "a").start()

@@ -16,6 +16,14 @@ Only one replica may write to Route 53 at a time. The replicas agree through one
   only start later than ours, never earlier, so the margin lease_duration - renew_deadline is never
   eaten by request latency. `is_leader` checks the deadline itself, so it turns False on time even if
   the renew loop is stuck; the controller calls `assert_leader()`/`fence()` right before every write.
+* **Write deadline.** A write must not only *start* while we lead, it must be *over* before anyone
+  else may lead: `write_budget(term)` is the time left until renew time + lease_duration - margin, on
+  our monotonic clock, with margin = lease_duration - renew_deadline (the same instant we step down).
+  The Route 53 provider asks it before every HTTP attempt (retries included) and bounds that attempt's
+  timeout by it; the margin is left for the request to reach Route 53 (the client's connect timeout
+  is bounded by half of it) and for the two machines' clocks to tick at slightly different rates.
+  A process paused past the deadline (SIGSTOP, a GC pause, a frozen VM) finds the budget spent when
+  it resumes, whatever it was doing when it stopped.
 * **Release** on graceful shutdown: stop leading first, then clear holderIdentity, so a follower takes
   over on its next poll instead of waiting out the lease (client-go's ReleaseOnCancel).
 """
@@ -211,6 +219,19 @@ class LeaderElector:
         if term is not None and term != self._term:
             raise NotLeaderError(
                 f"{self.identity} lost leadership on {self.lease_ref} since term {term} (now term {self._term})")
+
+    @property
+    def write_margin(self) -> float:
+        """How long before the lease could expire for the others our writes must be over."""
+        return self.lease_duration - self.renew_deadline
+
+    def write_budget(self, term: int) -> float:
+        """Seconds a write started now may take and still be over while the lease is certainly ours in
+        `term`: renew time + lease_duration - write_margin - now. 0 when we do not lead in `term`.
+        Safe to call from any thread (the provider's write thread does)."""
+        if not self._leading or term != self._term:
+            return 0.0
+        return max(0.0, self._last_renew + self.lease_duration - self.write_margin - self._clock())
 
     def fence(self, term: int | None = None) -> float:
         """`assert_leader`, then the seconds of leadership left: a bound for the next write's timeout."""
@@ -441,8 +462,9 @@ class LeaderElector:
     # -- transitions -----------------------------------------------------------------------------
 
     async def _start_leading(self) -> None:
-        self._leading = True
+        # The term first: a write thread must never see us leading with the previous term's number.
         self._term += 1
+        self._leading = True
         self.stats.acquired += 1
         log.info("leader election: started leading", lease=self.lease_ref, identity=self.identity, term=self._term)
         if self.on_started_leading is None:

@@ -30,11 +30,23 @@ class ApplyResult:
     # Record changes that were refused, each with the provider's reason.
     failed: list[tuple[Change, str]] = field(default_factory=list)
     requests: int = 0
+    # Names whose records were read again because Route 53 refused a change as made against records
+    # that had changed meanwhile ("already exists", "not found"), and found different: plan them again.
+    replan: set[str] = field(default_factory=set)
 
     def extend(self, other: ApplyResult) -> None:
         self.applied.extend(other.applied)
         self.failed.extend(other.failed)
         self.requests += other.requests
+        self.replan |= other.replan
+
+
+# Seconds a write started now may take and still be over while this replica certainly leads; a
+# write is sent only when there is enough left, and its HTTP attempts are bounded by it.
+WriteFence = Callable[[], float]
+
+# How a change refused by the fence is reported.
+NOT_LEADER = "not applied: this replica is no longer the leader"
 
 
 class ProviderError(Exception):
@@ -47,8 +59,8 @@ class ProviderError(Exception):
 class Provider(Protocol):
     name: str
     default_ttl: int
-    # Checked right before every write (leader election's fencing); None: always allowed.
-    fence: Callable[[], bool] | None
+    # Asked right before every write (leader election's fencing); None: always allowed.
+    fence: WriteFence | None
 
     def zones(self) -> list[Zone]:
         """The hosted zones this instance manages (after zone filters)."""
@@ -56,6 +68,11 @@ class Provider(Protocol):
 
     def records(self, zone: Zone) -> list[Endpoint]:
         """Every record set of the zone, in canonical form (so it compares with adjusted endpoints)."""
+        ...
+
+    def invalidate(self, zone: Zone | None = None) -> None:
+        """Forget what is cached of the zone's records (or every zone's): the next `records` reads them
+        from the provider. Called when this replica becomes leader, as others may have written since."""
         ...
 
     def adjust(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:

@@ -7,11 +7,11 @@ reject are not hidden.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from zonekeeper.changes import Action, ChangeGroup
 from zonekeeper.endpoint import Endpoint, Key, Problem, normalize_name
-from zonekeeper.providers.base import ApplyResult, Zone
+from zonekeeper.providers.base import NOT_LEADER, ApplyResult, WriteFence, Zone
 
 _KEEP_PROPERTIES = ("aws/weight", "aws/region", "aws/failover")
 
@@ -24,7 +24,7 @@ class InMemoryProvider:
         self._zones = [Zone(id=f"/inmemory/{normalize_name(z)}", name=normalize_name(z)) for z in zones]
         self._records: dict[str, dict[Key, Endpoint]] = {z.id: {} for z in self._zones}
         self.requests = 0
-        self.fence: Callable[[], bool] | None = None
+        self.fence: WriteFence | None = None
 
     def zones(self) -> list[Zone]:
         return list(self._zones)
@@ -32,6 +32,9 @@ class InMemoryProvider:
     def records(self, zone: Zone) -> list[Endpoint]:
         self.requests += 1
         return sorted(self._records[zone.id].values(), key=lambda e: e.key)
+
+    def invalidate(self, zone: Zone | None = None) -> None:
+        """Nothing is cached: the records live here."""
 
     def adjust(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
         out = []
@@ -44,8 +47,8 @@ class InMemoryProvider:
         result = ApplyResult()
         store = self._records[zone.id]
         for group in groups:
-            if self.fence is not None and not self.fence():
-                result.failed.extend((c, "not applied: this replica is no longer the leader") for c in group.records)
+            if self.fence is not None and self.fence() <= 0:
+                result.failed.extend((c, NOT_LEADER) for c in group.records)
                 continue
             self.requests += 1
             scratch = dict(store)

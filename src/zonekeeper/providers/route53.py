@@ -8,12 +8,22 @@ at fault, which are reported, while the rest is applied.
 
 Updates are sent as DELETE of the record exactly as we last saw it plus CREATE of the new one,
 not as UPSERT: Route 53 counts both the same, but the DELETE fails if someone changed the record
-behind our back, so we never overwrite what we did not see.
+behind our back, so we never overwrite what we did not see. Such a refusal ("already exists", "not
+found", "values do not match") means our view of those names is stale: they are read again (one
+ListResourceRecordSets per name and type when that is fewer requests than listing the zone, the zone
+otherwise) and handed back in `ApplyResult.replan` for the caller to plan again. A group refused that
+way is never sent again identical while the records it was refused for still read the same.
+
+Under leader election every HTTP attempt of a write asks the `fence` how long the lease is certainly
+still ours, right before it is sent (after waiting for a rate-limit token, and before each retry);
+with too little left it is not sent, and otherwise its read timeout is bounded by what is left.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import threading
 import time
@@ -27,7 +37,7 @@ from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, Endpoint, Key, Pr
 from zonekeeper.metrics import NULL_METRICS, MetricsSink
 from zonekeeper.providers import batching
 from zonekeeper.providers.aws_alias import canonical_hosted_zone
-from zonekeeper.providers.base import ApplyResult, ProviderError, Zone
+from zonekeeper.providers.base import NOT_LEADER, ApplyResult, ProviderError, WriteFence, Zone
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.zoneidfilter import ZoneIDFilter
 
@@ -60,6 +70,20 @@ _READ_TYPES = frozenset({"A", "AAAA", "CNAME", "TXT", "SRV", "NS", "MX", "NAPTR"
 _CHANGE_REJECTIONS = frozenset({"InvalidChangeBatch", "InvalidInput", "NoSuchHealthCheck"})
 
 PAGE_SIZE = 300  # Route 53's maximum for ListResourceRecordSets
+
+# Route 53's words for a change made against records that are no longer what we read.
+_STALE = re.compile(r"but it already exists|but it was not found|but the values provided do not match")
+
+# A write is not started with less lease than this left: it would time out on our side (and might
+# still be applied on Route 53's), which is worse than not sending it.
+MIN_WRITE_SECONDS = 0.5
+
+# Refused groups remembered per provider so they are not sent again unchanged (oldest forgotten first).
+_REFUSED_MEMORY = 10_000
+
+
+class _LeaseExpired(Exception):
+    """Raised from botocore's before-send hook: the write would not be over while we certainly lead."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -226,26 +250,38 @@ class Route53Provider:
         self.calls: Counter[tuple[str, str]] = Counter()  # (operation, ok|throttled|error)
         # Public: the live controller plugs its metrics in after the wiring is built.
         self.metrics = metrics
-        # Checked right before every write: a replica that lost its leadership must not write.
-        self.fence: Callable[[], bool] | None = None
+        # Asked right before every write attempt: a replica that lost its leadership must not write.
+        self.fence: WriteFence | None = None
         self._zones: list[Zone] | None = None
         self._zones_at = 0.0
         self._cache: dict[str, _ZoneCache] = {}
         # Bumped whenever a zone's cached records change, so readers can keep derived state.
         self._generation: dict[str, int] = {}
         self._lock = threading.Lock()
+        # (zone id, the group's changes as sent) → what its records read when Route 53 refused it as stale.
+        self._refused: dict[tuple[str, str], tuple[Any, ...]] = {}
         events = client.meta.events
         events.register("before-send.route-53", self._before_send)
         events.register("needs-retry.route-53", self._on_response)
 
     # -- API accounting ----------------------------------------------------------------------
 
-    def _before_send(self, **_: Any) -> None:
+    def _before_send(self, event_name: str = "", request: Any = None, **_: Any) -> None:
         if self.bucket is not None:
             self.bucket.acquire()
+        if self.fence is not None and event_name.endswith(".ChangeResourceRecordSets"):
+            # After the token wait, before every attempt (retries included), as late as botocore lets us.
+            budget = self.fence()
+            if budget < MIN_WRITE_SECONDS:
+                raise _LeaseExpired(f"{budget:.2f}s of leadership left")
+            if request is not None:
+                request.context["read_timeout"] = budget
 
-    def _on_response(self, response: Any = None, operation: Any = None, **_: Any) -> None:
+    def _on_response(self, response: Any = None, operation: Any = None, caught_exception: Any = None,
+                     **_: Any) -> None:
         op = getattr(operation, "name", "unknown")
+        if isinstance(caught_exception, _LeaseExpired):
+            return  # never sent: not an API call
         if response is None:
             self._count(op, "error")
             return
@@ -484,7 +520,10 @@ class Route53Provider:
 
     def apply(self, zone: Zone, groups: Sequence[ChangeGroup]) -> ApplyResult:
         result = ApplyResult()
-        boto_groups = [[c for change in g.changes for c in self._boto_changes(zone, change)] for g in groups]
+        all_boto = [[c for change in g.changes for c in self._boto_changes(zone, change)] for g in groups]
+        kept = [i for i in range(len(groups)) if not self._refused_before(zone, groups[i], all_boto[i], result)]
+        groups = [groups[i] for i in kept]
+        boto_groups = [all_boto[i] for i in kept]
         limits = batching.Limits(
             max_values=self.options.batch_change_size_values,
             max_chars=self.options.batch_change_size_bytes,
@@ -511,15 +550,21 @@ class Route53Provider:
         from botocore.exceptions import ClientError
 
         changes = [c for g in boto_groups for c in g]
-        if self.fence is not None and not self.fence():
+        if self.fence is not None and self.fence() < MIN_WRITE_SECONDS:
             for g in groups:
-                result.failed.extend((c, "not applied: this replica is no longer the leader") for c in g.records)
+                result.failed.extend((c, NOT_LEADER) for c in g.records)
             return
         try:
             result.requests += 1
             self.client.change_resource_record_sets(
                 HostedZoneId=zone.id, ChangeBatch={"Comment": "zonekeeper", "Changes": changes}
             )
+        except _LeaseExpired:
+            # Stopped before an attempt; an earlier attempt may have been applied without our knowing.
+            self.invalidate(zone)
+            for g in groups:
+                result.failed.extend((c, NOT_LEADER) for c in g.records)
+            return
         except ClientError as exc:
             err = exc.response.get("Error", {})
             code = err.get("Code", "")
@@ -551,11 +596,10 @@ class Route53Provider:
         """Find the groups Route 53 objected to and apply the others.
 
         Route 53 names the offending record in its messages, so usually one more request applies
-        the rest. When the messages name nothing we recognise, bisect.
+        the rest (none when every group is named). When the messages name nothing we recognise, bisect.
         """
         if len(groups) == 1:
-            self.invalidate(zone)
-            result.failed.extend((c, "; ".join(messages)) for c in groups[0].records)
+            self._refused_groups(zone, groups, boto_groups, {0: messages}, result)
             return
         blamed: dict[int, list[str]] = {}
         for i, g in enumerate(boto_groups):
@@ -564,16 +608,129 @@ class Route53Provider:
                                                or f"{n}," in m.lower() for n in names)]
             if hits:
                 blamed[i] = hits
-        if blamed and len(blamed) < len(groups):
-            self.invalidate(zone)
-            for i, hits in blamed.items():
-                result.failed.extend((c, "; ".join(hits)) for c in groups[i].records)
+        if blamed:
+            self._refused_groups(zone, groups, boto_groups, blamed, result)
             rest = [i for i in range(len(groups)) if i not in blamed]
-            self._submit(zone, [groups[i] for i in rest], [boto_groups[i] for i in rest], result)
+            if rest:
+                self._submit(zone, [groups[i] for i in rest], [boto_groups[i] for i in rest], result)
             return
         left, right = batching.bisect(list(range(len(groups))))
         for half in (left, right):
             self._submit(zone, [groups[i] for i in half], [boto_groups[i] for i in half], result)
+
+    def _refused_groups(
+        self,
+        zone: Zone,
+        groups: list[ChangeGroup],
+        boto_groups: list[list[dict[str, Any]]],
+        blamed: Mapping[int, list[str]],
+        result: ApplyResult,
+    ) -> None:
+        """Report refused groups. Refused as stale: read their records again and hand back the names
+        whose records read differently, to be planned again."""
+        for i, hits in blamed.items():
+            result.failed.extend((c, "; ".join(hits)) for c in groups[i].records)
+        stale = [i for i, hits in blamed.items() if any(_STALE.search(m) for m in hits)]
+        if len(stale) < len(blamed):
+            # Refused for what a change says, not for what we knew: read the zone again next time.
+            self.invalidate(zone)
+            for i in stale:
+                result.replan |= _names(groups[i])
+            return
+        keys = {k for i in stale for k in _rrset_keys(boto_groups[i])}
+        before = {i: self._snapshot(zone, _rrset_keys(boto_groups[i])) for i in stale}
+        try:
+            self._refresh(zone, keys)
+        except ProviderError as exc:
+            log.warning("zone %s: cannot read refused records again (%s); the next pass lists the zone", zone, exc)
+            self.invalidate(zone)
+            for i in stale:
+                result.replan |= _names(groups[i])
+            return
+        for i in stale:
+            after = self._snapshot(zone, _rrset_keys(boto_groups[i]))
+            if after != before[i]:
+                result.replan |= _names(groups[i])
+            self._remember_refused(zone, boto_groups[i], after)
+
+    # -- stale records: reading them again, remembering what was refused ---------------------------
+
+    def _refresh(self, zone: Zone, keys: set[tuple[str, str]]) -> None:
+        """Read the records at `keys` (name, type) again into the cache: one request per key when that
+        is fewer than listing the zone, the whole zone otherwise."""
+        cache = self._cache.get(zone.id)
+        pages = math.ceil(len(cache.records) / PAGE_SIZE) if cache is not None else 0
+        if cache is None or len(keys) >= max(1, pages):
+            self._cache.pop(zone.id, None)
+            self.records(zone)
+            return
+        fresh: dict[Key, Endpoint] = {}
+        raw: dict[Key, dict[str, Any]] = {}
+        for name, rtype in sorted(keys):
+            for rrset in self._read_key(zone, name, rtype):
+                ep = endpoint_from_rrset(rrset)
+                fresh[ep.key] = ep
+                if not _same_rrset(rrset_from_endpoint(ep), rrset):
+                    raw[ep.key] = dict(rrset)
+        for key in [k for k in cache.records if (k.name, k.type) in keys]:
+            del cache.records[key]
+            cache.raw.pop(key, None)
+        cache.records.update(fresh)
+        cache.raw.update(raw)
+        self._bump(zone.id)
+
+    def _read_key(self, zone: Zone, name: str, rtype: str) -> list[dict[str, Any]]:
+        """Every record set at `name` with type `rtype` (all its set identifiers)."""
+        out: list[dict[str, Any]] = []
+        if rtype not in _READ_TYPES or (rtype == "NS" and name == zone.name):
+            return out
+        kwargs: dict[str, Any] = {"HostedZoneId": zone.id, "StartRecordName": name, "StartRecordType": rtype,
+                                  "MaxItems": "10"}
+        while True:
+            page = self._call("list_resource_record_sets", **kwargs)
+            for rrset in page.get("ResourceRecordSets", []):
+                if rrset["Type"] != rtype or normalize_name(_unescape(rrset["Name"])) != name:
+                    return out  # listed in order: past the key
+                out.append(rrset)
+            if not page.get("IsTruncated"):
+                return out
+            kwargs["StartRecordName"] = page["NextRecordName"]
+            kwargs["StartRecordType"] = page["NextRecordType"]
+            if "NextRecordIdentifier" in page:
+                kwargs["StartRecordIdentifier"] = page["NextRecordIdentifier"]
+            else:
+                kwargs.pop("StartRecordIdentifier", None)
+
+    def _snapshot(self, zone: Zone, keys: set[tuple[str, str]]) -> tuple[Any, ...] | None:
+        """What the cache holds at `keys`; None when the zone is not cached."""
+        cache = self._cache.get(zone.id)
+        if cache is None:
+            return None
+        return tuple(sorted((k, ep) for k, ep in cache.records.items() if (k.name, k.type) in keys))
+
+    def _remember_refused(self, zone: Zone, boto_group: list[dict[str, Any]], snapshot: tuple[Any, ...] | None) -> None:
+        if snapshot is None:
+            return
+        self._refused[(zone.id, _fingerprint(boto_group))] = snapshot
+        while len(self._refused) > _REFUSED_MEMORY:
+            del self._refused[next(iter(self._refused))]
+
+    def _refused_before(self, zone: Zone, group: ChangeGroup, boto_group: list[dict[str, Any]],
+                        result: ApplyResult) -> bool:
+        """True (and the group reported) when Route 53 refused this very group as stale and its records
+        still read the same: it would be refused again."""
+        if not self._refused:
+            return False
+        key = (zone.id, _fingerprint(boto_group))
+        seen = self._refused.get(key)
+        if seen is None:
+            return False
+        if seen != self._snapshot(zone, _rrset_keys(boto_group)):
+            del self._refused[key]  # the records changed since: worth a try
+            return False
+        result.failed.extend((c, "not sent again: Route 53 refused exactly this change, and the records it was "
+                                 "refused for have not changed since") for c in group.records)
+        return True
 
     def _remember(self, zone: Zone, group: ChangeGroup) -> None:
         """Keep the zone's cached records in step with what Route 53 accepted."""
@@ -587,6 +744,20 @@ class Route53Provider:
                 cache.raw.pop(change.old.key, None)
             if change.new is not None:
                 cache.records[change.new.key] = change.new.evolve(labels=())
+
+
+def _rrset_keys(boto_group: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    """The (name, type) pairs a group's changes touch, in canonical form."""
+    return {(normalize_name(_unescape(c["ResourceRecordSet"]["Name"])), c["ResourceRecordSet"]["Type"])
+            for c in boto_group}
+
+
+def _names(group: ChangeGroup) -> set[str]:
+    return {group.name, *(c.endpoint.name for c in group.records)}
+
+
+def _fingerprint(boto_group: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps(boto_group, sort_keys=True, default=str)
 
 
 _MESSAGE_START = re.compile(r", (?=(?:Tried|RRSet|Invalid|The request|Number of|Duplicate|Missing|A health)\b)")
