@@ -114,3 +114,14 @@ def test_the_message_names_the_flags_and_the_way_out() -> None:
     assert "--max-delete-fraction=0.5 of the 1000 records we own there" in text
     assert "docs/troubleshooting.md#mass-deletion-guard" in text
     assert describe("example.com", trip, GuardLimits(0.5, 5, 90.0)).count("--max-delete-window=1m30s") == 1
+
+
+def test_the_documented_message_is_the_real_one() -> None:
+    from pathlib import Path
+
+    from zonekeeper.guard import Trip
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md").read_text()
+    text = describe("example.com", Trip(0.0, 1000, 500, 38, 500.0), GuardLimits(0.5, 5, 3600.0))
+    assert f"zone/example.com: {text} [MassDeletionRefused]" in doc
+    assert "## Mass-deletion guard" in doc  # the anchor the message points at
