@@ -303,7 +303,9 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Any, desired: 
             if once:
                 return 0 if result.ok else 1
             time.sleep(settings.interval)
+            previous = wired.pipeline
             _, wired, desired, problems = _prepare(params)
+            wired.pipeline.carry_guard(previous)  # a tripped deletion guard stays tripped
     finally:
         if server is not None:
             server.stop()

@@ -245,6 +245,10 @@ class Pipeline:
         plan.withheld.extend(deletes)
         plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
 
+    def carry_guard(self, previous: Pipeline) -> None:
+        """Take over what `previous` (the same configuration, rebuilt) remembers about deletions."""
+        self._guards = previous._guards
+
     def guard_state(self, zone_id: str) -> guard.ZoneGuard:
         """What the deletion guard remembers about a zone (for reporting)."""
         return self._guards.get(zone_id, guard.ZoneGuard())

@@ -57,6 +57,11 @@ def test_placeholder_only_for_load_balanced_kinds_without_an_address() -> None:
     assert lbgrace.with_placeholder_address(INGRESSES, {"metadata": {"name": "x"}}) is not None
     assert lbgrace.with_placeholder_address(SERVICES, service("web", "web.example.com", lb=NLB1)) is None
     assert lbgrace.with_placeholder_address("dnsendpoints.externaldns.k8s.io", empty) is None
+    cluster_ip = {**empty, "spec": {"type": "ClusterIP"}}
+    assert lbgrace.with_placeholder_address(SERVICES, cluster_ip) is None
+    overridden = service("web", "web.example.com")
+    overridden["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/target"] = "10.0.0.1"
+    assert lbgrace.with_placeholder_address(SERVICES, overridden) is None
     actual = [Endpoint.new("a.example.com", "A", ["10.0.0.1"])]
     placeholder = [Endpoint.new("a.example.com", "A", ["192.0.2.1"]), Endpoint.new("b.example.com", "A", ["192.0.2.1"])]
     assert lbgrace.waiting_names(actual, placeholder) == {"b.example.com"}

@@ -133,3 +133,13 @@ def test_zone_assignment() -> None:
     assert {z.id: [e.name for e in v] for z, v in by_zone.items()} == {
         "Z2": ["a.dev.example.com"], "Z3": ["a.dev.example.com", "p.example.com"]}
     assert [p.reason for p in problems] == ["NoMatchingZone"]
+
+
+def test_a_rebuilt_pipeline_keeps_the_trip() -> None:
+    pipe, provider = pipeline()
+    assert pipe.run(records(20), apply=True).ok
+    assert pipe.run([], apply=True).zones[0].guarded
+    rebuilt = Pipeline(provider, TXTRegistry(provider, "me"), pipe.options)
+    rebuilt.carry_guard(pipe)  # `run --from-file` rebuilds the wiring every --interval
+    result = rebuilt.run(records(20)[2:], apply=True)
+    assert result.zones[0].guarded and result.changes == []
