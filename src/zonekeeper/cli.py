@@ -129,7 +129,13 @@ _OPTIONS: list[Callable[[Any], Any]] = [
     _option("--aws-records-cache-duration", default="1h", callback=_duration,
             help="How long Route 53 records are trusted from the cache before they are listed again."),
     _option("--max-delete-fraction", default=0.5, type=float,
-            help="Refuse a pass deleting more than this share of the records we own in a zone."),
+            help="Hold a zone's deletions once they add up to more than this share of the records we own "
+                 "there within --max-delete-window (docs/troubleshooting.md#mass-deletion-guard)."),
+    _option("--max-delete-window", default="1h", callback=_duration,
+            help="The sliding window over which deletions add up for --max-delete-fraction."),
+    _option("--load-balancer-grace-period", default="5m", callback=_duration,
+            help="Keep the records of a Service or Ingress whose load-balancer status emptied this long "
+                 "(0 = delete at once), in case a new load balancer comes."),
     _option("--log-level", default="info", help="debug, info, warning, error."),
     _option("--log-format", default="text", type=click.Choice(["text", "json"]), help="Log line format."),
 ]
@@ -322,7 +328,9 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Any, desired: 
             if once:
                 return exitcodes.of_run(result)
             time.sleep(settings.interval)
+            previous = wired.pipeline
             _, wired, desired, problems = _prepare(params)
+            wired.pipeline.carry_guard(previous)  # a tripped deletion guard stays tripped
     finally:
         if server is not None:
             server.stop()

@@ -109,6 +109,8 @@ class Settings:
     once: bool = False
     dry_run: bool = False
     max_delete_fraction: float = 0.5
+    max_delete_window: float = 3600.0
+    load_balancer_grace_period: float = 300.0
     # observability: /metrics, /healthz, /readyz ("" turns the server off)
     metrics_address: str = ":7979"
     readiness_max_sync_age: float = 0.0  # 0: three --interval
@@ -149,6 +151,10 @@ class Settings:
                 raise ConfigError(f"{name} must be between 1 and {top} (Route 53's limit), got {size}")
         if not 0.0 < self.max_delete_fraction <= 1.0:
             raise ConfigError("--max-delete-fraction must be in (0, 1]")
+        if self.max_delete_window <= 0:
+            raise ConfigError("--max-delete-window must be positive")
+        if self.load_balancer_grace_period < 0:
+            raise ConfigError("--load-balancer-grace-period must not be negative")
         for t in self.managed_record_types + self.exclude_record_types:
             if not re.fullmatch(r"[A-Z]+", t):
                 raise ConfigError(f"record type {t!r} is not valid")

@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from zonekeeper import logs
+from zonekeeper import guard, lbgrace, logs
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.health import Vitals
 from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
-from zonekeeper.pipeline import PassResult
+from zonekeeper.pipeline import PassResult, ZoneOutcome
 from zonekeeper.sources import SOURCES, SourceSpec, run_one
 from zonekeeper.sources.base import SourceResult
 from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, meta, name_of, namespace_of
@@ -109,6 +109,13 @@ class Controller:
         self._recomputed_at = 0.0
         self._wake = asyncio.Event()
         self._logged: dict[tuple[str, str], float] = {}
+        # Objects whose load-balancer status emptied: their records are kept a while (zonekeeper.lbgrace).
+        self._holds: dict[ObjectKey, lbgrace.Hold] = {}
+        self._hold_due: dict[ObjectKey, float] = {}  # holds whose end a pass must still see
+        self.grace = wiring.settings.load_balancer_grace_period
+        # The Pod this replica runs in (live.serve sets it): zone-wide Events, such as the deletion
+        # guard tripping, are reported on it.
+        self.pod_ref: Any = None
         # One thread for every provider call: boto3 blocks, and Route 53 writes must not interleave.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonekeeper-dns")
         # The leadership term the provider's cached records were read in, and the one the running pass
@@ -148,6 +155,39 @@ class Controller:
             return SourceResult()
         return run_one(spec, obj, self.cache, self.wiring.source_config)
 
+    def _compute_held(self, key: ObjectKey, spec: SourceSpec, obj: Obj) -> SourceResult:
+        """`_compute`, keeping track of the names the object asks for without targets."""
+        result = self._compute(spec, obj)
+        placeholder = lbgrace.with_placeholder_address(spec.kind, obj) if self.grace > 0 else None
+        waiting = (lbgrace.waiting_names(result.endpoints, self._compute(spec, placeholder).endpoints)
+                   if placeholder is not None else frozenset())
+        resource = f"{spec.label_kind}/{key[1]}/{key[2]}"
+        hold = lbgrace.hold_for(self._holds.get(key), resource=resource, waiting=waiting, now=self.clock(),
+                                grace=self.grace)
+        self._set_hold(key, hold)
+        return result
+
+    def _set_hold(self, key: ObjectKey, hold: lbgrace.Hold | None) -> None:
+        previous = self._holds.pop(key, None)
+        if hold is None:
+            self._hold_due.pop(key, None)
+            return
+        self._holds[key] = hold
+        if previous is None or previous.until != hold.until:
+            self._hold_due[key] = hold.until
+
+    def _wake_at(self, next_full: float) -> float:
+        due = min(self._hold_due.values(), default=next_full)
+        return min(next_full, due)
+
+    def _holds_ended(self) -> None:
+        """Plan the names of holds whose grace period just ended: their records go now."""
+        now = self.clock()
+        for key, until in list(self._hold_due.items()):
+            if until <= now:
+                del self._hold_due[key]
+                self._dirty.setdefault(key, now)
+
     def _recompute_due(self) -> bool:
         return self._recompute_everything or self.clock() - self._recomputed_at >= RECOMPUTE_ALL_EVERY
 
@@ -157,8 +197,11 @@ class Controller:
         outputs: dict[ObjectKey, SourceResult] = {}
         for source_name, spec in self.specs.items():
             for obj in self.cache.list(spec.kind):
-                outputs[(source_name, namespace_of(obj), name_of(obj))] = self._compute(spec, obj)
+                key = (source_name, namespace_of(obj), name_of(obj))
+                outputs[key] = self._compute_held(key, spec, obj)
         self._outputs = outputs
+        for key in [k for k in self._holds if k not in outputs]:
+            self._set_hold(key, None)
 
     def _recompute(self, keys: Iterable[ObjectKey]) -> set[str]:
         """Recompute some objects; return every DNS name their old or new endpoints mention."""
@@ -169,10 +212,14 @@ class Controller:
             old = self._outputs.pop(key, None)
             if old is not None:
                 names.update(e.name for e in old.endpoints)
+            held = self._holds.get(key)
+            if held is not None:
+                names.update(held.names)
             obj = self.cache.get(spec.kind, ns, name)
             if obj is None:
+                self._set_hold(key, None)  # deleted outright: its records go at once
                 continue
-            result = self._compute(spec, obj)
+            result = self._compute_held(key, spec, obj)
             self._outputs[key] = result
             names.update(e.name for e in result.endpoints)
         return names
@@ -223,6 +270,7 @@ class Controller:
             labels = _resource_labels(dirty)
             problems = [p for p in problems if p.subject in labels]
         hold = not self.cache.synced
+        keep = lbgrace.kept(self._holds.values(), self.clock())
         pipeline = self.wiring.pipeline
         loop = asyncio.get_running_loop()
         started = self.clock()
@@ -235,7 +283,7 @@ class Controller:
                 provider.invalidate()
             # Every zone done is progress: a long pass over many zones is not a stuck loop.
             return pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
-                                hold_deletes=hold, on_zone=lambda _: self.vitals.tick())
+                                hold_deletes=hold, on_zone=lambda _: self.vitals.tick(), keep=keep)
 
         result = await loop.run_in_executor(self._executor, reconcile)
         self._plan_again(result)
@@ -289,13 +337,14 @@ class Controller:
         next_full = self.clock()
         while True:
             self.vitals.tick()
-            timeout = max(0.0, next_full - self.clock())
+            timeout = max(0.0, self._wake_at(next_full) - self.clock())
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
                 await asyncio.sleep(self.debounce)  # let a burst of changes arrive together
             except TimeoutError:
                 pass
             self._wake.clear()
+            self._holds_ended()
             full = self._full_requested or self.clock() >= next_full
             if full:
                 if not self.cache.synced:
@@ -327,6 +376,7 @@ class Controller:
         failed_resources: dict[str, str] = {}
         problem_resources: dict[str, Problem] = {}
         for zone in result.zones:
+            self._report_guard(zone)
             if zone.error:
                 slog.error("zone failed", zone=zone.zone.name, zone_id=zone.zone.id, error=zone.error)
             if not self.apply:
@@ -359,6 +409,32 @@ class Controller:
             reason = "OwnershipConflict" if problem.reason in CONFLICT_REASONS else problem.reason
             self._event(problem.subject, "Warning", reason, problem.message)
         self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+
+    def _report_guard(self, outcome: ZoneOutcome) -> None:
+        """The deletion guard tripping or releasing: a log line, an Event on our Pod, /readyz."""
+        decision = outcome.guard
+        if decision is None:
+            return
+        zone = outcome.zone
+        label = f"{zone.name} ({zone.id})"
+        trip, held = decision.state.trip, len(decision.state.held)
+        if trip is None:
+            self.vitals.deletion_guard.pop(label, None)
+        else:
+            since = self.vitals.deletion_guard.get(label, (self.clock(), 0))[0]
+            self.vitals.deletion_guard[label] = (since, held)
+        if decision.tripped and trip is not None:
+            message = guard.describe(zone.name, trip, self.wiring.pipeline.options.guard_limits)
+            slog.error("deletion guard tripped", zone=zone.name, zone_id=zone.id, owned=trip.baseline,
+                       deleted_in_window=trip.deleted, asked=trip.wanted, allowed=int(trip.limit), held=held)
+            if self.recorder is not None and self.pod_ref is not None:
+                self.recorder.record(self.pod_ref, "Warning", "DeletionGuardTripped", message)
+        if decision.released:
+            slog.warning("deletion guard released", zone=zone.name, zone_id=zone.id,
+                         reason="a full pass found nothing left to delete")
+            if self.recorder is not None and self.pod_ref is not None:
+                self.recorder.record(self.pod_ref, "Normal", "DeletionGuardReleased",
+                                     f"deletions in {zone.name} are no longer held: nothing is left to delete")
 
     def _event(self, subject: str, type_: str, reason: str, message: str) -> None:
         if self.recorder is None or subject.count("/") != 2:

@@ -6,6 +6,10 @@ least once per `--interval` for the periodic full pass) and after every zone of 
 blocked on Route 53 or a wedged loop stops the ticks. Readiness means "this replica does its job":
 its watches have listed once and, when it is the one writing DNS, a full sync succeeded recently.
 A follower never syncs DNS, so its readiness depends on its caches alone.
+
+A tripped deletion guard does not make a replica unready (creates and updates still go on, and a
+rollout that raises --max-delete-fraction must be able to complete), but `/readyz` says so in its
+body, zone by zone, so `kubectl get --raw` or a probe's log shows why deletions are not happening.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Vitals:
         self.clock = clock
         self.heartbeat = clock()
         self.last_sync: float | None = None
+        # Zone ("example.com (Z123)") → (when the deletion guard tripped there, deletions it holds).
+        self.deletion_guard: dict[str, tuple[float, int]] = {}
 
     def tick(self) -> None:
         self.heartbeat = self.clock()
@@ -73,6 +79,17 @@ class Health:
         return Verdict(True, "ok")
 
     def readiness(self) -> Verdict:
+        verdict = self._readiness()
+        notes = self._guard_notes()
+        return Verdict(verdict.ok, "\n".join([verdict.reason, *notes])) if notes else verdict
+
+    def _guard_notes(self) -> list[str]:
+        now = self.vitals.clock()
+        return [f"deletion guard tripped in {zone} {now - since:.0f}s ago: {held} deletions held "
+                "(see docs/troubleshooting.md#mass-deletion-guard)"
+                for zone, (since, held) in sorted(self.vitals.deletion_guard.items())]
+
+    def _readiness(self) -> Verdict:
         pending = sorted(self.pending_watches())
         if pending:
             return Verdict(False, "waiting for the first list of: " + ", ".join(pending))

@@ -147,6 +147,17 @@ def _identity() -> str:
     return f"{os.environ.get('POD_NAME') or socket.gethostname()}_{uuid.uuid4().hex[:8]}"
 
 
+def own_pod() -> Any:
+    """The Pod this process runs in, from the downward API (POD_NAME, POD_NAMESPACE, optional
+    POD_UID), for Events about zonekeeper itself; None outside a Pod."""
+    from zonekeeper.kube.events import ObjectRef
+
+    name, namespace = os.environ.get("POD_NAME", ""), os.environ.get("POD_NAMESPACE", "")
+    if not (name and namespace):
+        return None
+    return ObjectRef("v1", "Pod", namespace, name, uid=os.environ.get("POD_UID", ""))
+
+
 def pending_watches(cache: ClusterCache) -> list[str]:
     """Kinds whose first list has not completed."""
     return [kind for kind, informer in cache.informers.items() if not informer.synced.is_set()]
@@ -186,6 +197,7 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
         elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
         debounce=settings.min_event_sync_interval, resync=settings.interval, apply=not dry_run, metrics=sink,
     )
+    controller.pod_ref = own_pod()
     cache = await _start_cache(settings, client, on_change=controller.on_change)
     controller.cache = cache
     if metrics is not None:

@@ -160,11 +160,15 @@ class Metrics:
             "Unix time of the last reconcile pass (full or incremental, successful or not).")
         self.guard_trips = self._counter(
             "deletion_guard_trips_total", ("zone", "zone_id"),
-            "Passes in which the mass-deletion guard refused a zone's deletes (--max-delete-fraction).")
+            "Times the mass-deletion guard tripped in the zone: deletions added up over --max-delete-window "
+            "would have exceeded --max-delete-fraction.")
         self.guard_engaged = self._gauge(
             "deletion_guard_engaged", ("zone", "zone_id"),
-            "1 while the mass-deletion guard holds back the zone's deletes: set by a pass that trips it, "
-            "cleared by the next full pass that does not.")
+            "1 while the mass-deletion guard holds every deletion in the zone (from its trip until it is "
+            "released: docs/troubleshooting.md#mass-deletion-guard), else 0.")
+        self.guard_held = self._gauge(
+            "deletion_guard_held_deletions", ("zone", "zone_id"),
+            "Deletions the tripped mass-deletion guard holds in the zone, as of the last pass that looked.")
         self.build_info = self._gauge(
             "build_info", ("version", "python_version"), "Always 1; labels carry the version.")
         self.build_info.labels(_version(), platform.python_version()).set(1)
@@ -233,15 +237,16 @@ class Metrics:
                 deleted = sum(1 for c in applied if c.action is Action.DELETE)
                 self.owned_records.labels(*zone).set(max(0, outcome.owned_records + created - deleted))
                 self._zones.add(zone)
-            if outcome.guarded:
-                self.guard_trips.labels(*zone).inc()
-                self.guard_engaged.labels(*zone).set(1)
-            elif full and outcome.error is None:
-                self.guard_engaged.labels(*zone).set(0)
+            decision = outcome.guard
+            if decision is not None:
+                if decision.tripped:
+                    self.guard_trips.labels(*zone).inc()
+                self.guard_engaged.labels(*zone).set(0 if decision.state.trip is None else 1)
+                self.guard_held.labels(*zone).set(len(decision.state.held))
         if full and result.error is None:
             # Zones no longer managed (filters changed, zone deleted) must not keep reporting.
             for zone in self._zones - seen:
-                for gauge in (self.owned_records, self.guard_engaged):
+                for gauge in (self.owned_records, self.guard_engaged, self.guard_held):
                     with contextlib.suppress(KeyError):
                         gauge.remove(*zone)
             self._zones &= seen

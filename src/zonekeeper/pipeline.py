@@ -7,15 +7,18 @@ A failure in one zone is reported for that zone and the other zones proceed.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from zonekeeper import guard
 from zonekeeper import plan as planner
 from zonekeeper.changes import Action, Change
 from zonekeeper.domainfilter import DomainFilter
 from zonekeeper.endpoint import Endpoint, Key, Problem
+from zonekeeper.lbgrace import TARGETS_PENDING, Hold
 from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
 from zonekeeper.registry.txt import ZoneState
 
@@ -41,7 +44,8 @@ class ZoneOutcome:
     applied: ApplyResult | None = None
     error: str | None = None
     owned_records: int = 0
-    guarded: bool = False
+    guarded: bool = False  # the deletion guard held this pass's deletes
+    guard: guard.Decision | None = None  # the guard's verdict (None: no deletes were weighed)
 
     @property
     def failed(self) -> list[tuple[Change, str]]:
@@ -75,6 +79,12 @@ class PipelineOptions:
     # than `max_delete_floor` records): an empty informer cache or a broken source must not wipe DNS.
     max_delete_fraction: float = 1.0
     max_delete_floor: int = 5
+    # The sliding window over which deletions add up (zonekeeper.guard).
+    max_delete_window: float = 3600.0
+
+    @property
+    def guard_limits(self) -> guard.GuardLimits:
+        return guard.GuardLimits(self.max_delete_fraction, self.max_delete_floor, self.max_delete_window)
 
 
 def assign_zones(
@@ -109,11 +119,14 @@ def assign_zones(
 
 
 class Pipeline:
-    def __init__(self, provider: Provider, registry: Registry, options: PipelineOptions = PipelineOptions()):
+    def __init__(self, provider: Provider, registry: Registry, options: PipelineOptions = PipelineOptions(),
+                 clock: Callable[[], float] = time.monotonic):
         self.provider = provider
         self.registry = registry
         self.options = options
+        self.clock = clock
         self._owned: dict[str, int] = {}  # zone id -> records we own, from the last full pass
+        self._guards: dict[str, guard.ZoneGuard] = {}  # zone id -> what the deletion guard remembers
 
     def run(
         self,
@@ -124,10 +137,13 @@ class Pipeline:
         only_names: Collection[str] | None = None,
         hold_deletes: bool = False,
         on_zone: Callable[[ZoneOutcome], None] | None = None,
+        keep: Mapping[tuple[str, str], Hold] | None = None,
     ) -> PassResult:
         """Plan every managed zone (or only the names in `only_names`) and, with `apply`, apply.
 
         `hold_deletes` plans deletes but does not apply them (start-up, before every source synced).
+        `keep` names records whose object lost its load-balancer address: their deletes are held
+        (zonekeeper.lbgrace) while the grace period lasts.
         """
         result = PassResult(problems=list(source_problems))
         try:
@@ -147,7 +163,7 @@ class Pipeline:
             if only_names is not None and zone not in by_zone and not any(zone.contains(n) for n in only_names):
                 continue
             outcome = self._zone(zone, by_zone.get(zone, []), apply=apply, only_names=only_names,
-                                 hold_deletes=hold_deletes)
+                                 hold_deletes=hold_deletes, keep=keep or {})
             result.zones.append(outcome)
             if on_zone is not None:
                 on_zone(outcome)
@@ -161,6 +177,7 @@ class Pipeline:
         apply: bool,
         only_names: Collection[str] | None,
         hold_deletes: bool,
+        keep: Mapping[tuple[str, str], Hold],
     ) -> ZoneOutcome:
         outcome = ZoneOutcome(zone)
         try:
@@ -186,10 +203,14 @@ class Pipeline:
             outcome.owned_records = max(owned, self._owned.get(zone.id, 0))
             outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked, state.contested)
             outcome.plan.problems[:0] = problems + more + state.problems
-            self._guard(outcome, hold_deletes)
+            _keep(outcome.plan, keep)
+            self._guard(outcome, hold_deletes, only_names)
             if apply and outcome.plan.changes:
                 outcome.applied = self.registry.apply(state, outcome.plan.changes)
                 applied = outcome.applied.applied
+                self._guards[zone.id] = guard.record_deleted(
+                    self._guards.get(zone.id, guard.ZoneGuard()), self.clock(),
+                    sum(1 for c in applied if c.action is Action.DELETE))
                 self._owned[zone.id] = max(0, outcome.owned_records
                                            + sum(1 for c in applied if c.action is Action.CREATE)
                                            - sum(1 for c in applied if c.action is Action.DELETE))
@@ -198,20 +219,54 @@ class Pipeline:
             log.warning("zone %s failed: %s", zone, exc)
         return outcome
 
-    def _guard(self, outcome: ZoneOutcome, hold_deletes: bool) -> None:
+    def _guard(self, outcome: ZoneOutcome, hold_deletes: bool, only_names: Collection[str] | None) -> None:
         plan = outcome.plan
         deletes = [c for c in plan.changes if c.action is Action.DELETE]
-        if not deletes:
-            return
-        limit = max(self.options.max_delete_fraction * outcome.owned_records, self.options.max_delete_floor)
-        if hold_deletes or len(deletes) > limit:
-            if not hold_deletes:
-                outcome.guarded = True
-                plan.problems.append(Problem(
-                    f"zone/{outcome.zone.name}", "MassDeletionRefused",
-                    f"refusing to delete {len(deletes)} of the {outcome.owned_records} records we own in "
-                    f"{outcome.zone.name} (more than {self.options.max_delete_fraction:.0%}); "
-                    "check the sources, or raise --max-delete-fraction",
-                ))
+        if hold_deletes:
+            # Start-up: not every source has listed yet; nothing is judged, nothing deleted.
             plan.withheld.extend(deletes)
             plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
+            return
+        zone = outcome.zone
+        previous = self._guards.get(zone.id, guard.ZoneGuard())
+        if previous.trip is None and not deletes:
+            return
+        limits = self.options.guard_limits
+        decision = guard.decide(previous, limits, self.clock(), outcome.owned_records,
+                                [c.key for c in deletes], only_names)
+        self._guards[zone.id] = decision.state
+        outcome.guard = decision
+        trip = decision.state.trip
+        if decision.allow or trip is None or not deletes:
+            return
+        outcome.guarded = True
+        plan.problems.append(Problem(f"zone/{zone.name}", "MassDeletionRefused",
+                                     guard.describe(zone.name, trip, limits)))
+        plan.withheld.extend(deletes)
+        plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
+
+    def carry_guard(self, previous: Pipeline) -> None:
+        """Take over what `previous` (the same configuration, rebuilt) remembers about deletions."""
+        self._guards = previous._guards
+
+    def guard_state(self, zone_id: str) -> guard.ZoneGuard:
+        """What the deletion guard remembers about a zone (for reporting)."""
+        return self._guards.get(zone_id, guard.ZoneGuard())
+
+
+def _keep(plan: planner.Plan, keep: Mapping[tuple[str, str], Hold]) -> None:
+    """Hold the deletes of records whose object only lost its load-balancer address."""
+    if not keep:
+        return
+    kept: list[Change] = []
+    for change in plan.changes:
+        if change.action is Action.DELETE and (change.endpoint.name, change.endpoint.resource) in keep:
+            kept.append(change)
+    if not kept:
+        return
+    kept_ids = {id(c) for c in kept}
+    plan.changes = [c for c in plan.changes if id(c) not in kept_ids]
+    plan.withheld.extend(kept)
+    for change in kept:
+        ep = change.endpoint
+        plan.problems.append(Problem(ep.resource, TARGETS_PENDING, keep[(ep.name, ep.resource)].describe(ep.key)))

@@ -196,5 +196,6 @@ def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:
         ),
         domain_filter=domain_filter(settings),
         max_delete_fraction=settings.max_delete_fraction,
+        max_delete_window=settings.max_delete_window,
     )
     return Wiring(settings, provider, registry, Pipeline(provider, registry, options), source_config(settings))

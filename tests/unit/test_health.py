@@ -207,3 +207,18 @@ def test_threaded_server_for_the_from_file_loop() -> None:
             assert response.status == 200
     finally:
         server.stop()
+
+
+def test_readyz_tells_of_a_tripped_deletion_guard_without_failing() -> None:
+    clock = Clock()
+    vitals = Vitals(clock)
+    health = Health(vitals, interval=30)
+    vitals.synced()
+    vitals.deletion_guard["example.com (Z1)"] = (clock.now, 462)
+    clock.now += 42
+    verdict = health.readiness()
+    assert verdict.ok
+    assert verdict.reason == ("ok\ndeletion guard tripped in example.com (Z1) 42s ago: 462 deletions held "
+                              "(see docs/troubleshooting.md#mass-deletion-guard)")
+    del vitals.deletion_guard["example.com (Z1)"]
+    assert health.readiness() == (True, "ok")

@@ -130,19 +130,40 @@ def test_zones_gone_from_a_full_pass_stop_reporting() -> None:
 
 
 def test_deletion_guard_trips_and_engaged_gauge() -> None:
+    from zonekeeper import guard as g
+    from zonekeeper.endpoint import Key
+
     m = Metrics()
     z = {"zone": "example.com", "zone_id": "Z1"}
-    guard = Problem("zone/example.com", "MassDeletionRefused", "refusing to delete 9 of the 10 records")
-    m.observe_pass(PassResult(zones=[outcome(PUBLIC, owned=10, guarded=True, problems=[guard])]), full=True,
-                   duration=0)
+    limits = g.GuardLimits(0.5, 5, 3600)
+    held = [Key(f"s{i}.example.com", "A") for i in range(9)]
+    tripped = g.decide(g.ZoneGuard(), limits, 0.0, 10, held)
+    problem = Problem("zone/example.com", "MassDeletionRefused", "mass-deletion guard: deletions are held")
+
+    def guarded(decision: g.Decision, problems: list[Problem] = ()) -> PassResult:
+        zone = outcome(PUBLIC, owned=10, guarded=not decision.allow, problems=problems)
+        zone.guard = decision
+        return PassResult(zones=[zone])
+
+    m.observe_pass(guarded(tripped, [problem]), full=False, duration=0)
     assert value(m, "zonekeeper_deletion_guard_trips_total", **z) == 1
     assert value(m, "zonekeeper_deletion_guard_engaged", **z) == 1
+    assert value(m, "zonekeeper_deletion_guard_held_deletions", **z) == 9
     # The guard's own problem is not counted as an invalid endpoint.
     assert value(m, "zonekeeper_invalid_endpoints_total", source="other", reason="MassDeletionRefused") is None
-    m.observe_pass(PassResult(zones=[outcome(PUBLIC, owned=10)]), full=False, duration=0)
-    assert value(m, "zonekeeper_deletion_guard_engaged", **z) == 1  # an incremental pass proves nothing
+    # Still held on later passes (also full ones): engaged, the trip counted once.
+    still = g.decide(tripped.state, limits, 1.0, 10, held[:4])
+    m.observe_pass(guarded(still, [problem]), full=True, duration=0)
+    assert value(m, "zonekeeper_deletion_guard_engaged", **z) == 1
+    assert value(m, "zonekeeper_deletion_guard_held_deletions", **z) == 4
+    assert value(m, "zonekeeper_deletion_guard_trips_total", **z) == 1
+    # A pass without the guard's verdict (nothing weighed) changes nothing.
     m.observe_pass(PassResult(zones=[outcome(PUBLIC, owned=10)]), full=True, duration=0)
+    assert value(m, "zonekeeper_deletion_guard_engaged", **z) == 1
+    released = g.decide(still.state, limits, 2.0, 10, [])
+    m.observe_pass(guarded(released), full=True, duration=0)
     assert value(m, "zonekeeper_deletion_guard_engaged", **z) == 0
+    assert value(m, "zonekeeper_deletion_guard_held_deletions", **z) == 0
     assert value(m, "zonekeeper_deletion_guard_trips_total", **z) == 1
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zonekeeper.endpoint import Endpoint
+from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.pipeline import Pipeline, PipelineOptions, assign_zones
 from zonekeeper.plan import PlanOptions
 from zonekeeper.providers.base import Zone
@@ -22,6 +22,14 @@ def pipeline(fraction: float = 0.5) -> tuple[Pipeline, InMemoryProvider]:
                                                         max_delete_fraction=fraction)), provider
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_mass_deletion_is_refused_and_reported() -> None:
     pipe, provider = pipeline()
     assert pipe.run(records(20), apply=True).ok
@@ -30,21 +38,81 @@ def test_mass_deletion_is_refused_and_reported() -> None:
     assert zone.guarded and not result.ok
     assert zone.plan.changes == [] and len(zone.plan.withheld) == 20
     assert [p.reason for p in zone.plan.problems] == ["MassDeletionRefused"]
-    assert "20 of the 20 records" in zone.plan.problems[0].message
+    message = zone.plan.problems[0].message
+    assert "20 more were asked for" in message and "of the 20 records we own" in message
+    assert "docs/troubleshooting.md#mass-deletion-guard" in message
     assert len(provider.records(provider.zones()[0])) == 40  # records and TXTs untouched
 
 
-def test_ordinary_deletes_pass_the_guard_also_on_incremental_passes() -> None:
+def test_deletes_add_up_across_passes_within_the_window() -> None:
+    clock = Clock()
+    pipe, provider = pipeline()
+    pipe.clock = clock
+    assert pipe.run(records(20), apply=True).ok
+    gone = {f"s{i}.example.com" for i in range(3)}
+    result = pipe.run(records(20)[3:], apply=True, only_names=gone)
+    assert result.ok and len(result.changes) == 3
+    # 6 more deletions touching only 6 names: weighed against the 20 owned in the zone, not the 6 read,
+    # and together with the 3 before: 9 of 20, within half.
+    clock.now += 60
+    more = {f"s{i}.example.com" for i in range(3, 9)}
+    result = pipe.run(records(20)[9:], apply=True, only_names=more)
+    assert result.ok and len(result.changes) == 6
+    # Two more would make 11 of 20 within the hour: held, each small pass notwithstanding.
+    clock.now += 60
+    result = pipe.run(records(20)[11:], apply=True, only_names={"s9.example.com", "s10.example.com"})
+    zone = result.zones[0]
+    assert zone.guarded and zone.plan.changes == [] and len(zone.plan.withheld) == 2
+    # Once tripped, even a single deletion is held, while creates go on.
+    clock.now += 60
+    new = Endpoint.new("new.example.com", "A", ["10.1.0.1"], labels={"resource": "service/ns/new"})
+    result = pipe.run([*records(20)[12:], new], apply=True,
+                      only_names={"s11.example.com", "new.example.com"})
+    zone = result.zones[0]
+    assert [(c.action.value, c.endpoint.name) for c in zone.plan.changes] == [("create", "new.example.com")]
+    assert [c.endpoint.name for c in zone.plan.withheld] == ["s11.example.com"]
+    assert pipe.guard_state(zone.zone.id).held == {Key("s9.example.com", "A"), Key("s10.example.com", "A"),
+                                                  Key("s11.example.com", "A")}
+    names = {k.name for k in provider.records(provider.zones()[0]) if k.type == "A"}
+    assert names == {f"s{i}.example.com" for i in range(9, 20)} | {"new.example.com"}
+
+
+def test_the_window_slides() -> None:
+    clock = Clock()
+    pipe, provider = pipeline()
+    pipe.clock = clock
+    assert pipe.run(records(20), apply=True).ok
+    # 2 deletions every half hour: 14 of 20 in all, but never more than 4 within an hour, of the 12 or
+    # more we owned when that hour began.
+    for step in range(7):
+        clock.now += 1800
+        result = pipe.run(records(20)[2 * (step + 1):], apply=True)
+        assert result.ok and len(result.changes) == 2, (step, result.all_problems)
+    assert len([k for k in provider.records(provider.zones()[0]) if k.type == "A"]) == 6
+    # Without the window sliding, the same deletions trip the guard.
+    pipe, _ = pipeline()
+    pipe.clock = clock
+    assert pipe.run(records(20), apply=True).ok
+    oks = []
+    for step in range(7):
+        clock.now += 1
+        oks.append(pipe.run(records(20)[2 * (step + 1):], apply=True).ok)
+    assert oks == [True] * 5 + [False] * 2
+
+
+def test_a_tripped_guard_releases_when_nothing_is_left_to_delete() -> None:
     pipe, _ = pipeline()
     assert pipe.run(records(20), apply=True).ok
-    remaining = records(20)[3:]
-    gone = {f"s{i}.example.com" for i in range(3)}
-    result = pipe.run(remaining, apply=True, only_names=gone)
-    assert result.ok and len(result.changes) == 3
-    # 8 deletions touching only 8 names: weighed against the 20 owned in the zone, not the 8 read.
-    more = {f"s{i}.example.com" for i in range(3, 11)}
-    result = pipe.run(records(20)[11:], apply=True, only_names=more)
-    assert result.ok and len(result.changes) == 8
+    assert pipe.run([], apply=True).zones[0].guarded
+    # An incremental pass that sees nothing to delete proves nothing about the rest of the zone.
+    result = pipe.run(records(20), apply=True, only_names={"s0.example.com"})
+    assert not result.zones[0].guarded and pipe.guard_state(result.zones[0].zone.id).trip is not None
+    # The objects came back: a full pass finds nothing to delete, and the guard lets go.
+    result = pipe.run(records(20), apply=True)
+    decision = result.zones[0].guard
+    assert decision is not None and decision.released and decision.state.trip is None
+    result = pipe.run(records(20)[1:], apply=True)
+    assert result.ok and len(result.changes) == 1
 
 
 def test_hold_deletes_plans_but_does_not_delete() -> None:
@@ -65,3 +133,13 @@ def test_zone_assignment() -> None:
     assert {z.id: [e.name for e in v] for z, v in by_zone.items()} == {
         "Z2": ["a.dev.example.com"], "Z3": ["a.dev.example.com", "p.example.com"]}
     assert [p.reason for p in problems] == ["NoMatchingZone"]
+
+
+def test_a_rebuilt_pipeline_keeps_the_trip() -> None:
+    pipe, provider = pipeline()
+    assert pipe.run(records(20), apply=True).ok
+    assert pipe.run([], apply=True).zones[0].guarded
+    rebuilt = Pipeline(provider, TXTRegistry(provider, "me"), pipe.options)
+    rebuilt.carry_guard(pipe)  # `run --from-file` rebuilds the wiring every --interval
+    result = rebuilt.run(records(20)[2:], apply=True)
+    assert result.zones[0].guarded and result.changes == []
