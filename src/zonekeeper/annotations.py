@@ -83,7 +83,9 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
     raw = metadata.get("annotations") if isinstance(metadata, Mapping) else None
     if not isinstance(raw, Mapping):
         return {}
-    return {str(k): "" if v is None else str(v) for k, v in raw.items()}
+    # Values are strings once an object is read (`kube.resources.decode` reports any other type and
+    # leaves it out); nothing here turns a number or a list into text.
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def lookup(annotations: Mapping[str, str], key: str) -> tuple[str, str] | None:

@@ -39,7 +39,7 @@ def test_lookup_names_the_annotation_actually_used() -> None:
 def test_annotations_of_tolerates_missing_or_odd_metadata() -> None:
     assert ann.annotations_of({}) == {}
     assert ann.annotations_of({"metadata": {"annotations": None}}) == {}
-    assert ann.annotations_of({"metadata": {"annotations": {"a": 1, "b": None}}}) == {"a": "1", "b": ""}
+    assert ann.annotations_of({"metadata": {"annotations": {"a": 1, "b": None, "c": "x"}}}) == {"c": "x"}
 
 
 # --- hostnames ----------------------------------------------------------------------------------
