@@ -123,142 +123,165 @@ _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
-_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-@dataclass(slots=True)
-class _Open:
-    """A mapping or sequence being built."""
-
-    value: Any  # dict, or list
-    anchor: str | None
-    line: int
-    nodes: int = 1  # nodes in it so far, aliases expanded
-    height: int = 1  # levels in it, aliases expanded
-    key: Any = None
-    has_key: bool = False
-    merges: list[Any] | None = None
+_NO_KEY = object()  # a mapping waiting for its next key
+_MERGE_KEY = object()  # the `<<` key
+_MISSING = object()
 
 
 class _Builder:
-    """Python values from one chunk's events, checking the limits as they come."""
+    """Python values from libyaml's events, checking the limits as they come (one per file or chunk).
+
+    Kept lean on purpose: it runs once per event, about 65 times per Service.
+    """
 
     def __init__(self, loader: Any, first_line: int) -> None:
         self.loader = loader
         self.first_line = first_line
+        self.resolvers: dict[Any, list[tuple[str, Any]]] = loader.yaml_implicit_resolvers
+        self.constructors: dict[Any, Any] = loader.yaml_constructors
+        self.cache: dict[str, Any] = {}  # plain scalar -> value, for those that may not be strings
+        self.document()
+
+    def document(self) -> None:
+        """Anchors and counts are per document."""
+        self.stack: list[list[Any]] = []  # [container, pending key] per open mapping or sequence
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # name -> (value, nodes, height)
-        self.open_anchors: set[str] = set()
-        self.stack: list[_Open] = []
+        self.opened: dict[int, tuple[str, int, int]] = {}  # depth -> (anchor, count before, deepest before)
+        self.open_names: set[str] = set()
+        self.merges: dict[int, list[Any]] = {}  # depth -> values of its `<<` keys
+        self.count = 0  # nodes so far, aliases expanded
         self.alias_nodes = 0
-        self.cache: dict[tuple[str, bool], Any] = {}
+        self.deepest = 0
 
     def where(self, event: Any) -> str:
         mark = event.start_mark
         return f"line {self.first_line + mark.line + 1}, column {mark.column + 1}"
 
     def scalar(self, event: Any) -> Any:
+        value = event.value
         tag = event.tag
-        plain = event.implicit[0]
         if tag is None or tag == "!":
-            if not plain:
-                return event.value
-            key = (event.value, True)
-            if key in self.cache:
-                return self.cache[key]
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        else:
-            key = None
+            if not event.implicit[0]:
+                return value  # quoted, literal or folded: a string
+            resolvers = self.resolvers.get(value[0] if value else "")
+            if not resolvers:
+                return value  # most names and words: nothing else starts with their first character
+            cached = self.cache.get(value, _MISSING)
+            if cached is not _MISSING:
+                return cached
+            tag = _STR
+            for candidate, regexp in resolvers:
+                if regexp.match(value):
+                    tag = candidate
+                    break
+            found = self.construct(event, tag)
+            self.cache[value] = found
+            return found
+        return self.construct(event, tag)
+
+    def construct(self, event: Any, tag: str) -> Any:
         if tag == _STR:
-            value: Any = event.value
-        elif tag == _MERGE:
-            value = _MERGE_KEY
-        else:
-            construct = self.loader.yaml_constructors.get(tag)
-            if construct is None or tag.startswith("tag:yaml.org,2002:python/"):
-                raise _Refused(f"{self.where(event)}: the tag {tag} is not allowed in a Kubernetes object")
-            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-            try:
-                value = construct(self.loader, node)
-            except ValueError as exc:  # e.g. an integer beyond Python's 4,300-digit conversion limit
-                why = str(exc).split(";")[0]  # not Python's advice to raise its limit
-                raise _Refused(f"{self.where(event)}: the value {_short(event.value)} ({len(event.value):,} "
-                               f"characters) cannot be read as {tag.rsplit(':', 1)[-1]}: {why}") from None
-            if isinstance(value, list | dict | set):
-                raise _Refused(f"{self.where(event)}: the tag {tag} is not allowed on a scalar")
-        if key is not None:
-            self.cache[key] = value
+            return event.value
+        if tag == _MERGE:
+            return _MERGE_KEY
+        construct = self.constructors.get(tag)
+        if construct is None or tag.startswith("tag:yaml.org,2002:python/"):
+            raise _Refused(f"{self.where(event)}: the tag {tag} is not allowed in a Kubernetes object")
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            value = construct(self.loader, node)
+        except ValueError as exc:  # e.g. an integer beyond Python's 4,300-digit conversion limit
+            why = str(exc).split(";")[0]  # not Python's advice to raise its limit
+            raise _Refused(f"{self.where(event)}: the value {_short(event.value)} ({len(event.value):,} "
+                           f"characters) cannot be read as {tag.rsplit(':', 1)[-1]}: {why}") from None
+        if isinstance(value, list | dict | set):
+            raise _Refused(f"{self.where(event)}: the tag {tag} is not allowed on a scalar")
         return value
 
-    def add(self, value: Any, nodes: int, height: int, event: Any) -> Any:
-        """Put a finished value into the open collection; returns the document's root when done."""
-        if not self.stack:
-            return value
-        parent = self.stack[-1]
-        parent.nodes += nodes
-        parent.height = max(parent.height, height + 1)
-        if len(self.stack) + height > MAX_DEPTH:
-            raise _Refused(f"{self.where(event)}: nested deeper than {MAX_DEPTH} levels (the limit, aliases expanded)")
-        if isinstance(parent.value, list):
-            parent.value.append(value)
-        elif not parent.has_key:
-            if value is _MERGE_KEY:
-                parent.key, parent.has_key = value, True
-                return None
-            try:
-                hash(value)
-            except TypeError:
-                raise _Refused(f"{self.where(event)}: a mapping key must be a scalar, got {_short(value)}") from None
-            parent.key, parent.has_key = value, True
+    def put(self, value: Any, event: Any) -> None:
+        """Add a finished value to the innermost open mapping or sequence."""
+        frame = self.stack[-1]
+        container, key = frame
+        if key is _NO_KEY:
+            if container.__class__ is list:
+                container.append(value)
+                return
+            if value.__class__ is not str and value is not _MERGE_KEY:
+                try:
+                    hash(value)
+                except TypeError:
+                    raise _Refused(f"{self.where(event)}: a mapping key must be a scalar, got {_short(value)}") \
+                        from None
+            frame[1] = value
+            return
+        frame[1] = _NO_KEY
+        if key is _MERGE_KEY:
+            self.merges.setdefault(len(self.stack), []).extend(value if isinstance(value, list) else [value])
         else:
-            if parent.key is _MERGE_KEY:
-                parent.merges = (parent.merges or []) + (value if isinstance(value, list) else [value])
-            else:
-                parent.value[parent.key] = value
-            parent.key, parent.has_key = None, False
-        return None
+            container[key] = value
 
-    def start(self, event: Any) -> None:
+    def start(self, event: Any, mapping: bool) -> None:
         tag = event.tag
-        mapping = isinstance(event, yaml.MappingStartEvent)
-        if tag not in (None, "!", _MAP if mapping else _SEQ):
+        if tag is not None and tag != "!" and tag != (_MAP if mapping else _SEQ):
             raise _Refused(f"{self.where(event)}: the tag {tag} is not allowed in a Kubernetes object")
-        if len(self.stack) + 1 > MAX_DEPTH:
+        depth = len(self.stack) + 1
+        if depth > MAX_DEPTH:
             raise _Refused(f"{self.where(event)}: nested deeper than {MAX_DEPTH} levels (the limit)")
         if event.anchor is not None:
-            self.open_anchors.add(event.anchor)
-        self.stack.append(_Open({} if mapping else [], event.anchor, event.start_mark.line))
+            self.opened[depth] = (event.anchor, self.count, self.deepest)
+            self.open_names.add(event.anchor)
+            self.deepest = depth  # from here on: the deepest level inside this node
+        elif depth > self.deepest:
+            self.deepest = depth
+        self.count += 1
+        self.stack.append([{} if mapping else [], _NO_KEY])
 
     def end(self, event: Any) -> Any:
-        done = self.stack.pop()
-        value = done.value
-        if done.merges:
-            for source in done.merges:
+        """Close the innermost mapping or sequence; returns it when it is the document's root."""
+        depth = len(self.stack)
+        container = self.stack.pop()[0]
+        merges = self.merges.pop(depth, None) if self.merges else None
+        if merges:
+            for source in merges:
                 if not isinstance(source, dict):
                     raise _Refused(f"{self.where(event)}: a merge key (<<) takes a mapping or a list of mappings")
                 for k, v in source.items():
-                    value.setdefault(k, v)
-        if done.anchor is not None:
-            self.open_anchors.discard(done.anchor)
-            self.anchors[done.anchor] = (value, done.nodes, done.height)
-        return self.add(value, done.nodes, done.height, event)
+                    container.setdefault(k, v)  # the mapping's own keys win, as in PyYAML
+        opened = self.opened.pop(depth, None) if self.opened else None
+        if opened is not None:
+            name, before, deepest = opened
+            self.anchors[name] = (container, self.count - before, self.deepest - depth + 1)
+            self.open_names.discard(name)
+            self.deepest = max(deepest, self.deepest)
+        if not self.stack:
+            return container
+        self.put(container, event)
+        return None
 
     def alias(self, event: Any) -> Any:
         name = event.anchor
-        if name in self.open_anchors:
+        if name in self.open_names:
             raise _Refused(f"{self.where(event)}: the alias *{name} refers to a node that contains it")
         found = self.anchors.get(name)
         if found is None:
             raise _Refused(f"{self.where(event)}: the alias *{name} has no anchor &{name} before it")
         value, nodes, height = found
         self.alias_nodes += nodes
+        self.count += nodes
         if self.alias_nodes > MAX_ALIAS_NODES:
             raise _Refused(f"{self.where(event)}: aliases expand to more than {MAX_ALIAS_NODES:,} nodes "
                            "(the limit; an alias bomb?)")
-        return self.add(value, nodes, height, event)
-
-
-_MERGE_KEY = object()
+        depth = len(self.stack) + height
+        if depth > MAX_DEPTH:
+            raise _Refused(f"{self.where(event)}: nested deeper than {MAX_DEPTH} levels (the limit, aliases "
+                           "expanded)")
+        self.deepest = max(self.deepest, depth)
+        if not self.stack:
+            return value
+        self.put(value, event)
+        return None
 
 
 def _short(value: Any) -> str:
@@ -266,41 +289,59 @@ def _short(value: Any) -> str:
     return repr(text[:40] + "...") if len(text) > 40 else repr(text)
 
 
-def _documents(chunk: str, first_line: int) -> Iterator[tuple[int, Any]]:
-    """(0-based first line, value) of each document in one chunk; _Refused for a bad one."""
-    loader = yaml.CSafeLoader(chunk)
-    builder: _Builder | None = None
+def _documents(text: str, first_line: int) -> Iterator[tuple[int, Any]]:
+    """(0-based first line, value) of each document in `text`; _Refused for the first bad one."""
+    loader = yaml.CSafeLoader(text)
+    builder = _Builder(loader, first_line)
+    get = loader.get_event
+    in_document = False
     doc_line = first_line
     root: Any = None
     try:
         while True:
-            event: Any = loader.get_event()
+            event: Any = get()
             if event is None:
                 return
-            if isinstance(event, yaml.DocumentStartEvent):
-                builder = _Builder(loader, first_line)
-                mark = event.start_mark
-                doc_line, root = first_line + (mark.line if mark is not None else 0), None
-            elif builder is None:
-                continue  # stream start and end
-            elif isinstance(event, yaml.DocumentEndEvent):
-                yield doc_line, root
-                builder = None
-            elif isinstance(event, yaml.ScalarEvent):
+            cls = event.__class__
+            if cls is yaml.ScalarEvent:
                 value = builder.scalar(event)
+                builder.count += 1
                 if event.anchor is not None:
                     builder.anchors[event.anchor] = (value, 1, 0)
-                root = builder.add(value, 1, 0, event) if builder.stack else value
-            elif isinstance(event, _STARTS):
-                builder.start(event)
-            elif isinstance(event, _ENDS):
+                stack = builder.stack
+                if not stack:
+                    root = value
+                    continue
+                # `put`, inline for the two commonest cases: a string key, and a value for a key.
+                frame = stack[-1]
+                key = frame[1]
+                if key is _NO_KEY and value.__class__ is str and frame[0].__class__ is dict:
+                    frame[1] = value
+                elif key is not _NO_KEY and key is not _MERGE_KEY:
+                    frame[0][key] = value
+                    frame[1] = _NO_KEY
+                else:
+                    builder.put(value, event)
+            elif cls is yaml.MappingStartEvent:
+                builder.start(event, True)
+            elif cls is yaml.SequenceStartEvent:
+                builder.start(event, False)
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 finished = builder.end(event)
                 if not builder.stack:
                     root = finished
-            elif isinstance(event, yaml.AliasEvent):
+            elif cls is yaml.AliasEvent:
                 value = builder.alias(event)
                 if not builder.stack:
                     root = value
+            elif cls is yaml.DocumentStartEvent:
+                builder.document()
+                in_document, root = True, None
+                mark = event.start_mark
+                doc_line = first_line + (mark.line if mark is not None else 0)
+            elif cls is yaml.DocumentEndEvent and in_document:
+                in_document = False
+                yield doc_line, root
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {first_line + mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -388,18 +429,29 @@ def _load_file(path: Path, store: ObjectStore, problems: list[Problem]) -> None:
     except _Refused as exc:
         file.refuse("", str(exc))
         return
+    chunks = list(_chunks(text))
+    if all(not _oversized(chunk) for _, chunk in chunks):
+        # Usually every document is fine: one parser over the whole file. Otherwise the file is read
+        # again document by document, so that the bad ones can be told from the good.
+        try:
+            documents = list(_documents(text, 0))
+        except _Refused:
+            pass
+        else:
+            for index, (doc_line, doc) in enumerate(documents, 1):
+                file.objects(doc, f"document {index} (line {doc_line + 1}): ", file.add)
+            return
     index = 0
-    for first_line, chunk in _chunks(text):
-        if len(chunk) > MAX_DOCUMENT_BYTES or (4 * len(chunk) > MAX_DOCUMENT_BYTES
-                                              and len(chunk.encode()) > MAX_DOCUMENT_BYTES):
+    for first_line, chunk in chunks:
+        if _oversized(chunk):
             index += 1
             file.refuse(f"document {index} (line {first_line + 1}): ",
                         f"over the limit of {MAX_DOCUMENT_BYTES:,} bytes per document")
             continue
-        documents = _documents(chunk, first_line)
+        parsed = _documents(chunk, first_line)
         while True:
             try:
-                found = next(documents, None)
+                found = next(parsed, None)
             except _Refused as exc:
                 index += 1
                 file.refuse(f"document {index} (line {first_line + 1}): ", str(exc))
@@ -409,6 +461,12 @@ def _load_file(path: Path, store: ObjectStore, problems: list[Problem]) -> None:
             index += 1
             doc_line, doc = found
             file.objects(doc, f"document {index} (line {doc_line + 1}): ", file.add)
+
+
+def _oversized(chunk: str) -> bool:
+    # A character is 1 to 4 bytes: encode only when the length alone does not tell.
+    return len(chunk) > MAX_DOCUMENT_BYTES or (4 * len(chunk) > MAX_DOCUMENT_BYTES
+                                              and len(chunk.encode()) > MAX_DOCUMENT_BYTES)
 
 
 def load(paths: Iterable[str | Path]) -> tuple[ObjectStore, list[Problem]]:

@@ -166,8 +166,6 @@ _DROP = object()
 
 
 def _decode(value: Any, shape: Any, path: str, errors: list[str], prune: bool) -> Any:
-    if is_leaf(shape):
-        return _leaf(value, shape, path, errors)
     if isinstance(shape, list):
         if not isinstance(value, list):
             errors.append(f"{path}: expected a list, got {_what(value)}")
@@ -175,21 +173,54 @@ def _decode(value: Any, shape: Any, path: str, errors: list[str], prune: bool) -
         # A bad element becomes None rather than vanishing, so later elements keep their index.
         items = [_decode(item, shape[0], f"{path}[{i}]", errors, prune) for i, item in enumerate(value)]
         return [None if item is _DROP else item for item in items]
-    if not isinstance(value, Mapping):
+    if is_leaf(shape):
+        return _leaf(value, shape, path, errors)
+    if not isinstance(value, dict | Mapping):
         errors.append(f"{path}: expected an object, got {_what(value)}")
         return _DROP
     out: dict[str, Any] = {} if prune else dict(value)
+    prefix = f"{path}." if path else ""
     for key, sub in shape.items():
         item = value.get(key)
         if item is None:
             out.pop(key, None)
             continue
-        decoded = _decode(item, sub, f"{path}.{key}" if path else key, errors, prune)
+        if sub.__class__ is Leaf and sub.check is not None:
+            # The common case, inline: a scalar of the right type (paths are only built for errors).
+            if sub.check(item):
+                out[key] = item
+                continue
+            decoded = _leaf(item, sub, prefix + key, errors)
+        else:
+            decoded = _decode(item, sub, prefix + key, errors, prune)
         if decoded is _DROP:
             out.pop(key, None)
         else:
             out[key] = decoded
     return out
+
+
+def _valid(value: Any, shape: Any) -> bool:
+    """True when `value` fits `shape` as it is (no error, nothing to convert): the quick check that
+    lets objects from files, nearly always fine, skip the copy `_decode` makes."""
+    if isinstance(shape, list):
+        element = shape[0]
+        return isinstance(value, list) and all(item is None or _valid(item, element) for item in value)
+    if shape is True or shape is ANY:
+        return True
+    if shape is STRS:
+        return isinstance(value, list) and all(item is None or isinstance(item, str) for item in value)
+    if shape is STR_MAP:
+        return isinstance(value, dict) and all(k.__class__ is str and v.__class__ is str for k, v in value.items())
+    if isinstance(shape, Leaf):
+        return bool(shape.check(value))  # type: ignore[misc]
+    if not isinstance(value, dict):
+        return False
+    for key, sub in shape.items():
+        item = value.get(key)
+        if item is not None and not _valid(item, sub):
+            return False
+    return True
 
 
 def decode(kind: str, obj: Mapping[str, Any], *, prune: bool = True) -> tuple[dict[str, Any], list[str]]:
@@ -200,8 +231,11 @@ def decode(kind: str, obj: Mapping[str, Any], *, prune: bool = True) -> tuple[di
     `prune` keeps only the fields of the shape (the informer's slim objects); without it every other
     field stays as it was (objects read from files, which --annotation-filter may look at whole).
     """
+    shape = SHAPES[kind]
+    if not prune and isinstance(obj, dict) and _valid(obj, shape):
+        return obj, []
     errors: list[str] = []
-    out = _decode(obj, SHAPES[kind], "", errors, prune)
+    out = _decode(obj, shape, "", errors, prune)
     return (out if isinstance(out, dict) else {}), errors
 
 
