@@ -297,3 +297,11 @@ def test_a_well_shaped_object_from_the_api_has_no_problems() -> None:
     result = run_one(SOURCES["service"], obj, kinds.ObjectStore(), SourceConfig())
     assert [str(e) for e in result.endpoints] == ["web.example.com A -> 203.0.113.9"]
     assert result.problems == []
+
+
+def test_libyaml_is_required_with_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(good("a"))
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    with pytest.raises(manifests.ManifestError, match="libyaml"):
+        manifests.load([path])
