@@ -18,7 +18,7 @@ scalars are resolved and constructed by PyYAML's SafeLoader rules, so values are
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -372,9 +372,10 @@ class _File:
     problems: list[Problem]
 
     def refuse(self, where: str, why: str) -> None:
-        self.problems.append(Problem(str(self.path), UNREADABLE, f"{where}{why}" if where else why))
+        self.problems.append(Problem(str(self.path), UNREADABLE, f"{where}{why}; no record is deleted while it "
+                                     "cannot be read"))
 
-    def objects(self, doc: Any, where: str, add: Callable[[dict[str, Any], str], None]) -> None:
+    def objects(self, doc: Any, where: str) -> None:
         if doc is None:
             return  # an empty document (a trailing `---`, say)
         if not isinstance(doc, dict):
@@ -389,9 +390,9 @@ class _File:
                 self.refuse(where, f"{kind}: items is not a list")
                 return
             for i, item in enumerate(items):
-                self.objects(item, f"{where}items[{i}]: ", add)
+                self.objects(item, f"{where}items[{i}]: ")
             return
-        add(doc, where)
+        self.add(doc, where)
 
     def add(self, obj: dict[str, Any], where: str) -> None:
         kind = obj.get("kind")
@@ -408,7 +409,7 @@ class _File:
             self.problems.append(Problem(subject, INVALID_OBJECT, f"{where}{what}: {error}; the field is left out"))
         meta = decoded.get("metadata")
         if not isinstance(meta, dict) or not meta.get("name"):
-            self.problems.append(Problem(subject, INVALID_OBJECT, f"{where}{what} without metadata.name skipped"))
+            self.refuse(where, f"{what} without metadata.name skipped")  # which records it had is unknown
             return
         if not meta.get("namespace") and kind != "Node":
             decoded["metadata"] = {**meta, "namespace": "default"}
@@ -439,7 +440,7 @@ def _load_file(path: Path, store: ObjectStore, problems: list[Problem]) -> None:
             pass
         else:
             for index, (doc_line, doc) in enumerate(documents, 1):
-                file.objects(doc, f"document {index} (line {doc_line + 1}): ", file.add)
+                file.objects(doc, f"document {index} (line {doc_line + 1}): ")
             return
     index = 0
     for first_line, chunk in chunks:
@@ -460,7 +461,7 @@ def _load_file(path: Path, store: ObjectStore, problems: list[Problem]) -> None:
                 break
             index += 1
             doc_line, doc = found
-            file.objects(doc, f"document {index} (line {doc_line + 1}): ", file.add)
+            file.objects(doc, f"document {index} (line {doc_line + 1}): ")
 
 
 def _oversized(chunk: str) -> bool:
