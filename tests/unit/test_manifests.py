@@ -305,3 +305,28 @@ def test_libyaml_is_required_with_a_clear_message(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(yaml, "__with_libyaml__", False)
     with pytest.raises(manifests.ManifestError, match="libyaml"):
         manifests.load([path])
+
+
+@pytest.mark.parametrize(("kind", "obj", "error"), [
+    (kinds.DNSENDPOINTS, {"spec": {"endpoints": [{"dnsName": "a.example.com", "targets": "192.0.2.1"}]}},
+     "spec.endpoints[0].targets: expected a list of strings, got a string ('192.0.2.1')"),
+    (kinds.DNSENDPOINTS, {"spec": {"endpoints": [{"dnsName": "a", "providerSpecific": {"name": "alias"}}]}},
+     "spec.endpoints[0].providerSpecific: expected a list, got an object"),
+    (kinds.DNSENDPOINTS, {"spec": {"endpoints": ["a.example.com"]}},
+     "spec.endpoints[0]: expected an object, got a string"),
+    (kinds.INGRESSES, {"spec": {"rules": {"host": "a.example.com"}}}, "spec.rules: expected a list, got an object"),
+    (kinds.INGRESSES, {"spec": {"tls": [{"hosts": "a.example.com"}]}},
+     "spec.tls[0].hosts: expected a list of strings, got a string"),
+    (kinds.HTTPROUTES, {"spec": {"hostnames": ["a.example.com", 7]}}, "spec.hostnames[1]: expected a string, got a number"),
+    (kinds.GATEWAYS, {"spec": {"listeners": [{"port": "80"}]}}, "spec.listeners[0].port: expected an integer, got a string"),
+    (kinds.ISTIO_VIRTUALSERVICES, {"spec": {"hosts": "a.example.com"}}, "spec.hosts: expected a list of strings"),
+    (kinds.SERVICES, {"metadata": {"annotations": ["a", "b"]}}, "metadata.annotations: expected a map of strings, got a list"),
+    (kinds.SERVICES, {"spec": {"ports": [{"nodePort": True}]}}, "spec.ports[0].nodePort: expected an integer, got true or false"),
+    (kinds.NODES, {"status": {"addresses": "10.0.0.1"}}, "status.addresses: expected a list"),
+])
+def test_every_field_the_sources_read_is_type_checked(kind: str, obj: dict, error: str) -> None:
+    from zonekeeper.kube import resources
+
+    for prune in (False, True):
+        _, errors = resources.decode(kind, obj, prune=prune)
+        assert len(errors) == 1 and errors[0].startswith(error), errors

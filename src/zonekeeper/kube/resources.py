@@ -77,7 +77,7 @@ SHAPES: dict[str, Shape] = {
     kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP},
                   "spec": {"unschedulable": BOOL}, "status": {"addresses": [{"type": STR, "address": STR}]}},
     kinds.PODS: {"metadata": _META, "spec": {"nodeName": STR, "hostname": STR, "subdomain": STR},
-                 "status": {"podIP": STR, "podIPs": [ANY], "hostIP": STR, "phase": STR,
+                 "status": {"podIP": STR, "podIPs": [{"ip": STR}], "hostIP": STR, "phase": STR,
                             "conditions": [{"type": STR, "status": STR}]}},
     kinds.ENDPOINTSLICES: {"metadata": _META, "addressType": STR, "endpoints": [{
         "addresses": STRS, "conditions": {"ready": BOOL, "serving": BOOL, "terminating": BOOL},
@@ -86,12 +86,16 @@ SHAPES: dict[str, Shape] = {
                                                   "tls": [{"hosts": STRS}]}, "status": _LB_STATUS},
     kinds.ISTIO_GATEWAYS: {"metadata": _META, "spec": {"selector": STR_MAP, "servers": [{"hosts": STRS}]}},
     kinds.ISTIO_VIRTUALSERVICES: {"metadata": _META, "spec": {"hosts": STRS, "gateways": STRS, "exportTo": STRS}},
-    # Each entry of spec.endpoints is judged by the crd source itself (it names the entry's index).
-    kinds.DNSENDPOINTS: {"metadata": _META, "spec": {"endpoints": [ANY]},
+    # recordTTL may be a number or a numeric string; the crd source judges it (and the values).
+    kinds.DNSENDPOINTS: {"metadata": _META, "spec": {"endpoints": [{
+        "dnsName": STR, "targets": STRS, "recordType": STR, "recordTTL": ANY, "setIdentifier": STR,
+        "labels": STR_MAP, "providerSpecific": [{"name": STR, "value": STR}]}]},
                          "status": {"observedGeneration": INT, "conditions": ANY}},
-    kinds.GATEWAYS: {"metadata": _META, "spec": {"gatewayClassName": STR, "listeners": [ANY]},
-                     "status": {"addresses": [ANY]}},
-    kinds.HTTPROUTES: {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": [ANY]}},
+    kinds.GATEWAYS: {"metadata": _META, "spec": {"gatewayClassName": STR, "listeners": [{
+        "name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]},
+                     "status": {"addresses": [{"type": STR, "value": STR}]}},
+    kinds.HTTPROUTES: {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": [{
+        "group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]}},
 }
 
 

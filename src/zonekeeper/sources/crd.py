@@ -191,6 +191,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         return SourceResult()
     result = SourceResult()
     for index, raw in enumerate(as_list(dig(obj, "spec", "endpoints"))):
+        if raw is None:
+            continue  # not an object where the object was read; reported there (kube.resources.decode)
         if not isinstance(raw, Mapping):
             result.problems.append(
                 Problem(subject, INVALID_ENDPOINT, f"spec.endpoints[{index}]: not an object")
