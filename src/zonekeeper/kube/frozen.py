@@ -129,7 +129,7 @@ INTERN = Interner()
 
 # Values (by key) that are unique per object: interning them would only add table entries.
 _UNIQUE = frozenset({"uid", "resourceVersion", "generation", "deletionTimestamp", "clusterIP", "clusterIPs",
-                     "ip", "hostname", "podIP", "podIPs", "hostIP", "externalIPs", "addresses", "nodePort"})
+                     "ip", "hostname", "podIP", "podIPs", "hostIP", "externalIPs", "addresses", "address", "nodePort"})
 
 _TOP_LEVEL = ("apiVersion", "kind", SHAPE_ERRORS)
 _types: dict[tuple[str, str], type[Record]] = {}
