@@ -7,10 +7,12 @@ when it has one, the object, and everything else still loads. Parsing is bounded
 below, which every refusal names), so an alias bomb, a 100,000-deep nesting or a 5,000-digit number
 costs milliseconds, never gigabytes, and never a traceback.
 
-Documents are split at `---` lines as kubectl does, then read with libyaml (`yaml.CSafeLoader`):
-its parser is iterative, and zonekeeper builds the Python objects from its events itself, checking
-depth and alias expansion as it goes (PyYAML's own composer recurses, which ends in a segfault for
-deep input, and it expands nothing, so an alias bomb only explodes later, in whoever walks it). The
+A file is read with libyaml (`yaml.CSafeLoader`) in one pass; when anything in it is wrong, it is
+read again document by document, split at `---` lines as kubectl does, so that the bad documents can
+be told from the good. libyaml's parser is iterative, and zonekeeper builds the Python objects from
+its events itself, checking depth and alias expansion as it goes (PyYAML's own composer recurses,
+which ends in a segfault for deep input, and it expands nothing, so an alias bomb only explodes
+later, in whoever walks it). The
 scalars are resolved and constructed by PyYAML's SafeLoader rules, so values are what
 `yaml.safe_load` gives.
 """
