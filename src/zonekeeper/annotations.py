@@ -70,6 +70,10 @@ GEOPROXIMITY_KEYS = (
 )
 GEOPROXIMITY_BIAS = "aws/geoproximity-bias"
 MULTI_VALUE_ANSWER = "aws/multi-value-answer"
+HEALTH_CHECK_ID = "aws/health-check-id"
+# Route 53 health check ids are UUIDs in the 8-4-4-4-12 form; anything else would only be refused
+# by Route 53 (or worse, reach it).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 # --- raw access ---------------------------------------------------------------------------------
@@ -80,7 +84,9 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
     raw = metadata.get("annotations") if isinstance(metadata, Mapping) else None
     if not isinstance(raw, Mapping):
         return {}
-    return {str(k): "" if v is None else str(v) for k, v in raw.items()}
+    # Values are strings once an object is read (`kube.resources.decode` reports any other type and
+    # leaves it out); nothing here turns a number or a list into text.
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def lookup(annotations: Mapping[str, str], key: str) -> tuple[str, str] | None:
@@ -146,15 +152,21 @@ def hostname_error(name: str) -> str | None:
     return None
 
 
+def without_root_dot(name: str) -> str:
+    """`name` without its one optional trailing (root) dot. Only one: `x.example.com..` keeps a dot
+    and so fails as an empty label instead of being quietly repaired."""
+    return name[:-1] if name.endswith(".") else name
+
+
 def clean_hostname(raw: str) -> str:
-    return idn.canonical(raw.strip().rstrip("."))
+    return idn.canonical(without_root_dot(raw.strip()))
 
 
 def check_hostname(raw: str, subject: str, where: str) -> tuple[str | None, Problem | None]:
     """Normalise one hostname (to its ASCII form, `xn--` for Unicode labels); `where` names the
     annotation or field it came from."""
     try:
-        name = idn.to_ascii(raw.strip().rstrip("."))
+        name = idn.to_ascii(without_root_dot(raw.strip()))
     except idn.IDNAError as exc:
         return None, Problem(subject, INVALID_HOSTNAME, f"{where}: invalid hostname {raw!r}: no IDNA form: {exc}")
     why = hostname_error(name)
@@ -164,8 +176,13 @@ def check_hostname(raw: str, subject: str, where: str) -> tuple[str | None, Prob
 
 
 def split_list(value: str) -> list[str]:
-    # external-dns removes every space before splitting on commas.
-    return [part for part in value.replace(" ", "").split(",") if part]
+    """The comma-separated entries of `value`, each without surrounding whitespace; empty entries
+    are kept (as "") for the caller to report.
+
+    external-dns deletes every space before splitting, which turns `sp ace.example.com` into
+    `space.example.com`; here a space inside an entry stays, and the entry is then refused.
+    """
+    return [part.strip() for part in value.split(",")]
 
 
 def hostnames(obj: Obj, key: str, subject: str) -> tuple[list[str], list[Problem]]:
@@ -177,6 +194,9 @@ def hostnames(obj: Obj, key: str, subject: str) -> tuple[list[str], list[Problem
     names: list[str] = []
     problems: list[Problem] = []
     for part in split_list(value):
+        if not part:
+            problems.append(Problem(subject, INVALID_HOSTNAME, f"annotation {annotation}: empty entry in {value!r}"))
+            continue
         name, problem = check_hostname(part, subject, f"annotation {annotation}")
         if problem is not None:
             problems.append(problem)
@@ -210,13 +230,14 @@ def target_error(target: str) -> str | None:
 
 
 def has_targets(obj: Obj) -> bool:
-    """True when the `target` annotation names anything, valid or not.
+    """True when the `target` annotation is set to anything but blanks, valid or not (`,,,` too).
 
     Sources then use it instead of their own target rules even if every entry was invalid: falling
-    back to the load balancer after a typo would publish something nobody asked for.
+    back to the load balancer after a typo would publish something nobody asked for. An empty value
+    counts as unset, as in external-dns (templates often render an unset value that way).
     """
     found = lookup(annotations_of(obj), TARGET)
-    return found is not None and bool(split_list(found[1]))
+    return found is not None and bool(found[1].strip())
 
 
 def targets(obj: Obj, subject: str) -> tuple[list[str], list[Problem]]:
@@ -227,9 +248,9 @@ def targets(obj: Obj, subject: str) -> tuple[list[str], list[Problem]]:
     annotation, value = found
     result: list[str] = []
     problems: list[Problem] = []
-    for part in split_list(value):
-        target = part.rstrip(".")
-        why = target_error(target)
+    for part in split_list(value) if value.strip() else []:
+        target = without_root_dot(part)
+        why = target_error(target) if part else "empty entry"
         if why is not None:
             problems.append(
                 Problem(subject, INVALID_TARGET, f"annotation {annotation}: invalid target {part!r}: {why}")
@@ -358,6 +379,8 @@ def validate_property(name: str, value: str) -> tuple[str | None, str | None]:
         return ("" if v.lower() == "false" else "true"), None
     if name.startswith("aws/") and not v:
         return None, "empty value"
+    if name == HEALTH_CHECK_ID and not _UUID.fullmatch(v):
+        return None, "want a Route 53 health check id (a UUID such as 0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b)"
     return v, None
 
 

@@ -263,7 +263,8 @@ def main() -> None:
 def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
     """Show what would change in DNS, without changing anything."""
     settings, wired, desired, problems = _prepare(params)
-    result = wired.pipeline.run(desired, apply=False, source_problems=problems)
+    result = wired.pipeline.run(desired, apply=False, source_problems=problems,
+                                hold_deletes=manifests.deletions_unsafe(problems))
     click.echo(render_json(result) if output == "json" else render_text(result, settings))
     sys.exit(exitcodes.of_plan(result, detailed=detailed_exitcode))
 
@@ -320,7 +321,9 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Any, desired: 
             if hasattr(wired.provider, "metrics"):
                 wired.provider.metrics = metrics
             started = time.monotonic()
-            result = wired.pipeline.run(desired, apply=not dry_run, source_problems=problems)
+            # Records of objects in a file that could not be read are unknown: delete nothing then.
+            result = wired.pipeline.run(desired, apply=not dry_run, source_problems=problems,
+                                        hold_deletes=manifests.deletions_unsafe(problems))
             metrics.observe_pass(result, full=True, duration=time.monotonic() - started)
             if sync_succeeded(result):
                 vitals.synced()

@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from zonekeeper.kube import resources
+from zonekeeper.sources.objects import SHAPE_ERRORS
 
 
 class Record(msgspec.Struct, frozen=True, gc=False, eq=False, omit_defaults=True):
@@ -128,9 +129,9 @@ INTERN = Interner()
 
 # Values (by key) that are unique per object: interning them would only add table entries.
 _UNIQUE = frozenset({"uid", "resourceVersion", "generation", "deletionTimestamp", "clusterIP", "clusterIPs",
-                     "ip", "hostname", "podIP", "podIPs", "hostIP", "externalIPs", "addresses", "nodePort"})
+                     "ip", "hostname", "podIP", "podIPs", "hostIP", "externalIPs", "addresses", "address", "nodePort"})
 
-_TOP_LEVEL = ("apiVersion", "kind")
+_TOP_LEVEL = ("apiVersion", "kind", SHAPE_ERRORS)
 _types: dict[tuple[str, str], type[Record]] = {}
 
 
@@ -171,9 +172,9 @@ def _freeze(value: Any, shape: resources.Shape, kind: str, path: str, local: dic
     for field in fields:
         if field not in value:
             continue
-        sub = shape.get(field, True)
+        sub = resources.element_shape(shape.get(field, True))
         item = value[field]
-        if sub is True:
+        if resources.is_leaf(sub):
             # The object's own name is unique (a port's or a condition's name is not).
             unique = field in _UNIQUE or (field == "name" and path == "metadata")
             fields_of[field] = _share(item, unique, local)

@@ -31,7 +31,11 @@ from zonekeeper.sources.objects import (
     ObjectView,
     name_of,
     namespace_of,
+    shape_errors,
 )
+
+# An object (or a field of one) that does not have the shape its kind requires.
+INVALID_OBJECT = "InvalidObject"
 
 SourceFunction = Callable[[Obj, ObjectView, SourceConfig], SourceResult]
 DependentsFunction = Callable[[str, Obj, ObjectView], Iterable[tuple[str, str]]]
@@ -94,12 +98,16 @@ def unknown_sources(names: Iterable[str]) -> list[str]:
 
 def run_one(spec: SourceSpec, obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     """One source over one object. A bug must not take the other objects down with it, so anything
-    raised becomes a Problem against the object."""
+    raised becomes a Problem against the object; so do the fields the cache had to leave out of it
+    because of their type (`objects.shape_errors`), which would otherwise yield nothing silently."""
+    subject = f"{spec.label_kind or spec.name}/{namespace_of(obj)}/{name_of(obj)}"
     try:
-        return spec.function(obj, view, config)
+        result = spec.function(obj, view, config)
     except Exception as error:
-        subject = f"{spec.label_kind or spec.name}/{namespace_of(obj)}/{name_of(obj)}"
-        return SourceResult([], [Problem(subject, SOURCE_ERROR, f"{spec.name} source failed: {error!r}")])
+        result = SourceResult([], [Problem(subject, SOURCE_ERROR, f"{spec.name} source failed: {error!r}")])
+    for why in shape_errors(obj):
+        result.problems.append(Problem(subject, INVALID_OBJECT, f"{why}; the field is left out"))
+    return result
 
 
 def watched_kinds(source_names: Iterable[str]) -> tuple[str, ...]:

@@ -106,7 +106,7 @@ def endpoints_for_hostname(
     result = SourceResult()
     by_type: dict[str, list[str]] = {"A": [], "AAAA": [], "CNAME": []}
     for raw in targets:
-        target = raw.strip().rstrip(".")
+        target = ann.without_root_dot(raw.strip())
         if not target:
             continue
         why = ann.target_error(target)

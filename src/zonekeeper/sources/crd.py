@@ -44,7 +44,7 @@ def _uint(text: str, high: int) -> bool:
 
 
 def _hostname_ok(text: str) -> bool:
-    name = text.rstrip(".").lower()
+    name = ann.without_root_dot(text).lower()
     return ann.hostname_error(name) is None and not name.startswith("*")
 
 
@@ -144,7 +144,7 @@ def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint |
 
     record_type = as_str(raw.get("recordType")).strip().upper()
     if not record_type:
-        inferred = {suitable_type(t.rstrip(".")) for t in targets}
+        inferred = {suitable_type(ann.without_root_dot(t)) for t in targets}
         if len(inferred) != 1:
             return None, [problem(INVALID_ENDPOINT, "recordType is missing and the targets mix types")]
         record_type = inferred.pop()
@@ -161,7 +161,7 @@ def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint |
     errors = [
         f"invalid target {t!r}: {why}"
         for t in targets
-        if (why := target_error(record_type, t if record_type in ("TXT", "NAPTR") else t.rstrip("."), alias))
+        if (why := target_error(record_type, t if record_type in ("TXT", "NAPTR") else ann.without_root_dot(t), alias))
     ]
     if errors:
         return None, [problem(INVALID_ENDPOINT, e) for e in errors]
@@ -191,6 +191,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         return SourceResult()
     result = SourceResult()
     for index, raw in enumerate(as_list(dig(obj, "spec", "endpoints"))):
+        if raw is None:
+            continue  # not an object where the object was read; reported there (kube.resources.decode)
         if not isinstance(raw, Mapping):
             result.problems.append(
                 Problem(subject, INVALID_ENDPOINT, f"spec.endpoints[{index}]: not an object")

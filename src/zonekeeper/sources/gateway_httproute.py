@@ -70,7 +70,7 @@ def gateways_for_route(route: Obj, view: ObjectView) -> list[tuple[str, str]]:
 
 def _canonical(host: str) -> str | None:
     """Lower-cased listener/route hostname; "" means any; None when it is not a valid DNS name."""
-    host = host.strip().rstrip(".").lower()
+    host = ann.clean_hostname(host)
     if not host:
         return ""
     if ann.hostname_error(host) is not None:

@@ -100,7 +100,7 @@ def binds(vs: Obj, gateway: Obj, host: str) -> bool:
                 namespace in ("*", vs_namespace) or (namespace == "." and vs_namespace == gateway_namespace)
             ):
                 continue
-            server_host = server_host.rstrip(".")
+            server_host = ann.without_root_dot(server_host)
             if server_host == "*" or server_host == host:
                 return True
             if server_host.startswith("*.") and host.endswith(server_host[1:]):

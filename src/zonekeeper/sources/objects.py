@@ -41,6 +41,17 @@ KINDS: dict[tuple[str, str], str] = {
 }
 
 
+# Where `kube.resources.slim` keeps what was wrong with the shape of an object from the API (the
+# fields it had to leave out), for `sources.run_one` to report against the object. Not a field of
+# any Kubernetes object; slimming drops anything else at the top level.
+SHAPE_ERRORS = "zonekeeperShapeErrors"
+
+
+def shape_errors(obj: Obj) -> tuple[str, ...]:
+    found = obj.get(SHAPE_ERRORS)
+    return tuple(found) if isinstance(found, tuple | list) else ()
+
+
 def resource_of(obj: Obj) -> str | None:
     """The resource name for an object dict, or None for kinds zonekeeper does not read."""
     api_version = str(obj.get("apiVersion", ""))

@@ -39,14 +39,14 @@ def test_lookup_names_the_annotation_actually_used() -> None:
 def test_annotations_of_tolerates_missing_or_odd_metadata() -> None:
     assert ann.annotations_of({}) == {}
     assert ann.annotations_of({"metadata": {"annotations": None}}) == {}
-    assert ann.annotations_of({"metadata": {"annotations": {"a": 1, "b": None}}}) == {"a": "1", "b": ""}
+    assert ann.annotations_of({"metadata": {"annotations": {"a": 1, "b": None, "c": "x"}}}) == {"c": "x"}
 
 
 # --- hostnames ----------------------------------------------------------------------------------
 
 
 def test_hostnames_are_split_trimmed_lowered_and_deduplicated() -> None:
-    obj = with_annotations(ga(hostname=" a.example.com , B.Example.com.,a.example.com,, *.wild.example.com "))
+    obj = with_annotations(ga(hostname=" a.example.com , B.Example.com.,a.example.com, *.wild.example.com "))
     names, problems = ann.hostnames(obj, "hostname", SUBJECT)
     assert names == ["a.example.com", "b.example.com", "*.wild.example.com"]
     assert problems == []
@@ -201,8 +201,9 @@ def test_invalid_targets(bad: str) -> None:
 
 
 def test_has_targets_false_when_empty_or_absent() -> None:
-    assert not ann.has_targets(with_annotations(ga(target=" , ")))
+    assert not ann.has_targets(with_annotations(ga(target=" ")))
     assert not ann.has_targets(with_annotations({}))
+    assert ann.has_targets(with_annotations(ga(target=" , ")))  # set, but to nothing usable: no fallback
     assert ann.has_targets(with_annotations(alpha(target="1.2.3.999")))
 
 
@@ -236,7 +237,8 @@ def test_has_targets_false_when_empty_or_absent() -> None:
         ("aws-geoproximity-local-zone-group", "usw2-lax1", "aws/geoproximity-local-zone-group", "usw2-lax1"),
         ("aws-multi-value-answer", "", "aws/multi-value-answer", "true"),
         ("aws-multi-value-answer", "true", "aws/multi-value-answer", "true"),
-        ("aws-health-check-id", "abcd-1234", "aws/health-check-id", "abcd-1234"),
+        ("aws-health-check-id", "0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b", "aws/health-check-id",
+         "0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b"),
         ("aws-target-hosted-zone", "Z3AADJGX6KTTL2", "aws/target-hosted-zone", "Z3AADJGX6KTTL2"),
         ("aws-hosted-zone-id", "Z0123456789", "aws/hosted-zone-id", "Z0123456789"),
         ("aws-something-new", "x", "aws/something-new", "x"),

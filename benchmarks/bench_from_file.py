@@ -1,0 +1,103 @@
+"""`zonekeeper plan --from-file` over 10,000 Services (goal: ≤ 1 s), and where the time goes.
+
+Prints figures; not a test. The "before" line times the pure-Python `yaml.safe_load_all` that read
+the files until issue 7 (90 % of the 6.9 s the whole plan took then); the rest is the path used now:
+libyaml events built into objects with every limit checked (`manifests.load`), the sources, and the
+plan against the strict Route 53 endpoint (an empty zone: everything is a create).
+Run: uv run python benchmarks/bench_from_file.py [N]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support.route53 import StrictRoute53Server
+from zonekeeper import manifests, sources
+from zonekeeper.config import Settings
+from zonekeeper.wiring import build
+
+SERVICE = """\
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc-{i}
+  namespace: ns-{ns}
+  labels:
+    app: svc-{i}
+    team: team-{team}
+  annotations:
+    external-dns.alpha.kubernetes.io/hostname: svc-{i}.apps.example.com
+    external-dns.alpha.kubernetes.io/ttl: "300"
+spec:
+  type: LoadBalancer
+  selector:
+    app: svc-{i}
+  ports:
+  - name: http
+    port: 80
+    protocol: TCP
+    targetPort: 8080
+status:
+  loadBalancer:
+    ingress:
+    - ip: 10.{a}.{b}.{c}
+"""
+
+
+def write(path: Path, n: int) -> None:
+    with path.open("w") as out:
+        for i in range(n):
+            out.write(SERVICE.format(i=i, ns=i % 50, team=i % 7, a=i >> 16 & 255, b=i >> 8 & 255, c=i & 255))
+
+
+def best(runs: list[float]) -> str:
+    return f"{min(runs):.2f} s (median {statistics.median(runs):.2f} s of {len(runs)})"
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
+    with tempfile.TemporaryDirectory() as tmp, StrictRoute53Server() as server:
+        path = Path(tmp) / "services.yaml"
+        write(path, n)
+        server.create_zone("example.com")
+        settings = Settings(aws_endpoint_url=server.endpoint, txt_owner_id="bench", aws_rate_limit=1000.0,
+                            sources=("service",))
+        text = path.read_text()
+
+        before = []
+        for _ in range(1):
+            started = time.process_time()
+            list(yaml.safe_load_all(text))
+            before.append(time.process_time() - started)
+
+        loads, totals = [], []
+        for _ in range(3):
+            wired = build(settings, records_cache_seconds=0.0)
+            started = time.process_time()
+            store, problems = manifests.load([path])
+            loaded = time.process_time()
+            desired = sources.collect(store, settings.sources, wired.source_config)
+            result = wired.pipeline.run(desired.endpoints, apply=False, source_problems=problems)
+            totals.append(time.process_time() - started)
+            loads.append(loaded - started)
+            assert not problems and len(result.changes) == n, (problems[:3], len(result.changes))
+
+    print(f"plan --from-file, {n:,} Services in one file ({len(text.encode()):,} bytes), CPU seconds:")
+    print(f"  before: pure-Python yaml.safe_load_all alone: {best(before)}")
+    print(f"  now:    manifests.load (libyaml, bounded):    {best(loads)}")
+    print(f"  now:    load + sources + plan (the whole plan): {best(totals)}")
+
+
+if __name__ == "__main__":
+    main()
