@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support.route53 import StrictRoute53Server
+from zonekeeper import exitcodes
 from zonekeeper.cli import main
 
 pytestmark = pytest.mark.integration
@@ -100,8 +101,8 @@ def test_one_binary_file_does_not_stop_51_good_ones(env: dict[str, str], tmp_pat
                                                            lb=f"203.0.113.{i + 1}"))
     (tmp_path / "blob.yaml").write_bytes(bytes(range(256)) * 8)
     code, out = invoke("run", "--once", "--from-file", str(tmp_path))
-    # Bad input is a reported problem like any other source problem; the flags were fine (not 2).
-    assert code == 0, out
+    # Bad input is a reported problem like any other source problem: "done, with refusals".
+    assert code == exitcodes.REFUSED, out
     assert len(a_records(route53)) == 51
     assert "blob.yaml" in out and "binary" in out and "Traceback" not in out
 
