@@ -150,7 +150,11 @@ build_one() {  # build_one PLATFORM NAME
     base=$(stand_in "$arch")
     base_args=(--pull=never --build-arg "PYTHON_IMAGE=$base")
   fi
-  podman build "${isolation[@]}" --layers --platform "$platform" "${ARGS[@]}" "${base_args[@]}" -t "$name" . >&2
+  # Buildah (podman 4.x) reuses a cached LABEL step even when the ARGs it expands changed: the labels
+  # that change with every commit are set on the result as well.
+  podman build "${isolation[@]}" --layers --platform "$platform" "${ARGS[@]}" "${base_args[@]}" \
+    --label "org.opencontainers.image.version=$VERSION" --label "org.opencontainers.image.revision=$REVISION" \
+    --label "org.opencontainers.image.source=$SOURCE" -t "$name" . >&2
 }
 
 if [ "${#PLATFORM_LIST[@]}" -eq 1 ]; then
