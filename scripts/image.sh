@@ -25,9 +25,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --install-tools: install podman and mmdebstrap from Debian's packages when missing (as root on Debian;
+# scripts/test.sh does this for the image test). Quick and silent when they are there.
+install_tools() {
+  local missing=()
+  command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "image.sh: ${missing[*]} missing; install them (Debian: apt-get install podman mmdebstrap)" >&2; return 1
+  fi
+  echo "image.sh: installing ${missing[*]} from Debian's packages" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    containernetworking-plugins uidmap fuse-overlayfs >&2
+}
+
 BASE=auto PLATFORMS="" TAG="" SOURCE="" PUSH=0
 for arg in "$@"; do
   case "$arg" in
+    --install-tools) install_tools; exit $? ;;
     --base=*) BASE="${arg#*=}" ;;
     --platform=*) PLATFORMS="${arg#*=}" ;;
     --tag=*) TAG="${arg#*=}" ;;
