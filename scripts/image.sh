@@ -37,7 +37,7 @@ install_tools() {
   fi
   echo "image.sh: installing ${missing[*]} from Debian's packages" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
     containernetworking-plugins uidmap fuse-overlayfs >&2
 }
 
@@ -175,8 +175,13 @@ build_one() {  # build_one PLATFORM NAME
 }
 
 if [ "${#PLATFORM_LIST[@]}" -eq 1 ]; then
+  previous=$(podman image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)
   build_one "${PLATFORM_LIST[0]}" "$TAG"
   images=("$TAG")
+  # The image the tag left behind (not the layer cache, which is shared with the new one).
+  if [ -n "$previous" ] && [ "$previous" != "$(podman image inspect --format '{{.Id}}' "$TAG")" ]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true
+  fi
 else
   images=()
   podman manifest exists "$TAG" 2>/dev/null && podman manifest rm "$TAG" >/dev/null

@@ -382,7 +382,9 @@ def test_sigterm_releases_the_lease_and_exits_0_within_the_grace_period(
     host, _, port = kube_cluster.server.removeprefix("https://").rpartition(":")
     metrics = _free_port()
     grace = yaml.safe_load(VALUES.read_text())["terminationGracePeriodSeconds"]
-    env = {**aws_env(route53), "KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port}
+    # The environment the kubelet gives the chart's pod: the apiserver's Service and the downward API.
+    env = {**aws_env(route53), "KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port,
+           "POD_NAME": "zonekeeper-image-test", "POD_NAMESPACE": ns}
     proc = pod.start(["run", "--provider=aws", "--source=service", f"--namespace={ns}", "--txt-owner-id=image-test",
                       "--domain-filter=example.com", "--leader-elect", f"--metrics-address=127.0.0.1:{metrics}"], env)
     try:
