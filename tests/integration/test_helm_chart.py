@@ -761,7 +761,7 @@ class DocRun:
             assert re.search(rf"^#\s+.*\[?{re.escape(name)}[=\]\s]", script, re.M), f"{name}: {command}"
         assert set(options["--platform"].split(",")) == {"linux/amd64", "linux/arm64"}, command
         assert options["--tag"] == f"{self.env['REGISTRY']}/zonekeeper:{self.app_version}", command
-        assert "--push" in options, command
+        assert "--push" in options and self.logged_in, command
         self.images.append(options["--tag"])
 
     def _docker(self, words: list[str], command: str) -> None:
