@@ -184,8 +184,8 @@ if [ "${#PLATFORM_LIST[@]}" -eq 1 ]; then
   fi
 else
   images=()
-  podman manifest exists "$TAG" 2>/dev/null && podman manifest rm "$TAG" >/dev/null
-  podman image exists "$TAG" 2>/dev/null && podman rmi "$TAG" >/dev/null
+  if podman manifest exists "$TAG" 2>/dev/null; then podman manifest rm "$TAG" >/dev/null; fi
+  if podman image exists "$TAG" 2>/dev/null; then podman rmi "$TAG" >/dev/null; fi
   podman manifest create "$TAG" >/dev/null
   for platform in "${PLATFORM_LIST[@]}"; do
     name="$TAG-${platform#*/}"
@@ -193,9 +193,9 @@ else
     podman manifest add "$TAG" "containers-storage:$(podman image inspect --format '{{.Id}}' "$name")" >/dev/null
     images+=("$name")
   done
-  [ "$PUSH" = 1 ] && podman manifest push --all "$TAG" "docker://$TAG"
+  if [ "$PUSH" = 1 ]; then podman manifest push --all "$TAG" "docker://$TAG"; fi
 fi
-[ "$PUSH" = 1 ] && [ "${#PLATFORM_LIST[@]}" -eq 1 ] && podman push "$TAG"
+if [ "$PUSH" = 1 ] && [ "${#PLATFORM_LIST[@]}" -eq 1 ]; then podman push "$TAG"; fi
 
 for name in "${images[@]}"; do
   id=$(podman image inspect --format '{{.Id}}' "$name")
