@@ -1,11 +1,19 @@
 # syntax=docker/dockerfile:1
-# zonekeeper's image: `docker build -t zonekeeper:0.1.0 .`
+# zonekeeper's image. Build it with `scripts/image.sh` (labels, both architectures, size report), or
+# by hand: `docker build -t zonekeeper:0.1.0 .`
 #
 # Two stages. The builder installs uv and the locked runtime dependencies plus zonekeeper itself (not
-# editable) into /app/.venv; the final image gets that virtual environment and nothing else from it:
-# no uv, no pip, no compiler, no source tree. It runs as UID/GID 65532 and never writes to its root
-# filesystem (bytecode is compiled at build time), so it runs with readOnlyRootFilesystem: true.
-ARG PYTHON_IMAGE=python:3.12-slim
+# editable) into /app/.venv, and writes a CycloneDX SBOM of that environment; the final image gets the
+# virtual environment and the SBOM and nothing else from it: no uv, no pip, no compiler, no source
+# tree. It runs as UID/GID 65532 and never writes to its root filesystem (bytecode is compiled at
+# build time), so it runs with readOnlyRootFilesystem: true.
+#
+# The base is pinned by digest (the multi-arch index of python:3.12-slim), so a rebuild gets the same
+# base until someone moves the pin on purpose. To update it (docs/install.md, "Updating the base"):
+#   docker buildx imagetools inspect python:3.12-slim --format '{{json .Manifest.Digest}}'
+# and replace the digest below. --build-arg PYTHON_IMAGE=... replaces the whole reference (tag and
+# digest): scripts/image.sh --base=stand-in passes a local stand-in that way.
+ARG PYTHON_IMAGE=python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV UV_PYTHON_DOWNLOADS=never \
@@ -13,15 +21,31 @@ ENV UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
+    UV_NO_CACHE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m pip install --no-cache-dir uv==0.13.9
+# The SBOM generator, in an environment of its own that never reaches the final image.
+RUN uv venv /opt/sbom && uv pip install --python /opt/sbom/bin/python cyclonedx-bom==7.5.0
 WORKDIR /src
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-editable --no-install-project
+# Slimming, 110 MB of 330. The kubernetes package is imported whole (its synchronous and asyncio clients,
+# generated from the entire API: 126 MB of sources and bytecode) although zonekeeper only uses the
+# asyncio transport and config loaders: it is kept as bytecode only, without docstrings (39 MB; its
+# tracebacks show no source lines). botocore keeps the API models of the services zonekeeper can call:
+# Route 53, and STS and SSO for the credential providers (IRSA, assumed roles, SSO profiles).
+RUN cd /app/.venv/lib/python3*/site-packages \
+    && find kubernetes -name __pycache__ -prune -exec rm -rf {} + \
+    && python -m compileall -q -b -o 2 kubernetes \
+    && find kubernetes -name '*.py' -delete \
+    && find botocore/data -mindepth 1 -maxdepth 1 -type d \
+        ! -name route53 ! -name sts ! -name sso ! -name sso-oidc -exec rm -rf {} +
 COPY README.md ./
 COPY src ./src
-RUN uv sync --locked --no-dev --no-editable
+RUN uv sync --locked --no-dev --no-editable \
+    && /opt/sbom/bin/cyclonedx-py environment --pyproject pyproject.toml --mc-type application \
+        --output-format JSON --output-reproducible --output-file /app/sbom.cdx.json /app/.venv/bin/python
 
 FROM ${PYTHON_IMAGE}
 # The interpreter tools the application does not need go too: pip, ensurepip's wheels.
@@ -31,11 +55,25 @@ RUN python -m pip uninstall --yes pip \
     && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin zonekeeper
 COPY --from=builder /app/.venv /app/.venv
+COPY --from=builder /app/sbom.cdx.json /app/sbom.cdx.json
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 USER 65532:65532
 WORKDIR /app
 EXPOSE 7979
+# Last, so that a new commit only changes the labels, never a cached layer. scripts/image.sh sets them
+# from pyproject.toml and git.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=unknown
+ARG PYTHON_IMAGE
+LABEL org.opencontainers.image.title="zonekeeper" \
+      org.opencontainers.image.description="Kubernetes to AWS Route 53 DNS controller, a drop-in replacement for external-dns" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 ENTRYPOINT ["zonekeeper"]
 CMD ["run"]

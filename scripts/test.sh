@@ -9,6 +9,8 @@ if [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
   bash tests/kube/build.sh
   bash tests/helm/build.sh
 fi
+# The image test builds the Dockerfile with podman on a stand-in base from mmdebstrap.
+[ "${ZONEKEEPER_SKIP_IMAGE:-0}" = "1" ] || bash scripts/image.sh --install-tools
 echo "== ruff"
 uv run ruff check src tests benchmarks scripts
 echo "== mypy"

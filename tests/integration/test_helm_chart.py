@@ -4,8 +4,8 @@ the real kube-apiserver, and run -- the controller works with exactly the render
 rendered ServiceAccount's permissions.
 
 helm is built from its Go module when missing (a cold build takes minutes, once; the binary is cached
-in ~/.cache/zonekeeper/bin). The Dockerfile cannot be built here (no container engine): it is checked
-statically.
+in ~/.cache/zonekeeper/bin). The Dockerfile is checked statically here; tests/integration/test_image.py
+builds the image and runs it.
 """
 
 from __future__ import annotations
@@ -631,16 +631,18 @@ def _stages(dockerfile: str) -> list[list[str]]:
 
 def test_dockerfile_builds_a_minimal_non_root_image(helm: Helm) -> None:
     preamble, builder, final = _stages(DOCKERFILE.read_text())
-    assert preamble == ["ARG PYTHON_IMAGE=python:3.12-slim"]
+    # The base is pinned by digest (scripts/image.sh --base=stand-in replaces it through the build arg).
+    assert len(preamble) == 1
+    assert re.fullmatch(r"ARG PYTHON_IMAGE=python:3\.12-slim@sha256:[0-9a-f]{64}", preamble[0]), preamble
     assert builder[0] == "FROM ${PYTHON_IMAGE} AS builder" and final[0] == "FROM ${PYTHON_IMAGE}"
     assert "RUN python -m pip install --no-cache-dir uv==0.13.9" in builder
-    assert "RUN uv sync --locked --no-dev --no-editable" in builder
+    assert any(i.startswith("RUN uv sync --locked --no-dev --no-editable &&") for i in builder)
     assert any("UV_PROJECT_ENVIRONMENT=/app/.venv" in i for i in builder)
     assert any("UV_COMPILE_BYTECODE=1" in i for i in builder)  # no bytecode written at run time
 
-    # The final stage gets the virtual environment from the builder and nothing else.
+    # The final stage gets the virtual environment and its SBOM from the builder and nothing else.
     copies = [i for i in final if i.startswith(("COPY", "ADD"))]
-    assert copies == ["COPY --from=builder /app/.venv /app/.venv"]
+    assert copies == ["COPY --from=builder /app/.venv /app/.venv", "COPY --from=builder /app/sbom.cdx.json /app/sbom.cdx.json"]
     runs = " ".join(i for i in final if i.startswith("RUN"))
     for tool in ("pip install", "uv ", "apt-get", "apk ", "gcc", "build-essential", "curl", "wget"):
         assert tool not in runs, tool
@@ -730,6 +732,7 @@ class DocRun:
         self.env: dict[str, str] = {}
         self.policies: dict[str, Path] = {}
         self.images: list[str] = []
+        self.logged_in = False
         self.role_for: dict[tuple[str, str], str] = {}  # (namespace, service account) -> role ARN
         self.deployments: dict[tuple[str, str], dict[str, Any]] = {}
         self.service_accounts: set[tuple[str, str]] = set()
@@ -741,13 +744,33 @@ class DocRun:
             name, _, value = command.removeprefix("export ").partition("=")
             self.env[name] = DOC_SAMPLES[name] if "$(" in value else shell_words(value, self.env)[0]
             return
+        if " | " in command:  # each side of a pipe is one command to check (shell_words would run a pipe)
+            for part in command.split(" | "):
+                self.run(part.strip())
+            return
         words = shell_words(command, self.env)
-        handler = getattr(self, f"_{words[0]}", None)
+        handler = getattr(self, "_" + re.sub(r"\W", "_", words[0].removeprefix("scripts/")), None)
         assert handler is not None, f"docs/install.md: no check for `{command}`"
         handler(words[1:], command)
 
+    def _image_sh(self, words: list[str], command: str) -> None:
+        # scripts/image.sh takes --name=value options; each one the doc uses is one the script documents.
+        options = dict(w.partition("=")[::2] for w in words)
+        script = (ROOT / "scripts" / "image.sh").read_text()
+        for name in options:
+            assert re.search(rf"^#\s+.*\[?{re.escape(name)}[=\]\s]", script, re.M), f"{name}: {command}"
+        assert set(options["--platform"].split(",")) == {"linux/amd64", "linux/arm64"}, command
+        assert options["--tag"] == f"{self.env['REGISTRY']}/zonekeeper:{self.app_version}", command
+        assert "--push" in options and self.logged_in, command
+        self.images.append(options["--tag"])
+
     def _docker(self, words: list[str], command: str) -> None:
-        positional, options = _options(words, {"-t"})
+        positional, options = _options(words, {"-t", "--username"})
+        if positional[0] == "login":
+            assert positional[1:] == [self.env["REGISTRY"]] and "--password-stdin" in options, command
+            self.logged_in = True
+            return
+        assert self.logged_in, f"docs/install.md: log in to the registry before `{command}`"
         if positional[0] == "build":
             assert positional[1:] == ["."] and (ROOT / "Dockerfile").exists(), command
             self.images += options["-t"]
@@ -757,7 +780,16 @@ class DocRun:
             assert image == f"{self.env['REGISTRY']}/zonekeeper:{self.app_version}", command
 
     def _aws(self, words: list[str], command: str) -> None:
-        _, options = _options(words, {"--policy-name", "--policy-document"})
+        _, options = _options(words, {"--policy-name", "--policy-document", "--repository-name", "--region",
+                                      "--image-scanning-configuration"})
+        if words[0] == "ecr":
+            # The repository the image is pushed to, in the registry's region.
+            assert words[1] in ("create-repository", "get-login-password"), command
+            assert options["--region"] == [self.env["REGION"]], command
+            assert self.env["REGISTRY"].endswith(f".dkr.ecr.{self.env['REGION']}.amazonaws.com"), command
+            if words[1] == "create-repository":
+                assert options["--repository-name"] == ["zonekeeper"], command
+            return
         assert words[:2] == ["iam", "create-policy"], command
         path = ROOT / options["--policy-document"][0].removeprefix("file://")
         assert path in (POLICY, POLICY_ZONE_TAGS), command
