@@ -38,6 +38,7 @@ import yaml
 
 from tests.support.kube import KubeCluster
 from tests.support.route53 import StrictRoute53Server, iter_all_records
+from zonekeeper import exitcodes
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300, func_only=True)]
 
@@ -318,13 +319,15 @@ def test_demo_plan_apply_plan_from_inside(pod: Pod, route53: StrictRoute53Server
     assert plan.returncode == 0, plan
     assert "create" in plan.stdout.lower() and "example.com" in plan.stdout, plan.stdout
     applied = pod.run(["run", "--once", *flags], env)
-    assert applied.returncode == 0, applied
+    # examples/ holds one deliberately broken Service: done, with that refusal reported.
+    assert applied.returncode == exitcodes.REFUSED, applied
+    assert "service/default/broken" in applied.stderr, applied.stderr
     records = [r for r in iter_all_records(route53.harness, zone_id) if r["Type"] not in ("SOA", "NS")]
     owned = [r for r in records if r["Type"] == "TXT" and any("external-dns/owner=image-test" in v["Value"]
                                                                 for v in r.get("ResourceRecords", []))]
     assert len(records) > len(owned) > 0, records
     again = pod.run(["plan", "--detailed-exitcode", *flags], env)
-    assert again.returncode == 0, again  # 2 would mean changes left
+    assert again.returncode == exitcodes.REFUSED, again  # 2 would mean changes left; 3: broken still reported
     for ran in (plan, applied, again):
         assert ran.tmp_listing == [], ran.tmp_listing
 

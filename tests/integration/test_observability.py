@@ -206,7 +206,7 @@ def test_records_lists_what_this_owner_owns(populated: dict[str, Any]) -> None:
     assert api["resource"] == "service/prod/api" and api["providerSpecific"]["alias"] == "true"
     # Names zonekeeper will not touch are always listed, with the reason.
     blocked = {(b["name"], b["type"]): b["reason"] for b in doc["blocked"]}
-    assert "several ownership TXT records claim this record (owners: c1, other)" in blocked[("dup.example.com", "A")]
+    assert "the TXT records claiming this record disagree (owners: c1, other)" in blocked[("dup.example.com", "A")]
     assert "is not a zonekeeper/external-dns ownership record" in blocked[("spf.example.com", "A")]
     assert doc["errors"] == []
 
@@ -218,7 +218,7 @@ def test_records_all_owners_and_unowned(populated: dict[str, Any]) -> None:
     unowned = {(r["name"], r["type"]): r for r in listed("--txt-owner-id", "c1", "--unowned")["records"]}
     assert ("other.example.com", "A") not in unowned
     assert unowned[("legacy.example.com", "A")]["owner"] == "" and unowned[("legacy.example.com", "A")]["blocked"] is None
-    assert "several ownership TXT records" in unowned[("dup.example.com", "A")]["blocked"]
+    assert "the TXT records claiming this record disagree" in unowned[("dup.example.com", "A")]["blocked"]
     # Without the AES key the sealed owner's TXT is just foreign text: its record looks unowned and blocked.
     assert "not a zonekeeper/external-dns ownership record" in unowned[("vault.example.com", "A")]["blocked"]
     both = listed("--txt-owner-id", "c1", "--all-owners", "--unowned")["records"]
@@ -243,7 +243,7 @@ def test_records_filters_and_text_table(populated: dict[str, Any]) -> None:
     web = next(line for line in lines if "web.example.com" in line).split()
     assert web == ["example.com", "web.example.com", "A", "-", "120", "203.0.113.10", "c1", "service/default/web"]
     assert any("alias k8s-prod-api" in line for line in lines)
-    assert any(line.startswith("  ! dup.example.com A in example.com: several ownership TXT") for line in lines)
+    assert any(line.startswith("  ! dup.example.com A in example.com: the TXT records claiming this record disagree") for line in lines)
     assert lines[-1] == "3 record(s)."
     code, out = invoke("records", "--txt-owner-id", "nobody-here")
     assert code == 0 and "No records owned by 'nobody-here' in the managed zones." in out
