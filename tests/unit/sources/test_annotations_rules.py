@@ -92,3 +92,35 @@ def test_go_durations(value: str, seconds: Fraction | int) -> None:
 @pytest.mark.parametrize("value", ["", "1", "h", "1d", "--1s", "1h-1m", "1.2.3s"])
 def test_malformed_go_durations(value: str) -> None:
     assert ann.parse_go_duration(value) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "want"),
+    [
+        ("alias", "yes", "want true, false, A or AAAA"),
+        ("aws-weight", "256", "want an integer from 0 to 255"),
+        ("aws-failover", "TERTIARY", "want PRIMARY or SECONDARY"),
+        ("aws-evaluate-target-health", "maybe", "want true or false"),
+        ("aws-geoproximity-coordinates", "91,0",
+         "want 'latitude,longitude' with latitude within ±90 and longitude within ±180"),
+        ("aws-geoproximity-bias", "100", "want an integer from -99 to 99"),
+        ("aws-region", " ", "empty value"),
+    ],
+)
+def test_invalid_provider_specific_messages_say_what_is_wanted(key: str, value: str, want: str) -> None:
+    _, problems = ann.provider_specific(obj(**{key.replace("-", "_"): value}), "service/default/web")
+    assert [p.message for p in problems] == [f"annotation {GA}{key}: invalid value {value!r}: {want}"]
+
+
+def test_invalid_ttl_message_says_what_is_wanted() -> None:
+    seconds, problems = ann.ttl(obj(ttl="0"), "service/default/web")
+    assert seconds == 0
+    assert [p.message for p in problems] == [
+        f"annotation {GA}ttl: invalid value '0': want whole seconds or a Go duration like '10m', "
+        "between 1 and 2147483647 seconds"]
+
+
+def test_invalid_choice_message_lists_the_options() -> None:
+    value, problems = ann.choice(obj(access="secret"), "access", ("public", "private"), "service/default/web")
+    assert value is None
+    assert [p.message for p in problems] == [f"annotation {GA}access: invalid value 'secret': want one of public, private"]
