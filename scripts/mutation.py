@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import types
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -604,10 +605,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", "-j", type=int, default=1, help="mutants run at once (default 1)")
     parser.add_argument("--budget", type=float, default=0, help="stop starting mutants after this many seconds")
     parser.add_argument("--quick", type=int, default=0, metavar="N",
-                        help="only every N-th mutant of each file (a sample, for CI)")
+                        help="only about 1 in N mutants, chosen by a hash of their key (a stable sample, for CI)")
     parser.add_argument("--goal", type=float, default=0, help="exit 1 when a group scores below this percentage")
     parser.add_argument("--function", help="only mutants in functions whose name contains this")
     parser.add_argument("--json", type=Path, help="write every outcome to this file")
+    parser.add_argument("--previous", type=Path,
+                        help="outcomes of an earlier --json run on the same code: mutants killed there count as "
+                             "killed without running again (only valid when only tests changed since)")
     parser.add_argument("--prune", action="store_true", help="drop accepted entries whose mutant no longer exists")
     parser.add_argument("--add-new", action="store_true", help="add new survivors to the accepted file (reason TODO)")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every outcome as it comes")
@@ -626,10 +630,16 @@ def main(argv: list[str] | None = None) -> int:
         found = discover(ROOT / rel)
         if args.function:
             found = [m for m in found if args.function in m.qualname]
-        if args.quick > 1:
-            found = found[:: args.quick]
+        if args.quick > 1:  # a sample chosen by key, so it stays the same while the code around it moves
+            found = [m for m in found if zlib.crc32(m.key.encode()) % args.quick == 0]
         mutants.extend(found)
 
+    carried: list[Outcome] = []
+    if args.previous:
+        before = {o["key"]: o["status"] for o in json.loads(args.previous.read_text())}
+        carried = [Outcome(m, "killed", 0.0, "in the previous run") for m in mutants
+                   if before.get(m.key) in ("killed", "timeout")]
+        mutants = [m for m in mutants if before.get(m.key) not in ("killed", "timeout")]
     done = 0
     stdout = os.dup(1)
 
@@ -652,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     if runner.error or (rc not in (0, 5) and not runner.outcomes):
         out(f"mutation: {runner.error or f'pytest exit {rc}'}")
         return 2
-    outcomes = runner.outcomes
+    outcomes = carried + runner.outcomes
     elapsed = time.monotonic() - started
     return report(groups, outcomes, args, elapsed)
 
