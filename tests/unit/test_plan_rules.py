@@ -132,3 +132,32 @@ def test_a_record_nobody_owns_is_described_so() -> None:
     assert [p.message for p in plan.problems] == [
         "cannot create n.example.com A: n.example.com already has a AAAA record not owned by any "
         "zonekeeper/external-dns instance"]
+
+
+def test_identical_requests_from_several_resources_are_no_conflict() -> None:
+    desired = [ep("s.example.com", resource="service/a/one"), ep("s.example.com", resource="service/b/two")]
+    plan = calculate([], desired, OPTS)
+    assert plan.problems == []
+    assert [(c.endpoint.name, c.endpoint.resource) for c in plan.changes] == [("s.example.com", "service/a/one")]
+
+
+def test_differing_requests_keep_the_smallest_resource_and_report_the_others() -> None:
+    desired = [ep("s.example.com", "A", "192.0.2.2", resource="service/b/two"),
+               ep("s.example.com", "A", "192.0.2.1", resource="service/a/one"),
+               ep("s.example.com", "A", "192.0.2.3", resource="service/c/three")]
+    plan = calculate([], desired, OPTS)
+    assert [(c.endpoint.targets, c.endpoint.resource) for c in plan.changes] == [(("192.0.2.1",), "service/a/one")]
+    assert [(p.subject, p.reason, p.message) for p in plan.problems] == [
+        ("service/b/two", "Conflict",
+         "s.example.com A is also requested by service/a/one, which keeps it; this request is ignored"),
+        ("service/c/three", "Conflict",
+         "s.example.com A is also requested by service/a/one, which keeps it; this request is ignored")]
+
+
+def test_the_resource_that_owns_the_record_keeps_it() -> None:
+    current = [ep("s.example.com", "A", "192.0.2.2", owner=OWNER, resource="service/b/two")]
+    desired = [ep("s.example.com", "A", "192.0.2.1", resource="service/a/one"),
+               ep("s.example.com", "A", "192.0.2.2", resource="service/b/two")]
+    plan = calculate(current, desired, OPTS)
+    assert plan.changes == []
+    assert [(p.subject, p.reason) for p in plan.problems] == [("service/a/one", "Conflict")]
