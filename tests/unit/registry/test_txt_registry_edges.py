@@ -1,0 +1,60 @@
+"""The noop registry, and sealed ownership values whose text happens to begin or end with 'X'."""
+
+from __future__ import annotations
+
+import base64
+
+from zonekeeper.changes import Action, Change
+from zonekeeper.endpoint import Endpoint
+from zonekeeper.providers.inmemory import InMemoryProvider
+from zonekeeper.registry import crypto
+from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
+
+OWNER = "cluster-a"
+PLAIN = "heritage=external-dns,external-dns/owner=cluster-a,external-dns/resource=service/default/app"
+
+
+def seeded(*records: Endpoint) -> InMemoryProvider:
+    provider = InMemoryProvider(["example.com"])
+    store = provider._records[provider.zones()[0].id]
+    for r in records:
+        store[r.key] = r
+    return provider
+
+
+def test_noop_registry_reads_every_record_unlabelled_and_filters_by_name() -> None:
+    web = Endpoint.new("web.example.com", "A", ["192.0.2.1"], ttl=300)
+    api = Endpoint.new("api.example.com", "A", ["192.0.2.2"], ttl=300)
+    provider = seeded(web, api)
+    registry = NoopRegistry(provider)
+    zone = provider.zones()[0]
+    assert sorted(r.name for r in registry.records(zone).records) == ["api.example.com", "web.example.com"]
+    assert [r.name for r in registry.records(zone, names={"web.example.com"}).records] == ["web.example.com"]
+    assert registry.records(zone, names=set()).records == []
+    assert registry.owner_id == ""
+
+
+def test_noop_registry_passes_desired_through_and_writes_no_txt() -> None:
+    provider = seeded()
+    registry = NoopRegistry(provider)
+    zone = provider.zones()[0]
+    desired = [Endpoint.new("example.com", "A", ["192.0.2.1"])]  # an apex: no TXT name to worry about
+    assert registry.check_desired(zone, desired) == (desired, [])
+    state = registry.records(zone)
+    result = registry.apply(state, [Change.create(Endpoint.new("web.example.com", "A", ["192.0.2.1"], ttl=300))])
+    assert [c.action for c in result.applied] == [Action.CREATE]
+    assert [(k.name, k.type) for k in provider._records[zone.id]] == [("web.example.com", "A")]
+
+
+def test_sealed_values_beginning_or_ending_with_x_are_read() -> None:
+    # Quotes are stripped before decrypting; nothing else may be (base64 text can begin or end with 'X').
+    key = crypto.parse_key(base64.b64encode(bytes(range(32))).decode())
+    # The text is base64 of nonce + ciphertext: a nonce whose first byte is 0x5c gives a leading 'X'.
+    found = {"start": crypto.encrypt(PLAIN, key, bytes([0x5C]) + bytes(11))[0]}
+    assert found["start"].startswith("X")
+    for sealed in found.values():
+        provider = seeded(Endpoint.new("app.example.com", "A", ["192.0.2.1"], ttl=300),
+                          Endpoint.new("a-app.example.com", "TXT", [f'"{sealed}"'], ttl=300))
+        state = TXTRegistry(provider, OWNER, encryption_key=key).records(provider.zones()[0])
+        record = next(r for r in state.records if r.type == "A")
+        assert (record.owner, record.resource) == (OWNER, "service/default/app"), sealed
