@@ -75,6 +75,7 @@ IGNORE = [
 # filters, refused batches narrowed down, the leadership fence) only run against the strict endpoint.
 EXTRA_TESTS: dict[str, list[str]] = {
     "providers": ["tests/integration/test_route53_provider.py", "tests/integration/test_route53_requests.py"],
+    "registry": ["tests/integration/test_txt_registry_cache.py"],
 }
 PYTEST_ARGS = ["-p", "no:terminal", "-p", "no:cacheprovider", "-W", "ignore", "--timeout", "0"]
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "msg"}
@@ -621,7 +622,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.path[:0] = [str(SRC), str(ROOT)]
     groups = select_files(args.targets)
     files = [f for fs in groups.values() for f in fs]
-    extra = [t for g in groups for t in EXTRA_TESTS.get(g, []) if (ROOT / t).exists()]
+    # A group's extra tests come along whenever one of its files is mutated, however it was named.
+    chosen = set(files)
+    extra = [t for g in GROUPS if chosen & set(select_files([g])[g]) for t in EXTRA_TESTS.get(g, [])
+             if (ROOT / t).exists()]
     test_args = [*TESTS, *extra, *[f"--ignore={p}" for p in IGNORE]]
 
     started = time.monotonic()

@@ -58,3 +58,41 @@ def test_sealed_values_beginning_or_ending_with_x_are_read() -> None:
         state = TXTRegistry(provider, OWNER, encryption_key=key).records(provider.zones()[0])
         record = next(r for r in state.records if r.type == "A")
         assert (record.owner, record.resource) == (OWNER, "service/default/app"), sealed
+
+
+def test_a_sealed_value_keeps_a_resource_ending_in_x() -> None:
+    key = crypto.parse_key(base64.b64encode(bytes(range(32))).decode())
+    provider = seeded()
+    registry = TXTRegistry(provider, OWNER, encryption_key=key)
+    record = Endpoint.new("app.example.com", "A", ["192.0.2.1"], ttl=300,
+                          labels={"resource": "service/default/appX", "owner": OWNER})
+    registry.apply(registry.records(provider.zones()[0]), [Change.create(record)])
+    state = TXTRegistry(provider, OWNER, encryption_key=key).records(provider.zones()[0])
+    assert next(r for r in state.records if r.type == "A").resource == "service/default/appX"
+
+
+def test_aaaa_records_are_not_owned_through_a_legacy_same_name_txt() -> None:
+    # external-dns falls back to the legacy (typeless) TXT for every type but AAAA, which the old format
+    # never covered.
+    legacy = f'"{PLAIN}"'
+    provider = seeded(Endpoint.new("app.example.com", "A", ["192.0.2.1"], ttl=300),
+                      Endpoint.new("app.example.com", "AAAA", ["2001:db8::1"], ttl=300),
+                      Endpoint.new("app.example.com", "TXT", [legacy], ttl=300))
+    state = TXTRegistry(provider, OWNER).records(provider.zones()[0])
+    owners = {r.type: r.owner for r in state.records}
+    assert owners == {"A": OWNER, "AAAA": "", "TXT": ""}
+
+
+def test_migrating_a_legacy_txt_sends_deletes_first() -> None:
+    legacy = Endpoint.new("app.example.com", "TXT", [f'"{PLAIN}"'], ttl=300)
+    provider = seeded(Endpoint.new("app.example.com", "A", ["192.0.2.1"], ttl=300), legacy)
+    registry = TXTRegistry(provider, OWNER)
+    state = registry.records(provider.zones()[0])
+    current = next(r for r in state.records if r.type == "A")
+    wanted = Endpoint.new("app.example.com", "A", ["192.0.2.2"], ttl=300,
+                          labels={"resource": "service/default/app", "owner": OWNER})
+    [group] = registry.companions(state, [Change.update(current, wanted)])
+    assert [(c.action, c.endpoint.name, c.endpoint.type) for c in group.changes] == [
+        (Action.DELETE, "app.example.com", "TXT"),
+        (Action.UPDATE, "app.example.com", "A"),
+        (Action.CREATE, "a-app.example.com", "TXT")]
