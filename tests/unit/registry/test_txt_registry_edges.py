@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from zonekeeper.changes import Action, Change
-from zonekeeper.endpoint import Endpoint
+from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.providers.inmemory import InMemoryProvider
 from zonekeeper.registry import crypto
+from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 
 OWNER = "cluster-a"
@@ -96,3 +99,28 @@ def test_migrating_a_legacy_txt_sends_deletes_first() -> None:
         (Action.DELETE, "app.example.com", "TXT"),
         (Action.UPDATE, "app.example.com", "A"),
         (Action.CREATE, "a-app.example.com", "TXT")]
+
+
+def test_a_heritage_txt_outside_the_mappers_affix_is_skipped_and_reading_goes_on() -> None:
+    mapper = TXTNameMapper(prefix="_owner.")
+    ours = Endpoint.new(mapper.to_txt_name("app.example.com", "A"), "TXT", [f'"{PLAIN}"'], ttl=300)
+    # Sorts before everything else and carries no "_owner." prefix: not an ownership record of this mapper.
+    stray = Endpoint.new("0stray.example.com", "TXT", [f'"{PLAIN}"'], ttl=300)
+    provider = seeded(stray, ours, Endpoint.new("app.example.com", "A", ["192.0.2.1"], ttl=300))
+    state = TXTRegistry(provider, OWNER, mapper).records(provider.zones()[0])
+    assert {(r.name, r.type): r.owner for r in state.records}[("app.example.com", "A")] == OWNER
+    assert state.blocked == {}
+
+
+def test_two_owners_block_with_a_message_naming_both() -> None:
+    other = PLAIN.replace("owner=cluster-a", "owner=other")
+    provider = seeded(Endpoint.new("app.example.com", "A", ["192.0.2.1"], ttl=300),
+                      Endpoint.new("a-app.example.com", "TXT", [f'"{PLAIN}"', f'"{other}"'], ttl=300))
+    state = TXTRegistry(provider, OWNER).records(provider.zones()[0])
+    assert state.blocked[Key("app.example.com", "A")] == (
+        "several ownership TXT records claim this record (owners: cluster-a, other); remove the wrong ones")
+
+
+def test_the_owner_id_error_names_the_flag() -> None:
+    with pytest.raises(ValueError, match=r"^the TXT registry needs an owner id \(--txt-owner-id\)$"):
+        TXTRegistry(InMemoryProvider(["example.com"]), "")
