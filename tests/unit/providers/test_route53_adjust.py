@@ -396,6 +396,7 @@ def test_escaped_names_are_read_back_as_characters() -> None:
     assert _unescape("plain.example.com") == "plain.example.com"
     assert _unescape("a\\b") == "a\\b"  # not an escape: kept as it is
     assert _unescape("tail\\05") == "tail\\05"
+    assert _unescape("x\\a12y") == "x\\a12y"  # three characters after the backslash, not all digits
 
 
 @pytest.mark.parametrize(
