@@ -25,4 +25,11 @@ if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests" >&2
   exit 1
 fi
+# Tests that can fail: a stable sample of mutants of the planner and the annotation readers must be killed
+# by the unit tests, or be listed with a reason in scripts/mutation_accepted.yaml (a few minutes on 2 cores;
+# the full run of every core module is `uv run python scripts/mutation.py --jobs 2`). ZONEKEEPER_SKIP_MUTATION=1 skips it.
+if [ "$status" -eq 0 ] && [ "${ZONEKEEPER_SKIP_MUTATION:-0}" != "1" ]; then
+  echo "== mutation testing (quick sample)"
+  uv run python scripts/mutation.py plan annotations --quick 8 --jobs 2 --budget 900 || status=1
+fi
 exit "$status"

@@ -108,7 +108,7 @@ def _unescape(name: str) -> str:
         return name
     out, i = [], 0
     while i < len(name):
-        if name[i] == "\\" and i + 3 < len(name) + 1 and name[i + 1 : i + 4].isdigit():
+        if name[i] == "\\" and i + 3 < len(name) and name[i + 1 : i + 4].isdigit():
             out.append(chr(int(name[i + 1 : i + 4], 8)))
             i += 4
         else:

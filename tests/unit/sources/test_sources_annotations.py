@@ -272,18 +272,27 @@ def test_provider_specific_values(key: str, value: str, prop: str, expected: str
     ],
 )
 def test_provider_specific_invalid_values(key: str, value: str) -> None:
-    props, problems = ann.provider_specific(
-        with_annotations({ALPHA + key: value, GA + "aws-weight": "3"}), SUBJECT
-    )
+    # The bad value alone under its key (under either prefix), beside a valid annotation of another key:
+    # the bad one is refused and reported, the other still counts.
+    other_key, other_prop = ("aws-region", "aws/region") if key != "aws-region" else ("aws-weight", "aws/weight")
     prop = "alias" if key == "alias" else "aws/" + key[4:]
-    if key != "aws-weight":
+    for prefix in (ALPHA, GA):
+        props, problems = ann.provider_specific(
+            with_annotations({prefix + key: value, GA + other_key: "7"}), SUBJECT
+        )
         assert prop not in props
-        assert props["aws/weight"] == "3"  # the other annotations still count
+        assert props[other_prop] == "7"  # the other annotations still count
         assert [p.reason for p in problems] == ["InvalidAnnotation"]
         assert problems[0].subject == SUBJECT
-        assert ALPHA + key in problems[0].message
-    else:
-        assert problems == []  # the GA value wins over the bad legacy one
+        assert prefix + key in problems[0].message
+        assert repr(value) in problems[0].message
+
+
+def test_provider_specific_valid_ga_value_wins_over_a_bad_legacy_one() -> None:
+    props, problems = ann.provider_specific(with_annotations({ALPHA + "aws-weight": "256", GA + "aws-weight": "3"}),
+                                            SUBJECT)
+    assert problems == []
+    assert props == {"aws/weight": "3"}
 
 
 def test_multi_value_answer_false_means_absent() -> None:
