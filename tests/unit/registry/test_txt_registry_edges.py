@@ -118,7 +118,8 @@ def test_two_owners_block_with_a_message_naming_both() -> None:
                       Endpoint.new("a-app.example.com", "TXT", [f'"{PLAIN}"', f'"{other}"'], ttl=300))
     state = TXTRegistry(provider, OWNER).records(provider.zones()[0])
     assert state.blocked[Key("app.example.com", "A")] == (
-        "several ownership TXT records claim this record (owners: cluster-a, other); remove the wrong ones")
+        "the TXT records claiming this record disagree (owners: cluster-a, other): 'cluster-a' in a-app.example.com; "
+        "'other' in a-app.example.com; it is left as it is until the wrong TXT records are removed")
 
 
 def test_the_owner_id_error_names_the_flag() -> None:
