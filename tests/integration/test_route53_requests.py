@@ -119,14 +119,14 @@ def test_records_are_cached_and_kept_in_step_with_what_was_applied(route53: Stri
 def test_a_deposed_leader_sends_nothing(route53: StrictRoute53Server) -> None:
     zone_id = route53.create_zone("example.com")
     p = provider(route53)
-    p.fence = lambda: False
+    p.fence = lambda: 0.0  # no lease left (the fence answers the seconds the lease is still ours)
     result = p.apply(Zone(zone_id, "example.com"), creates(a("web.example.com", "10.0.0.1"), a("api.example.com", "10.0.0.2")))
     assert result.applied == [] and result.requests == 0
     assert sorted((c.endpoint.name, why) for c, why in result.failed) == [
         ("api.example.com", "not applied: this replica is no longer the leader"),
         ("web.example.com", "not applied: this replica is no longer the leader")]
     assert route53.counts["ChangeResourceRecordSets"] == 0
-    p.fence = lambda: True
+    p.fence = lambda: 30.0
     assert [c.endpoint.name for c in p.apply(Zone(zone_id, "example.com"),
                                              creates(a("web.example.com", "10.0.0.1"))).applied] == ["web.example.com"]
 

@@ -393,14 +393,8 @@ class Route53Provider:
                 records[ep.key] = ep
                 if not _same_rrset(rrset_from_endpoint(ep), rrset):
                     raw[ep.key] = dict(rrset)
-            if not page.get("IsTruncated"):
+            if not _continue_listing(page, kwargs):
                 break
-            kwargs["StartRecordName"] = page["NextRecordName"]
-            kwargs["StartRecordType"] = page["NextRecordType"]
-            if "NextRecordIdentifier" in page:
-                kwargs["StartRecordIdentifier"] = page["NextRecordIdentifier"]
-            else:
-                kwargs.pop("StartRecordIdentifier", None)
         self._cache[zone.id] = _ZoneCache(records, raw, now)
         self._bump(zone.id)
         return list(records.values())
@@ -692,14 +686,8 @@ class Route53Provider:
                 if rrset["Type"] != rtype or normalize_name(_unescape(rrset["Name"])) != name:
                     return out  # listed in order: past the key
                 out.append(rrset)
-            if not page.get("IsTruncated"):
+            if not _continue_listing(page, kwargs):
                 return out
-            kwargs["StartRecordName"] = page["NextRecordName"]
-            kwargs["StartRecordType"] = page["NextRecordType"]
-            if "NextRecordIdentifier" in page:
-                kwargs["StartRecordIdentifier"] = page["NextRecordIdentifier"]
-            else:
-                kwargs.pop("StartRecordIdentifier", None)
 
     def _snapshot(self, zone: Zone, keys: set[tuple[str, str]]) -> tuple[Any, ...] | None:
         """What the cache holds at `keys`; None when the zone is not cached."""
@@ -800,3 +788,16 @@ def _normalise_routing(props: dict[str, str]) -> None:
         props[GEOPROX_BIAS] = str(int(props.get(GEOPROX_BIAS, "0") or "0"))
     if HEALTH_CHECK in props and not props[HEALTH_CHECK]:
         del props[HEALTH_CHECK]
+
+
+def _continue_listing(page: dict[str, Any], kwargs: dict[str, Any]) -> bool:
+    """Point `kwargs` at the next page of ListResourceRecordSets; False when `page` was the last."""
+    if not page.get("IsTruncated"):
+        return False
+    kwargs["StartRecordName"] = page["NextRecordName"]
+    kwargs["StartRecordType"] = page["NextRecordType"]
+    if "NextRecordIdentifier" in page:
+        kwargs["StartRecordIdentifier"] = page["NextRecordIdentifier"]
+    else:
+        kwargs.pop("StartRecordIdentifier", None)
+    return True
