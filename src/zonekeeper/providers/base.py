@@ -49,6 +49,21 @@ WriteFence = Callable[[], float]
 NOT_LEADER = "not applied: this replica is no longer the leader"
 
 
+class CallMetrics(Protocol):
+    """Where a provider reports its API calls (the live controller passes its Prometheus metrics;
+    the default, `NO_CALL_METRICS`, drops them). A provider never imports Prometheus itself."""
+
+    def observe_api_call(self, operation: str, outcome: str) -> None: ...
+
+
+class _NoCallMetrics:
+    def observe_api_call(self, operation: str, outcome: str) -> None:
+        pass
+
+
+NO_CALL_METRICS: CallMetrics = _NoCallMetrics()
+
+
 class ProviderError(Exception):
     """A provider could not serve a request (network, permissions, throttling beyond retries).
 
@@ -61,6 +76,8 @@ class Provider(Protocol):
     default_ttl: int
     # Asked right before every write (leader election's fencing); None: always allowed.
     fence: WriteFence | None
+    # Where API calls are counted; the live controller sets it once it serves metrics.
+    metrics: CallMetrics
 
     def zones(self) -> list[Zone]:
         """The hosted zones this instance manages (after zone filters)."""
@@ -68,6 +85,11 @@ class Provider(Protocol):
 
     def records(self, zone: Zone) -> list[Endpoint]:
         """Every record set of the zone, in canonical form (so it compares with adjusted endpoints)."""
+        ...
+
+    def generation(self, zone: Zone) -> int:
+        """A number that changes whenever what `records(zone)` returns may have changed; readers keep
+        state derived from the records (the registry's ownership labels) while it stays the same."""
         ...
 
     def invalidate(self, zone: Zone | None = None) -> None:

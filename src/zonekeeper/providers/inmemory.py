@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from zonekeeper.changes import Action, ChangeGroup
 from zonekeeper.endpoint import Endpoint, Key, Problem, normalize_name
-from zonekeeper.providers.base import NOT_LEADER, ApplyResult, WriteFence, Zone
+from zonekeeper.providers.base import NO_CALL_METRICS, NOT_LEADER, ApplyResult, CallMetrics, WriteFence, Zone
 
 _KEEP_PROPERTIES = ("aws/weight", "aws/region", "aws/failover")
 
@@ -25,6 +25,8 @@ class InMemoryProvider:
         self._records: dict[str, dict[Key, Endpoint]] = {z.id: {} for z in self._zones}
         self.requests = 0
         self.fence: WriteFence | None = None
+        self.metrics: CallMetrics = NO_CALL_METRICS
+        self._generation: dict[str, int] = {}
 
     def zones(self) -> list[Zone]:
         return list(self._zones)
@@ -32,6 +34,9 @@ class InMemoryProvider:
     def records(self, zone: Zone) -> list[Endpoint]:
         self.requests += 1
         return sorted(self._records[zone.id].values(), key=lambda e: e.key)
+
+    def generation(self, zone: Zone) -> int:
+        return self._generation.get(zone.id, 0)
 
     def invalidate(self, zone: Zone | None = None) -> None:
         """Nothing is cached: the records live here."""
@@ -62,6 +67,7 @@ class InMemoryProvider:
                 continue
             store.clear()
             store.update(scratch)
+            self._generation[zone.id] = self._generation.get(zone.id, 0) + 1
             result.applied.extend(group.records)
         result.requests = len(groups)
         return result

@@ -34,10 +34,17 @@ from typing import Any
 
 from zonekeeper.changes import Action, Change, ChangeGroup
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, Endpoint, Key, Problem, normalize_name
-from zonekeeper.metrics import NULL_METRICS, MetricsSink
 from zonekeeper.providers import batching
 from zonekeeper.providers.aws_alias import canonical_hosted_zone
-from zonekeeper.providers.base import NOT_LEADER, ApplyResult, ProviderError, WriteFence, Zone
+from zonekeeper.providers.base import (
+    NO_CALL_METRICS,
+    NOT_LEADER,
+    ApplyResult,
+    CallMetrics,
+    ProviderError,
+    WriteFence,
+    Zone,
+)
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.zoneidfilter import ZoneIDFilter
 
@@ -240,7 +247,7 @@ class Route53Provider:
         zone_filter: Callable[[str], bool] | None = None,
         bucket: TokenBucket | None = None,
         clock: Callable[[], float] = time.monotonic,
-        metrics: MetricsSink = NULL_METRICS,
+        metrics: CallMetrics = NO_CALL_METRICS,
     ) -> None:
         self.client = client
         self.options = options
@@ -249,7 +256,7 @@ class Route53Provider:
         self.clock = clock
         self.calls: Counter[tuple[str, str]] = Counter()  # (operation, ok|throttled|error)
         # Public: the live controller plugs its metrics in after the wiring is built.
-        self.metrics = metrics
+        self.metrics: CallMetrics = metrics
         # Asked right before every write attempt: a replica that lost its leadership must not write.
         self.fence: WriteFence | None = None
         self._zones: list[Zone] | None = None
