@@ -24,6 +24,8 @@ TXT_NONCE_LABEL = "txt-encryption-nonce"
 ALIAS = "alias"
 AWS_PREFIX = "aws/"
 EVALUATE_TARGET_HEALTH = "aws/evaluate-target-health"
+# Pins a record to one hosted zone (zone assignment reads it; the Route 53 provider never writes it).
+HOSTED_ZONE_ID = "aws/hosted-zone-id"
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT", "SRV", "NS", "PTR", "MX", "NAPTR", "CAA", "DNAME")
 # Record types whose targets are names and so lose a trailing dot like the record name does.

@@ -17,14 +17,12 @@ from zonekeeper import guard
 from zonekeeper import plan as planner
 from zonekeeper.changes import Action, Change
 from zonekeeper.domainfilter import DomainFilter
-from zonekeeper.endpoint import Endpoint, Key, Problem
+from zonekeeper.endpoint import HOSTED_ZONE_ID, Endpoint, Key, Problem
 from zonekeeper.lbgrace import TARGETS_PENDING, Hold
 from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
 from zonekeeper.registry.txt import ZoneState
 
 log = logging.getLogger(__name__)
-
-HOSTED_ZONE_PIN = "aws/hosted-zone-id"
 
 
 class Registry(Protocol):
@@ -96,7 +94,7 @@ def assign_zones(
     out: dict[Zone, list[Endpoint]] = defaultdict(list)
     problems: list[Problem] = []
     for ep in endpoints:
-        pin = ep.prop(HOSTED_ZONE_PIN)
+        pin = ep.prop(HOSTED_ZONE_ID)
         if pin:
             zone = by_id.get(pin.rsplit("/", 1)[-1])
             if zone is None or not zone.contains(ep.name):

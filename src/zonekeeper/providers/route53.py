@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zonekeeper.changes import Action, Change, ChangeGroup
-from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, Endpoint, Key, Problem, normalize_name
+from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, HOSTED_ZONE_ID, Endpoint, Key, Problem, normalize_name
 from zonekeeper.providers import batching
 from zonekeeper.providers.aws_alias import canonical_hosted_zone
 from zonekeeper.providers.base import (
@@ -51,7 +51,6 @@ from zonekeeper.zoneidfilter import ZoneIDFilter
 log = logging.getLogger(__name__)
 
 TARGET_HOSTED_ZONE = "aws/target-hosted-zone"
-HOSTED_ZONE_ID = "aws/hosted-zone-id"
 WEIGHT = "aws/weight"
 REGION = "aws/region"
 FAILOVER = "aws/failover"
