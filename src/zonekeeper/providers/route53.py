@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zonekeeper.changes import Action, Change, ChangeGroup
-from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, HOSTED_ZONE_ID, Endpoint, Key, Problem, normalize_name
+from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, Endpoint, Key, Problem, normalize_name
 from zonekeeper.providers import batching
 from zonekeeper.providers.aws_alias import canonical_hosted_zone
 from zonekeeper.providers.base import (
