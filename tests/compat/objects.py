@@ -56,7 +56,7 @@ def ingress(name: str, namespace: str, annotations: dict[str, str], hosts: list[
 
 
 def catalogue(ns: str) -> list[dict[str, Any]]:
-    """The comparison fixture: 25 objects, 19 of which ask for records in the zone."""
+    """The comparison fixture: 25 objects, 20 of which ask for records in the zone."""
     h = GA + "hostname"
     return [
         service("web-nlb", ns, {h: "web.example.com"}, NLB_US_EAST_1),

@@ -45,7 +45,7 @@ INTENDED: dict[tuple[str, str, str], str] = {
 
 
 @pytest.fixture(scope="module")
-def differing_outcome(kube_cluster: KubeCluster, controllers: Controllers) -> Comparison:
+def differing_outcome(controllers: Controllers, kube_cluster: KubeCluster) -> Comparison:
     kube_cluster.ensure_namespace(DIFFERENCES_NS)
     kube_cluster.apply(differing(DIFFERENCES_NS))
     args = shared_args(str(kube_cluster.admin_kubeconfig), DIFFERENCES_NS, OWNER)
@@ -82,7 +82,7 @@ def test_going_back_changes_only_intended_differences(differing_outcome: Compari
                                        "one name/type/set identifier/TTL (one A with both IPs); zonekeeper keeps "
                                        "the first object's target, reports a Conflict (exit 3), and on taking "
                                        "over replaces the merged record with one target")
-def test_two_objects_asking_for_one_name_share_it(kube_cluster: KubeCluster, controllers: Controllers) -> None:
+def test_two_objects_asking_for_one_name_share_it(controllers: Controllers, kube_cluster: KubeCluster) -> None:
     kube_cluster.ensure_namespace(MERGE_NS)
     kube_cluster.apply(merging(MERGE_NS))
     args = shared_args(str(kube_cluster.admin_kubeconfig), MERGE_NS, OWNER)

@@ -83,7 +83,7 @@ class Step:
 
 
 @pytest.fixture(scope="module")
-def steps(kube_cluster: KubeCluster, controllers: Controllers) -> Iterator[dict[str, Step]]:
+def steps(controllers: Controllers, kube_cluster: KubeCluster) -> Iterator[dict[str, Step]]:
     for ns in (BLUE_NS, GREEN_NS):
         kube_cluster.ensure_namespace(ns)
     kube_cluster.apply(objects())

@@ -1,9 +1,12 @@
 """The strict Route 53 layer serves the request paths external-dns's Go SDK sends, not only boto3's.
 
 botocore's model spells ChangeResourceRecordSets ``POST /2013-04-01/hostedzone/{Id}/rrset/`` (boto3 sends
-the trailing slash); aws-sdk-go-v2, which external-dns uses, POSTs ``.../rrset`` without it. Both must be
-the same operation at the strict layer (validated, applied, counted, recorded), or external-dns's writes
-would fall through to moto unchecked and uncounted. Raw HTTP here, so no SDK chooses the spelling.
+the trailing slash) and ListResourceRecordSets ``GET .../rrset`` (without); aws-sdk-go-v2, which external-dns
+uses, sends both without it. Each spelling must be the same operation at the strict layer (validated,
+applied, counted, recorded), or external-dns's writes would fall through to moto unchecked and uncounted.
+Raw HTTP here, so no SDK chooses the spelling. (The layer's router already strips the model's trailing
+slash and accepts an optional one; a router matching the model's paths exactly fails the "without-slash"
+change test and the "with-slash" list test.)
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def send(route53: StrictRoute53Server, method: str, path: str, body: bytes | Non
         return exc.code, exc.read()
 
 
-@pytest.mark.parametrize("suffix", ["/rrset", "/rrset/"], ids=["go-sdk", "boto3"])
+@pytest.mark.parametrize("suffix", ["/rrset", "/rrset/"], ids=["without-slash", "with-slash"])
 def test_change_resource_record_sets_is_served_with_and_without_the_trailing_slash(
         route53: StrictRoute53Server, suffix: str) -> None:
     zone_id = route53.create_zone("example.com")
@@ -52,7 +55,7 @@ def test_change_resource_record_sets_is_served_with_and_without_the_trailing_sla
     assert status == 400 and b"InvalidChangeBatch" in payload and b"already exists" in payload
 
 
-@pytest.mark.parametrize("suffix", ["/rrset", "/rrset/"], ids=["go-sdk", "boto3"])
+@pytest.mark.parametrize("suffix", ["/rrset", "/rrset/"], ids=["without-slash", "with-slash"])
 def test_list_resource_record_sets_is_served_with_and_without_the_trailing_slash(
         route53: StrictRoute53Server, suffix: str) -> None:
     zone_id = route53.create_zone("example.com")

@@ -5,7 +5,7 @@ The compatibility suite (``tests/compat``) proves zonekeeper a drop-in by runnin
 and ``zonekeeper`` with the same arguments on the same Kubernetes objects, and comparing what each
 leaves in the zone.
 
-* ``external_dns_binary()`` finds the built binary (``None`` when it is not built; the build is 20-40 min
+* ``external_dns_binary()`` finds the built binary (``None`` when it is not built; the build is about 10 min
   cold, far too long for a test to start, so the suite skips instead: ``scripts/test.sh`` builds it).
 * ``Controllers`` runs either CLI with fake static credentials whose access key id names the tool
   (``external-dns`` / ``zonekeeper``), so the strict layer's ``counts_by_key`` and the recorded change

@@ -6,7 +6,7 @@ Import them where needed (a conftest or a test module)::
 
 * ``external_dns`` (session): the path of the external-dns binary built by ``tests/external_dns/build.sh``.
   Skips (with the reason) when ``ZONEKEEPER_SKIP_EXTERNAL_DNS=1`` or when the binary is not built: a cold
-  build takes 20-40 minutes, so tests never start one (``scripts/test.sh`` and CI build it first).
+  build takes about 10 minutes, so tests never start one (``scripts/test.sh`` and CI build it first).
 * ``controllers`` (module): both CLIs against the session's strict Route 53 endpoint, with their own HOME.
   Module-scoped so that a module can run the tools once and let several tests read the outcome; each
   module resets the endpoint itself before it starts.
@@ -30,7 +30,7 @@ def external_dns() -> Path:
     binary = external_dns_binary()
     if binary is None:
         pytest.skip(f"external-dns is not built: run `bash {BUILD_SCRIPT.relative_to(BUILD_SCRIPT.parents[2])}` "
-                    f"(20-40 min cold; scripts/test.sh does it unless {SKIP_ENV}=1)")
+                    f"(about 10 min cold; scripts/test.sh does it unless {SKIP_ENV}=1)")
     return binary
 
 
