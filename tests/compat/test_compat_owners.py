@@ -21,6 +21,7 @@ from tests.support.external_dns import (
     Controllers,
     RecordSet,
     Run,
+    changed_keys,
     record_sets,
 )
 from tests.support.kube import KubeCluster
@@ -58,11 +59,15 @@ def objects() -> list[dict[str, Any]]:
 
 def owned_name(record: RecordSet) -> str:
     """The name a record (or its ownership TXT) is about."""
-    if record.type == "TXT":
+    return about(record.name, record.type)
+
+
+def about(name: str, record_type: str) -> str:
+    if record_type == "TXT":
         for prefix in TXT_PREFIXES:
-            if record.name.startswith(prefix):
-                return record.name.removeprefix(prefix)
-    return record.name
+            if name.startswith(prefix):
+                return name.removeprefix(prefix)
+    return name
 
 
 def of(records: frozenset[RecordSet], names: set[str]) -> frozenset[RecordSet]:
@@ -70,8 +75,7 @@ def of(records: frozenset[RecordSet], names: set[str]) -> frozenset[RecordSet]:
 
 
 def touched(changes: list[dict[str, Any]]) -> set[str]:
-    return {owned_name(RecordSet(str(c["ResourceRecordSet"]["Name"]).rstrip(".").replace("\\052", "*"),
-                                 str(c["ResourceRecordSet"]["Type"]), "", None, (), None)) for c in changes}
+    return {about(name, record_type) for name, record_type, _ in changed_keys(changes)}
 
 
 @dataclass(frozen=True, slots=True)
