@@ -1,0 +1,125 @@
+"""The Kubernetes objects both controllers read in the compatibility suite, and the arguments they share.
+
+Each object exercises one thing external-dns users rely on: load balancer hostnames in several regions
+(alias records with each region's canonical hosted zone), IPv4/IPv6/several IPs, TTLs, several hostnames,
+the target annotation (an IP, a CloudFront alias), weighted records, a wildcard, both annotation
+prefixes, and objects neither may publish (a ClusterIP Service, a name outside every zone, a Service
+without a hostname).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+GA = "external-dns.kubernetes.io/"
+ALPHA = "external-dns.alpha.kubernetes.io/"
+ZONE = "example.com"
+
+NLB_US_EAST_1 = "k8s-web-nlb1-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
+ALB_EU_WEST_1 = "k8s-shop-alb-1234567890.eu-west-1.elb.amazonaws.com"
+NLB_AP_SOUTHEAST_2 = "k8s-api-nlb-0a1b2c3d4e5f6a7b.elb.ap-southeast-2.amazonaws.com"
+ALB_DUALSTACK_US_WEST_2 = "dualstack.k8s-dual-alb-987654321.us-west-2.elb.amazonaws.com"
+CLOUDFRONT = "d111111abcdef8.cloudfront.net"
+OTHER_LB = "lb.hosting.example.net"
+
+
+def _lb_status(*addresses: str) -> dict[str, Any]:
+    return {"loadBalancer": {"ingress": [{"ip": a} if a[0].isdigit() or ":" in a else {"hostname": a}
+                                         for a in addresses]}}
+
+
+def service(name: str, namespace: str, annotations: dict[str, str], *addresses: str,
+            service_type: str = "LoadBalancer") -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "annotations": annotations},
+        "spec": {"type": service_type, "selector": {"app": name}, "ports": [{"port": 80}]},
+    }
+    if addresses:
+        obj["status"] = _lb_status(*addresses)
+    return obj
+
+
+def ingress(name: str, namespace: str, annotations: dict[str, str], hosts: list[str], *addresses: str,
+            tls_hosts: list[str] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"rules": [{"host": h} for h in hosts]}
+    if tls_hosts:
+        spec["tls"] = [{"hosts": tls_hosts, "secretName": f"{name}-tls"}]
+    obj: dict[str, Any] = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": name, "namespace": namespace, "annotations": annotations},
+        "spec": spec,
+    }
+    if addresses:
+        obj["status"] = _lb_status(*addresses)
+    return obj
+
+
+def catalogue(ns: str) -> list[dict[str, Any]]:
+    """The comparison fixture: 25 objects, 20 of which ask for records in the zone."""
+    h = GA + "hostname"
+    return [
+        service("web-nlb", ns, {h: "web.example.com"}, NLB_US_EAST_1),
+        service("shop-alb", ns, {h: "shop.example.com", GA + "ttl": "60"}, ALB_EU_WEST_1),
+        service("api-nlb", ns, {h: "api.example.com,api-v2.example.com"}, NLB_AP_SOUTHEAST_2),
+        service("dual-alb", ns, {h: "dual.example.com"}, ALB_DUALSTACK_US_WEST_2),
+        service("ip4", ns, {h: "ip4.example.com", GA + "ttl": "300"}, "192.0.2.10"),
+        service("ip6", ns, {h: "ip6.example.com."}, "2001:db8::10"),
+        service("multi-ip", ns, {h: "multi.example.com"}, "192.0.2.21", "192.0.2.20"),
+        service("other-lb", ns, {h: "other.example.com"}, OTHER_LB),
+        service("target-ip", ns, {h: "target.example.com", GA + "target": "198.51.100.7"}, "192.0.2.30"),
+        service("legacy", ns, {ALPHA + "hostname": "legacy.example.com", ALPHA + "ttl": "120"}, "192.0.2.40"),
+        service("both-prefixes", ns, {h: "both.example.com", ALPHA + "hostname": "both-legacy.example.com"},
+                "192.0.2.50"),
+        service("wildcard", ns, {h: "*.wild.example.com"}, "192.0.2.70"),
+        service("weighted-blue", ns, {h: "weighted.example.com", GA + "set-identifier": "blue",
+                                      GA + "aws-weight": "90"}, "192.0.2.81"),
+        service("weighted-green", ns, {h: "weighted.example.com", GA + "set-identifier": "green",
+                                       GA + "aws-weight": "10"}, "192.0.2.82"),
+        service("geo-de", ns, {h: "geo.example.com", GA + "set-identifier": "de",
+                               GA + "aws-geolocation-country-code": "DE"}, "192.0.2.83"),
+        service("internal", ns, {h: "internal.example.com"}, service_type="ClusterIP"),
+        service("internal-hostname", ns, {GA + "internal-hostname": "int.example.com"}, service_type="ClusterIP"),
+        service("other-controller", ns, {h: "elsewhere.example.com", GA + "controller": "someone-else"},
+                "192.0.2.92"),
+        service("outside", ns, {h: "www.example.org"}, "192.0.2.90"),
+        service("no-hostname", ns, {}, "192.0.2.91"),
+        ingress("shop", ns, {}, ["shop-ing.example.com", "www.example.com"], ALB_EU_WEST_1),
+        ingress("cdn", ns, {GA + "target": CLOUDFRONT}, ["cdn.example.com"], "192.0.2.100"),
+        ingress("annotation-only", ns, {h: "annotated.example.com", GA + "ingress-hostname-source": "annotation-only"},
+                ["rule-ignored.example.com"], "192.0.2.102"),
+        ingress("pending", ns, {}, ["pending.example.com"]),
+        ingress("secure", ns, {GA + "ttl": "600"}, ["secure.example.com"], "192.0.2.101",
+                tls_hosts=["secure.example.com", "secure-alt.example.com"]),
+    ]
+
+
+def differing(ns: str) -> list[dict[str, Any]]:
+    """Objects on which the two tools differ on purpose (tests/compat/test_compat_differences.py)."""
+    h = GA + "hostname"
+    return [
+        service("mixed-case", ns, {h: "Mixed.Example.com"}, "192.0.2.120"),
+        service("legacy-only", ns, {ALPHA + "hostname": "legacy-only.example.com"}, "192.0.2.121"),
+        service("alias-false", ns, {h: "noalias.example.com", GA + "alias": "false"}, NLB_US_EAST_1),
+    ]
+
+
+def merging(ns: str) -> list[dict[str, Any]]:
+    """Two Services asking for one name with different targets (external-dns merges the targets)."""
+    h = GA + "hostname"
+    return [service("dup-a", ns, {h: "dup.example.com"}, "192.0.2.61"),
+            service("dup-b", ns, {h: "dup.example.com"}, "192.0.2.62")]
+
+
+def shared_args(kubeconfig: str, namespace: str, owner: str) -> list[str]:
+    """The arguments both CLIs are given, spelled the way external-dns documents them."""
+    return [
+        "--provider=aws", "--registry=txt", f"--txt-owner-id={owner}", "--policy=sync",
+        "--source=service", "--source=ingress", f"--kubeconfig={kubeconfig}", f"--namespace={namespace}",
+        f"--domain-filter={ZONE}", "--log-level=debug",
+    ]
+
+
+# external-dns reads the alpha prefix only when told to; zonekeeper always reads both prefixes (GA first)
+# and has no such flag (it would refuse it: exit 64).
+EXTERNAL_DNS_ONLY_ARGS = ["--enable-legacy-annotation-prefix"]
