@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from zonekeeper.changes import Action, Change
 from zonekeeper.endpoint import Endpoint, Key, Problem
-from zonekeeper.plan import FORCE_UPDATE_LABEL, PlanOptions, Policy, calculate
+from zonekeeper.plan import PlanOptions, Policy, calculate
 
 OWNER = "cluster-a"
 OPTS = PlanOptions(owner_id=OWNER)
@@ -151,9 +151,9 @@ def test_cname_to_a_swap_deletes_and_creates() -> None:
     assert actions(plan) == [("create", "app.example.com", "A"), ("delete", "app.example.com", "CNAME")]
 
 
-def test_force_update_label_rewrites_unchanged_record() -> None:
-    current = ep("app.example.com", owner=OWNER, resource="r").with_labels(**{FORCE_UPDATE_LABEL: "true"})
-    assert actions(calculate([current], [ep("app.example.com", resource="r")], OPTS)) == [
+def test_force_update_rewrites_unchanged_record() -> None:
+    current = ep("app.example.com", owner=OWNER, resource="r")
+    assert actions(calculate([current], [ep("app.example.com", resource="r")], OPTS, force_update={current.key})) == [
         ("update", "app.example.com", "A")
     ]
 
