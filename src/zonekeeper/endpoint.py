@@ -149,6 +149,11 @@ class Endpoint:
         return self.label(RESOURCE_LABEL)
 
     @property
+    def subject(self) -> str:
+        """What a Problem about this record is reported under: its object, else the record itself."""
+        return self.resource or str(self.key)
+
+    @property
     def is_alias(self) -> bool:
         return self.prop(ALIAS) in ("true", "A", "AAAA")
 

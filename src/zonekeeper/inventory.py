@@ -14,6 +14,7 @@ from typing import Any
 from zonekeeper.endpoint import OWNER_LABEL, RESOURCE_LABEL, Endpoint, Key
 from zonekeeper.plan import is_owned
 from zonekeeper.providers.base import ProviderError, Zone
+from zonekeeper.report import columns
 from zonekeeper.wiring import Wiring
 
 # Shown in columns of their own, so not again among the other labels.
@@ -133,5 +134,4 @@ def _table(inventory: Inventory) -> list[str]:
         rows.append((row.zone.name, r.name, r.type, r.set_identifier or "-", str(r.ttl) if r.ttl else "-",
                      f"alias {targets}" if r.is_alias else targets, r.owner or "-",
                      (r.resource or "-") + (" (blocked)" if row.blocked else "")))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() for cells in rows]
+    return columns(rows)

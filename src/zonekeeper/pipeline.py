@@ -121,7 +121,7 @@ def _matching_zones(name: str, zones: Sequence[Zone]) -> list[Zone]:
 
 
 def _unassigned(ep: Endpoint, pin: str | None) -> Problem:
-    subject = ep.resource or str(ep.key)
+    subject = ep.subject
     if pin:
         return Problem(subject, "ZoneNotManaged",
                        f"{ep.key}: hosted zone {pin} is not managed or does not contain the name")
@@ -243,8 +243,7 @@ class Pipeline:
         deletes = [c for c in plan.changes if c.action is Action.DELETE]
         if hold_deletes:
             # Start-up: not every source has listed yet; nothing is judged, nothing deleted.
-            plan.withheld.extend(deletes)
-            plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
+            plan.withhold(deletes)
             return
         zone = outcome.zone
         previous = self._guards.get(zone.id, guard.ZoneGuard())
@@ -261,8 +260,7 @@ class Pipeline:
         outcome.guarded = True
         plan.problems.append(Problem(f"zone/{zone.name}", "MassDeletionRefused",
                                      guard.describe(zone.name, trip, limits)))
-        plan.withheld.extend(deletes)
-        plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
+        plan.withhold(deletes)
 
     def carry_guard(self, previous: Pipeline) -> None:
         """Take over what `previous` (the same configuration, rebuilt) remembers about deletions."""
@@ -277,11 +275,7 @@ def _keep(plan: planner.Plan, keep: Mapping[tuple[str, str], Hold]) -> None:
     for change in plan.changes:
         if change.action is Action.DELETE and (change.endpoint.name, change.endpoint.resource) in keep:
             kept.append(change)
-    if not kept:
-        return
-    kept_ids = {id(c) for c in kept}
-    plan.changes = [c for c in plan.changes if id(c) not in kept_ids]
-    plan.withheld.extend(kept)
+    plan.withhold(kept)
     for change in kept:
         ep = change.endpoint
         plan.problems.append(Problem(ep.resource, TARGETS_PENDING, keep[(ep.name, ep.resource)].describe(ep.key)))

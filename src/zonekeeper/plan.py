@@ -61,6 +61,12 @@ class Plan:
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
 
+    def withhold(self, held: Collection[Change]) -> None:
+        """Hold back some of the plan's changes (the deletion guard, the load-balancer grace period)."""
+        ids = {id(c) for c in held}
+        self.changes = [c for c in self.changes if id(c) not in ids]
+        self.withheld.extend(held)
+
     def add(self, change: Change, policy: Policy) -> None:
         """A change the plan wants: made, or withheld when the policy forbids it."""
         (self.changes if policy.allows(change.action) else self.withheld).append(change)
@@ -110,7 +116,7 @@ def _resolve(
         if loser is not winner and not loser.same_record(winner):
             problems.append(
                 Problem(
-                    loser.resource or str(loser.key),
+                    loser.subject,
                     "Conflict",
                     f"{loser.key} is also requested by {winner.resource or 'another object'}, "
                     f"which keeps it; this request is ignored",
@@ -182,7 +188,7 @@ def _candidates(desired: Iterable[Endpoint], managed: Collection[str], problems:
         for loser in candidates.pop((name, set_id, "CNAME")):
             problems.append(
                 Problem(
-                    loser.resource or str(loser.key),
+                    loser.subject,
                     "Conflict",
                     f"CNAME {name} conflicts with address records requested for the same name; "
                     "the CNAME is ignored",
@@ -221,7 +227,7 @@ def _plan_wanted(plan: Plan, options: PlanOptions, zone: _Zone, candidates: Mapp
         desired = wanted[0] if len(wanted) == 1 else _resolve(wanted, current, plan.problems)
         reason = zone.blocked.get(key)
         if reason is not None:
-            subject = desired.resource or str(desired.key)
+            subject = desired.subject
             plan.problems.append(Problem(subject, "OwnershipUnclear", f"{desired.key}: {reason}"))
         elif current is None:
             _plan_create(plan, options, desired, at_name.get(desired.name, ()))
@@ -254,7 +260,7 @@ def _plan_create(plan: Plan, options: PlanOptions, desired: Endpoint, at_name: S
     if blocker is not None:
         plan.problems.append(
             Problem(
-                desired.resource or str(desired.key),
+                desired.subject,
                 "OwnedByOther",
                 f"cannot create {desired.key}: {blocker.name} already has a {blocker.type} record"
                 f"{' [' + blocker.set_identifier + ']' if blocker.set_identifier else ''} "
@@ -269,7 +275,7 @@ def _plan_update(plan: Plan, options: PlanOptions, current: Endpoint, desired: E
     owner_id = options.owner_id
     if not is_owned(current, owner_id):
         plan.problems.append(
-            Problem(desired.resource or str(desired.key), "OwnedByOther",
+            Problem(desired.subject, "OwnedByOther",
                     f"cannot update {desired.key}: the record is {_describe_owner(current)}")
         )
         return

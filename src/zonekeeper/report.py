@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from zonekeeper.changes import Action, Change
@@ -101,5 +102,10 @@ def _table(result: PassResult) -> list[str]:
         rows.append((_SIGN[change.action], change.action.value, zone.name, ep.name, ep.type,
                      ep.set_identifier or "-", str(ep.ttl) if ep.ttl else "-", _targets(change),
                      ep.resource or "-"))
+    return columns(rows)
+
+
+def columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]

@@ -318,7 +318,7 @@ class TXTRegistry:
         for endpoint in endpoints:
             if endpoint.type == "TXT" and any(self._decode(value) is not None for value in endpoint.targets):
                 problems.append(Problem(
-                    endpoint.resource or str(endpoint.key), "TXTValueReserved",
+                    endpoint.subject, "TXTValueReserved",
                     f"{endpoint.key}: a TXT value starting 'heritage=external-dns' is an ownership record; "
                     "only the registry writes those",
                 ))
@@ -328,7 +328,7 @@ class TXTRegistry:
                 ok.append(endpoint)
             else:
                 problems.append(
-                    Problem(endpoint.resource or str(endpoint.key), "TXTNameInvalid", f"{endpoint.key}: {reason}")
+                    Problem(endpoint.subject, "TXTNameInvalid", f"{endpoint.key}: {reason}")
                 )
         return ok, problems
 
