@@ -55,7 +55,8 @@ class PlanOptions:
 class Plan:
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # Changes the policy held back, so `zonekeeper plan` can say what sync would have done.
+    # Changes held back (the policy, the deletion guard, the load-balancer grace period), so
+    # `zonekeeper plan` can say what sync would have done.
     withheld: list[Change] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
