@@ -231,6 +231,7 @@ def test_a_sealed_txt_is_written_with_a_fresh_nonce_and_read_back() -> None:
     state = TXTRegistry(provider, OWNER, encryption_key=key).records(provider.zones()[0])
     record = next(r for r in state.records if r.type == "A")
     assert (record.owner, record.resource) == (OWNER, RES)
+    assert dict(record.labels) == {"owner": OWNER, "resource": RES}  # the nonce stays in the registry
     # Without the key the value is foreign text: the record is not ours and its key is blocked.
     plain_state = TXTRegistry(provider, OWNER).records(provider.zones()[0])
     assert next(r for r in plain_state.records if r.type == "A").owner == ""
@@ -256,3 +257,16 @@ def test_apply_sends_the_companions() -> None:
     assert [c.action for c in result.applied] == [Action.CREATE]
     assert stored(provider) == {("app.example.com", "A", ""): ("10.0.0.1",),
                                 ("a-app.example.com", "TXT", ""): (heritage(),)}
+
+
+def test_changes_must_be_planned_against_the_zones_last_reading() -> None:
+    # The TXT companions are written from the registry's own record of that reading: planning against
+    # an older one would write them from the wrong TXT records.
+    provider = seeded()
+    registry = TXTRegistry(provider, OWNER)
+    zone = provider.zones()[0]
+    older = registry.records(zone, names=["app.example.com"])
+    latest = registry.records(zone)
+    with pytest.raises(ValueError, match="last reading"):
+        registry.companions(older, [Change.create(owned_a())])
+    assert len(registry.companions(latest, [Change.create(owned_a())])[0].changes) == 2
