@@ -106,6 +106,9 @@ def test_blocked_keys_are_never_touched() -> None:
     plan = calculate([mine], [ep("app.example.com", "A", "5.5.5.5", resource="r")], OPTS, blocked)
     assert plan.changes == [] and plan.problems[0].reason == "OwnershipUnclear"
     assert calculate([mine], [], OPTS, blocked).changes == []
+    # A blocked record nobody asks for is skipped, and the records after it are still planned.
+    gone = ep("gone.example.com", owner=OWNER, resource="r")
+    assert actions(calculate([mine, gone], [], OPTS, blocked)) == [("delete", "gone.example.com", "A")]
 
 
 def test_contested_keys_are_reported_also_when_nothing_asks_for_them() -> None:
