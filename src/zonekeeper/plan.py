@@ -153,7 +153,7 @@ def calculate(
     plan = Plan()
     managed = set(options.managed_types) - set(options.exclude_types)
     zone = _Zone(
-        current={_slot(record): record for record in current if record.type in managed},
+        current={(r.name, r.set_identifier, r.type): r for r in current if r.type in managed},
         blocked={(k.name, k.set_identifier, k.type): reason for k, reason in (blocked or {}).items()},
         contested=contested or {},
         forced=_slots(force_update),
@@ -178,7 +178,7 @@ def _candidates(desired: Iterable[Endpoint], managed: Collection[str], problems:
     for endpoint in desired:
         if endpoint.type not in managed:
             continue
-        key = _slot(endpoint)
+        key = (endpoint.name, endpoint.set_identifier, endpoint.type)  # _slot, inline: once per record
         found = candidates.get(key)
         if found is None:
             candidates[key] = [endpoint]
