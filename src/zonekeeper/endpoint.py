@@ -17,12 +17,12 @@ from zonekeeper import idn
 # Label keys, as external-dns writes them into the TXT registry (without the "external-dns/" prefix).
 OWNER_LABEL = "owner"
 RESOURCE_LABEL = "resource"
-# Internal-only label: the nonce of an encrypted TXT, so re-encrypting yields identical bytes.
+# external-dns keeps the nonce of an encrypted TXT under this label name; a DNSEndpoint may not set
+# it (sources/crd.py). zonekeeper keeps the nonce inside the TXT registry, never in labels.
 TXT_NONCE_LABEL = "txt-encryption-nonce"
 
 # Provider-specific property names (external-dns's names, so DNSEndpoint objects carry over).
 ALIAS = "alias"
-AWS_PREFIX = "aws/"
 EVALUATE_TARGET_HEALTH = "aws/evaluate-target-health"
 # Pins a record to one hosted zone (zone assignment reads it; the Route 53 provider never writes it).
 HOSTED_ZONE_ID = "aws/hosted-zone-id"
@@ -149,6 +149,11 @@ class Endpoint:
         return self.label(RESOURCE_LABEL)
 
     @property
+    def subject(self) -> str:
+        """What a Problem about this record is reported under: its object, else the record itself."""
+        return self.resource or str(self.key)
+
+    @property
     def is_alias(self) -> bool:
         return self.prop(ALIAS) in ("true", "A", "AAAA")
 
@@ -162,20 +167,6 @@ class Endpoint:
                 labels[k] = v
         return replace(self, labels=_pairs(labels))
 
-    def with_properties(self, **updates: str | None) -> Endpoint:
-        """A copy with provider-specific properties set (None removes one).
-
-        Keyword names use '__' for '/' so that 'aws__weight' sets 'aws/weight'.
-        """
-        props = dict(self.provider_specific)
-        for k, v in updates.items():
-            name = k.replace("__", "/").replace("_", "-")
-            if v is None:
-                props.pop(name, None)
-            else:
-                props[name] = v
-        return replace(self, provider_specific=_pairs(props))
-
     def with_provider_specific(self, props: Mapping[str, str]) -> Endpoint:
         return replace(self, provider_specific=_pairs(props))
 
@@ -184,8 +175,11 @@ class Endpoint:
 
     def same_record(self, other: Endpoint) -> bool:
         """True when both describe the same DNS data (labels aside)."""
+        # Field by field rather than through `key`: the planner asks this of every record of a zone.
         return (
-            self.key == other.key
+            self.name == other.name
+            and self.type == other.type
+            and self.set_identifier == other.set_identifier
             and self.targets == other.targets
             and self.ttl == other.ttl
             and self.provider_specific == other.provider_specific

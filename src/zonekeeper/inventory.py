@@ -11,12 +11,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from zonekeeper.endpoint import OWNER_LABEL, RESOURCE_LABEL, TXT_NONCE_LABEL, Endpoint, Key
-from zonekeeper.plan import FORCE_UPDATE_LABEL
+from zonekeeper.endpoint import OWNER_LABEL, RESOURCE_LABEL, Endpoint, Key
+from zonekeeper.plan import is_owned
 from zonekeeper.providers.base import ProviderError, Zone
+from zonekeeper.report import columns
 from zonekeeper.wiring import Wiring
 
-_HIDDEN_LABELS = frozenset({OWNER_LABEL, RESOURCE_LABEL, TXT_NONCE_LABEL, FORCE_UPDATE_LABEL})
+# Shown in columns of their own, so not again among the other labels.
+_COLUMN_LABELS = frozenset({OWNER_LABEL, RESOURCE_LABEL})
 
 
 @dataclass(slots=True)
@@ -63,14 +65,7 @@ def collect(wired: Wiring, *, all_owners: bool = False, unowned: bool = False) -
         for record in state.records:
             if not options.plan.manages(record.type) or not options.domain_filter.matches(record.name):
                 continue
-            owner = record.owner
-            if not owner_id or owner == owner_id:
-                wanted = True
-            elif owner:
-                wanted = all_owners
-            else:
-                wanted = unowned
-            if wanted:
+            if is_owned(record, owner_id) or (all_owners if record.owner else unowned):
                 inventory.rows.append(Row(zone, record, state.blocked.get(record.key)))
     inventory.rows.sort(key=lambda r: (r.zone.name, r.zone.id, r.record.name, r.record.type,
                                        r.record.set_identifier))
@@ -78,7 +73,7 @@ def collect(wired: Wiring, *, all_owners: bool = False, unowned: bool = False) -
 
 
 def _labels(record: Endpoint) -> dict[str, str]:
-    return {k: v for k, v in record.labels if k not in _HIDDEN_LABELS}
+    return {k: v for k, v in record.labels if k not in _COLUMN_LABELS}
 
 
 def render_json(inventory: Inventory) -> str:
@@ -112,21 +107,7 @@ def render_json(inventory: Inventory) -> str:
 
 
 def render_text(inventory: Inventory) -> str:
-    lines: list[str] = []
-    rows = [("ZONE", "NAME", "TYPE", "SET-ID", "TTL", "TARGETS", "OWNER", "RESOURCE")]
-    for row in inventory.rows:
-        r = row.record
-        targets = ",".join(r.targets)
-        rows.append((row.zone.name, r.name, r.type, r.set_identifier or "-", str(r.ttl) if r.ttl else "-",
-                     f"alias {targets}" if r.is_alias else targets, r.owner or "-",
-                     (r.resource or "-") + (" (blocked)" if row.blocked else "")))
-    if len(rows) > 1:
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for cells in rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-    else:
-        whose = f"owned by '{inventory.owner_id}'" if inventory.owner_id else "managed"
-        lines.append(f"No records {whose} in the managed zones.")
+    lines = _table(inventory)
     if inventory.blocked:
         lines.append("")
         lines.append(f"Blocked: left alone because their ownership is unclear ({len(inventory.blocked)}):")
@@ -140,3 +121,17 @@ def render_text(inventory: Inventory) -> str:
     lines.append("")
     lines.append(f"{len(inventory.rows)} record(s).")
     return "\n".join(lines)
+
+
+def _table(inventory: Inventory) -> list[str]:
+    if not inventory.rows:
+        whose = f"owned by '{inventory.owner_id}'" if inventory.owner_id else "managed"
+        return [f"No records {whose} in the managed zones."]
+    rows = [("ZONE", "NAME", "TYPE", "SET-ID", "TTL", "TARGETS", "OWNER", "RESOURCE")]
+    for row in inventory.rows:
+        r = row.record
+        targets = ",".join(r.targets)
+        rows.append((row.zone.name, r.name, r.type, r.set_identifier or "-", str(r.ttl) if r.ttl else "-",
+                     f"alias {targets}" if r.is_alias else targets, r.owner or "-",
+                     (r.resource or "-") + (" (blocked)" if row.blocked else "")))
+    return columns(rows)

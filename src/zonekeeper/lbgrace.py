@@ -88,12 +88,6 @@ def kept(holds: Iterable[Hold], now: float) -> dict[tuple[str, str], Hold]:
     return {(name, hold.resource): hold for hold in holds if hold.active(now) for name in hold.names}
 
 
-def next_expiry(holds: Mapping[object, Hold], now: float) -> float | None:
-    """When the next active hold runs out (a pass must then plan its names)."""
-    pending = [h.until for h in holds.values() if h.active(now)]
-    return min(pending) if pending else None
-
-
 def _duration(seconds: float) -> str:
     whole = round(seconds)
     minutes, secs = divmod(whole, 60)

@@ -27,7 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from zonekeeper.pipeline import PassResult
+    from zonekeeper.pipeline import PassResult, ZoneOutcome
 
 NAMESPACE = "zonekeeper"
 
@@ -213,8 +213,6 @@ class Metrics:
         self.event_latency.observe(max(0.0, seconds))
 
     def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None:
-        from zonekeeper.changes import Action
-
         now = self._wall()
         self.reconcile_duration.labels("full" if full else "incremental").observe(max(0.0, duration))
         self.last_pass.set(now)
@@ -224,25 +222,7 @@ class Metrics:
         for outcome in result.zones:
             zone = (outcome.zone.name, outcome.zone.id)
             seen.add(zone)
-            applied = outcome.applied.applied if outcome.applied else []
-            for change in applied:
-                self.changes_applied.labels(*zone, change.action.value, change.endpoint.type).inc()
-            if outcome.failed:
-                self.changes_refused.labels(*zone).inc(len(outcome.failed))
-            # The pipeline's count predates the pass's own changes. An incremental pass reads only the
-            # names it touches and reports the count kept since the last full pass: trust it only once
-            # a full pass has counted the zone.
-            if outcome.error is None and (full or zone in self._zones):
-                created = sum(1 for c in applied if c.action is Action.CREATE)
-                deleted = sum(1 for c in applied if c.action is Action.DELETE)
-                self.owned_records.labels(*zone).set(max(0, outcome.owned_records + created - deleted))
-                self._zones.add(zone)
-            decision = outcome.guard
-            if decision is not None:
-                if decision.tripped:
-                    self.guard_trips.labels(*zone).inc()
-                self.guard_engaged.labels(*zone).set(0 if decision.state.trip is None else 1)
-                self.guard_held.labels(*zone).set(len(decision.state.held))
+            self._observe_zone(zone, outcome, full=full)
         if full and result.error is None:
             # Zones no longer managed (filters changed, zone deleted) must not keep reporting.
             for zone in self._zones - seen:
@@ -257,6 +237,23 @@ class Metrics:
                 self.ownership_conflicts.labels(problem.reason).inc()
             else:
                 self.invalid_endpoints.labels(source_kind(problem.subject), problem.reason).inc()
+
+    def _observe_zone(self, zone: tuple[str, str], outcome: ZoneOutcome, *, full: bool) -> None:
+        for change in outcome.applied.applied if outcome.applied else []:
+            self.changes_applied.labels(*zone, change.action.value, change.endpoint.type).inc()
+        if outcome.failed:
+            self.changes_refused.labels(*zone).inc(len(outcome.failed))
+        # An incremental pass reads only the names it touches and reports the count kept since the
+        # last full pass: trust it only once a full pass has counted the zone.
+        if outcome.error is None and (full or zone in self._zones):
+            self.owned_records.labels(*zone).set(outcome.owned_after)
+            self._zones.add(zone)
+        decision = outcome.guard
+        if decision is not None:
+            if decision.tripped:
+                self.guard_trips.labels(*zone).inc()
+            self.guard_engaged.labels(*zone).set(0 if decision.state.trip is None else 1)
+            self.guard_held.labels(*zone).set(len(decision.state.held))
 
     # -- the reference ----------------------------------------------------------------------------
 

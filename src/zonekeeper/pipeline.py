@@ -11,28 +11,19 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from zonekeeper import guard
 from zonekeeper import plan as planner
 from zonekeeper.changes import Action, Change
 from zonekeeper.domainfilter import DomainFilter
-from zonekeeper.endpoint import HOSTED_ZONE_ID, Endpoint, Key, Problem
+from zonekeeper.endpoint import HOSTED_ZONE_ID, Endpoint, Problem
 from zonekeeper.lbgrace import TARGETS_PENDING, Hold
 from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
-from zonekeeper.registry.txt import ZoneState
+from zonekeeper.registry.base import Registry, ZoneState
+
+__all__ = ["PassResult", "Pipeline", "PipelineOptions", "Registry", "ZoneOutcome", "assign_zones"]
 
 log = logging.getLogger(__name__)
-
-
-class Registry(Protocol):
-    owner_id: str
-
-    def records(self, zone: Zone, names: Collection[str] | None = None) -> ZoneState: ...
-
-    def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]: ...
-
-    def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult: ...
 
 
 @dataclass(slots=True)
@@ -48,6 +39,18 @@ class ZoneOutcome:
     @property
     def failed(self) -> list[tuple[Change, str]]:
         return self.applied.failed if self.applied else []
+
+    @property
+    def owned_after(self) -> int:
+        """The records we own once the changes this pass applied are counted (`owned_records`
+        predates them)."""
+        applied = self.applied.applied if self.applied else []
+        created = sum(1 for c in applied if c.action is Action.CREATE)
+        return max(0, self.owned_records + created - _deleted(applied))
+
+
+def _deleted(changes: Iterable[Change]) -> int:
+    return sum(1 for c in changes if c.action is Action.DELETE)
 
 
 @dataclass(slots=True)
@@ -95,25 +98,34 @@ def assign_zones(
     problems: list[Problem] = []
     for ep in endpoints:
         pin = ep.prop(HOSTED_ZONE_ID)
-        if pin:
-            zone = by_id.get(pin.rsplit("/", 1)[-1])
-            if zone is None or not zone.contains(ep.name):
-                problems.append(Problem(ep.resource or str(ep.key), "ZoneNotManaged",
-                                        f"{ep.key}: hosted zone {pin} is not managed or does not contain the name"))
-            else:
-                out[zone].append(ep)
-            continue
-        matching = [z for z in zones if z.contains(ep.name)]
-        public = [z for z in matching if not z.private]
-        targets = [z for z in matching if z.private]
-        if public:
-            targets.append(max(public, key=lambda z: len(z.name)))
+        targets = _pinned_zone(ep, pin, by_id) if pin else _matching_zones(ep.name, zones)
         if not targets:
-            problems.append(Problem(ep.resource or str(ep.key), "NoMatchingZone",
-                                    f"{ep.name} is not inside any managed hosted zone"))
+            problems.append(_unassigned(ep, pin))
         for zone in targets:
             out[zone].append(ep)
     return out, problems
+
+
+def _pinned_zone(ep: Endpoint, pin: str, by_id: Mapping[str, Zone]) -> list[Zone]:
+    zone = by_id.get(pin.rsplit("/", 1)[-1])
+    return [zone] if zone is not None and zone.contains(ep.name) else []
+
+
+def _matching_zones(name: str, zones: Sequence[Zone]) -> list[Zone]:
+    matching = [z for z in zones if z.contains(name)]
+    public = [z for z in matching if not z.private]
+    targets = [z for z in matching if z.private]
+    if public:
+        targets.append(max(public, key=lambda z: len(z.name)))
+    return targets
+
+
+def _unassigned(ep: Endpoint, pin: str | None) -> Problem:
+    subject = ep.subject
+    if pin:
+        return Problem(subject, "ZoneNotManaged",
+                       f"{ep.key}: hosted zone {pin} is not managed or does not contain the name")
+    return Problem(subject, "NoMatchingZone", f"{ep.name} is not inside any managed hosted zone")
 
 
 class Pipeline:
@@ -180,50 +192,58 @@ class Pipeline:
         outcome = ZoneOutcome(zone)
         try:
             state = self.registry.records(zone, names=only_names)
-            plan_options = self.options.plan
-            desired = [ep for ep in desired if plan_options.manages(ep.type)]
-            adjusted, problems = self.provider.adjust(zone, desired)
-            adjusted = [ep for ep in adjusted if plan_options.manages(ep.type)]
-            adjusted, more = self.registry.check_desired(zone, adjusted)
-            dfilter = self.options.domain_filter
-            current = [r for r in state.records if dfilter.matches(r.name)]
-            if only_names is not None:
-                current = [r for r in current if r.name in only_names]
-            blocked: dict[Key, str] = state.blocked
-            # Ours only: the guard's share and the owned-records gauge must not count other owners'
-            # records in a shared zone.
-            owner = self.registry.owner_id
-            owned = sum(1 for r in state.records if r.owner == owner) if owner else state.owned_count
-            # An incremental pass reads only the touched names; the deletion guard must weigh its
-            # deletes against everything we own in the zone, as of the last full pass.
-            if only_names is None:
-                self._owned[zone.id] = owned
-            outcome.owned_records = max(owned, self._owned.get(zone.id, 0))
-            outcome.plan = planner.calculate(current, adjusted, self.options.plan, blocked, state.contested)
-            outcome.plan.problems[:0] = problems + more + state.problems
+            adjusted, problems = self._desired(zone, desired)
+            self._count_owned(outcome, state, full=only_names is None)
+            outcome.plan = planner.calculate(self._current(state, only_names), adjusted, self.options.plan,
+                                             state.blocked, state.contested, state.force_update)
+            outcome.plan.problems[:0] = problems + state.problems
             _keep(outcome.plan, keep)
             self._guard(outcome, hold_deletes, only_names)
             if apply and outcome.plan.changes:
-                outcome.applied = self.registry.apply(state, outcome.plan.changes)
-                applied = outcome.applied.applied
-                self._guards[zone.id] = guard.record_deleted(
-                    self._guards.get(zone.id, guard.ZoneGuard()), self.clock(),
-                    sum(1 for c in applied if c.action is Action.DELETE))
-                self._owned[zone.id] = max(0, outcome.owned_records
-                                           + sum(1 for c in applied if c.action is Action.CREATE)
-                                           - sum(1 for c in applied if c.action is Action.DELETE))
+                self._apply(outcome, state)
         except ProviderError as exc:
             outcome.error = str(exc)
             log.warning("zone %s failed: %s", zone, exc)
         return outcome
+
+    def _desired(self, zone: Zone, desired: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
+        """The zone's desired endpoints as the provider and the registry can serve them."""
+        plan_options = self.options.plan
+        adjusted, problems = self.provider.adjust(zone, [ep for ep in desired if plan_options.manages(ep.type)])
+        adjusted = [ep for ep in adjusted if plan_options.manages(ep.type)]
+        adjusted, more = self.registry.check_desired(zone, adjusted)
+        return adjusted, problems + more
+
+    def _current(self, state: ZoneState, only_names: Collection[str] | None) -> list[Endpoint]:
+        dfilter = self.options.domain_filter
+        current = [r for r in state.records if dfilter.matches(r.name)]
+        if only_names is not None:
+            current = [r for r in current if r.name in only_names]
+        return current
+
+    def _count_owned(self, outcome: ZoneOutcome, state: ZoneState, *, full: bool) -> None:
+        # Ours only (the registry's count): the guard's share and the owned-records gauge must not
+        # count other owners' records in a shared zone. An incremental pass reads only the touched
+        # names; the deletion guard must weigh its deletes against everything we own in the zone,
+        # as of the last full pass.
+        zone_id = outcome.zone.id
+        if full:
+            self._owned[zone_id] = state.owned_count
+        outcome.owned_records = max(state.owned_count, self._owned.get(zone_id, 0))
+
+    def _apply(self, outcome: ZoneOutcome, state: ZoneState) -> None:
+        zone_id = outcome.zone.id
+        outcome.applied = self.registry.apply(state, outcome.plan.changes)
+        self._guards[zone_id] = guard.record_deleted(self._guards.get(zone_id, guard.ZoneGuard()), self.clock(),
+                                                     _deleted(outcome.applied.applied))
+        self._owned[zone_id] = outcome.owned_after
 
     def _guard(self, outcome: ZoneOutcome, hold_deletes: bool, only_names: Collection[str] | None) -> None:
         plan = outcome.plan
         deletes = [c for c in plan.changes if c.action is Action.DELETE]
         if hold_deletes:
             # Start-up: not every source has listed yet; nothing is judged, nothing deleted.
-            plan.withheld.extend(deletes)
-            plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
+            plan.withhold(deletes)
             return
         zone = outcome.zone
         previous = self._guards.get(zone.id, guard.ZoneGuard())
@@ -240,16 +260,11 @@ class Pipeline:
         outcome.guarded = True
         plan.problems.append(Problem(f"zone/{zone.name}", "MassDeletionRefused",
                                      guard.describe(zone.name, trip, limits)))
-        plan.withheld.extend(deletes)
-        plan.changes = [c for c in plan.changes if c.action is not Action.DELETE]
+        plan.withhold(deletes)
 
     def carry_guard(self, previous: Pipeline) -> None:
         """Take over what `previous` (the same configuration, rebuilt) remembers about deletions."""
         self._guards = previous._guards
-
-    def guard_state(self, zone_id: str) -> guard.ZoneGuard:
-        """What the deletion guard remembers about a zone (for reporting)."""
-        return self._guards.get(zone_id, guard.ZoneGuard())
 
 
 def _keep(plan: planner.Plan, keep: Mapping[tuple[str, str], Hold]) -> None:
@@ -260,11 +275,7 @@ def _keep(plan: planner.Plan, keep: Mapping[tuple[str, str], Hold]) -> None:
     for change in plan.changes:
         if change.action is Action.DELETE and (change.endpoint.name, change.endpoint.resource) in keep:
             kept.append(change)
-    if not kept:
-        return
-    kept_ids = {id(c) for c in kept}
-    plan.changes = [c for c in plan.changes if id(c) not in kept_ids]
-    plan.withheld.extend(kept)
+    plan.withhold(kept)
     for change in kept:
         ep = change.endpoint
         plan.problems.append(Problem(ep.resource, TARGETS_PENDING, keep[(ep.name, ep.resource)].describe(ep.key)))

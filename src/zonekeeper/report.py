@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from zonekeeper.changes import Action, Change
@@ -66,19 +67,7 @@ def _targets(change: Change) -> str:
 
 
 def render_text(result: PassResult, settings: Settings | None = None) -> str:
-    lines: list[str] = []
-    rows = [("", "ACTION", "ZONE", "NAME", "TYPE", "SET-ID", "TTL", "TARGETS", "RESOURCE")]
-    for zone, change in result.changes:
-        ep = change.endpoint
-        rows.append((_SIGN[change.action], change.action.value, zone.name, ep.name, ep.type,
-                     ep.set_identifier or "-", str(ep.ttl) if ep.ttl else "-", _targets(change),
-                     ep.resource or "-"))
-    if len(rows) > 1:
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    else:
-        lines.append("No changes. DNS is up to date.")
+    lines = _table(result)
     withheld = [(z.zone, c) for z in result.zones for c in z.plan.withheld]
     if withheld:
         policy = settings.policy if settings else "the policy"
@@ -101,3 +90,22 @@ def render_text(result: PassResult, settings: Settings | None = None) -> str:
     lines.append("")
     lines.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete.")
     return "\n".join(lines)
+
+
+def _table(result: PassResult) -> list[str]:
+    changes = result.changes
+    if not changes:
+        return ["No changes. DNS is up to date."]
+    rows = [("", "ACTION", "ZONE", "NAME", "TYPE", "SET-ID", "TTL", "TARGETS", "RESOURCE")]
+    for zone, change in changes:
+        ep = change.endpoint
+        rows.append((_SIGN[change.action], change.action.value, zone.name, ep.name, ep.type,
+                     ep.set_identifier or "-", str(ep.ttl) if ep.ttl else "-", _targets(change),
+                     ep.resource or "-"))
+    return columns(rows)
+
+
+def columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]

@@ -37,14 +37,12 @@ def test_no_hold_without_waiting_names_or_without_a_grace_period() -> None:
     assert lbgrace.hold_for(None, resource="service/ns/web", waiting={"a.example.com"}, now=0.0, grace=0.0) is None
 
 
-def test_kept_and_next_expiry() -> None:
+def test_kept() -> None:
     a = lbgrace.Hold("service/ns/a", frozenset({"a.example.com", "www.example.com"}), 0.0, 100.0)
     b = lbgrace.Hold("ingress/ns/b", frozenset({"b.example.com"}), 0.0, 50.0)
     assert set(lbgrace.kept([a, b], 10.0)) == {("a.example.com", "service/ns/a"), ("www.example.com", "service/ns/a"),
                                                ("b.example.com", "ingress/ns/b")}
     assert set(lbgrace.kept([a, b], 60.0)) == {("a.example.com", "service/ns/a"), ("www.example.com", "service/ns/a")}
-    assert lbgrace.next_expiry({1: a, 2: b}, 10.0) == 50.0
-    assert lbgrace.next_expiry({1: a, 2: b}, 100.0) is None
     assert "up to 5m0s (--load-balancer-grace-period)" in lbgrace.Hold("service/ns/a", frozenset(), 0, 300).describe(
         Key("a.example.com", "A"))
 

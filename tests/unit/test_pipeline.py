@@ -71,7 +71,7 @@ def test_deletes_add_up_across_passes_within_the_window() -> None:
     zone = result.zones[0]
     assert [(c.action.value, c.endpoint.name) for c in zone.plan.changes] == [("create", "new.example.com")]
     assert [c.endpoint.name for c in zone.plan.withheld] == ["s11.example.com"]
-    assert pipe.guard_state(zone.zone.id).held == {Key("s9.example.com", "A"), Key("s10.example.com", "A"),
+    assert zone.guard is not None and zone.guard.state.held == {Key("s9.example.com", "A"), Key("s10.example.com", "A"),
                                                   Key("s11.example.com", "A")}
     names = {k.name for k in provider.records(provider.zones()[0]) if k.type == "A"}
     assert names == {f"s{i}.example.com" for i in range(9, 20)} | {"new.example.com"}
@@ -106,7 +106,8 @@ def test_a_tripped_guard_releases_when_nothing_is_left_to_delete() -> None:
     assert pipe.run([], apply=True).zones[0].guarded
     # An incremental pass that sees nothing to delete proves nothing about the rest of the zone.
     result = pipe.run(records(20), apply=True, only_names={"s0.example.com"})
-    assert not result.zones[0].guarded and pipe.guard_state(result.zones[0].zone.id).trip is not None
+    decision = result.zones[0].guard
+    assert not result.zones[0].guarded and decision is not None and decision.state.trip is not None
     # The objects came back: a full pass finds nothing to delete, and the guard lets go.
     result = pipe.run(records(20), apply=True)
     decision = result.zones[0].guard

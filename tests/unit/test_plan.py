@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from zonekeeper.changes import Action, Change
 from zonekeeper.endpoint import Endpoint, Key, Problem
-from zonekeeper.plan import FORCE_UPDATE_LABEL, PlanOptions, Policy, calculate
+from zonekeeper.plan import PlanOptions, Policy, calculate
 
 OWNER = "cluster-a"
 OPTS = PlanOptions(owner_id=OWNER)
@@ -106,6 +106,9 @@ def test_blocked_keys_are_never_touched() -> None:
     plan = calculate([mine], [ep("app.example.com", "A", "5.5.5.5", resource="r")], OPTS, blocked)
     assert plan.changes == [] and plan.problems[0].reason == "OwnershipUnclear"
     assert calculate([mine], [], OPTS, blocked).changes == []
+    # A blocked record nobody asks for is skipped, and the records after it are still planned.
+    gone = ep("gone.example.com", owner=OWNER, resource="r")
+    assert actions(calculate([mine, gone], [], OPTS, blocked)) == [("delete", "gone.example.com", "A")]
 
 
 def test_contested_keys_are_reported_also_when_nothing_asks_for_them() -> None:
@@ -151,9 +154,9 @@ def test_cname_to_a_swap_deletes_and_creates() -> None:
     assert actions(plan) == [("create", "app.example.com", "A"), ("delete", "app.example.com", "CNAME")]
 
 
-def test_force_update_label_rewrites_unchanged_record() -> None:
-    current = ep("app.example.com", owner=OWNER, resource="r").with_labels(**{FORCE_UPDATE_LABEL: "true"})
-    assert actions(calculate([current], [ep("app.example.com", resource="r")], OPTS)) == [
+def test_force_update_rewrites_unchanged_record() -> None:
+    current = ep("app.example.com", owner=OWNER, resource="r")
+    assert actions(calculate([current], [ep("app.example.com", resource="r")], OPTS, force_update={current.key})) == [
         ("update", "app.example.com", "A")
     ]
 

@@ -7,7 +7,7 @@ import base64
 from zonekeeper.changes import Action
 from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.pipeline import Pipeline, PipelineOptions
-from zonekeeper.plan import FORCE_UPDATE_LABEL, PlanOptions
+from zonekeeper.plan import PlanOptions
 from zonekeeper.providers.inmemory import InMemoryProvider
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import TXTRegistry
@@ -104,7 +104,7 @@ def test_legacy_txt_is_migrated_to_the_new_format() -> None:
          Endpoint.new("app.example.com", "TXT", [legacy], ttl=300))
     state = registry.records(provider.zones()[0])
     record = next(r for r in state.records if r.key == Key("app.example.com", "A"))
-    assert record.label(FORCE_UPDATE_LABEL) == "true"
+    assert record.key in state.force_update
     assert pipeline.run([app()], apply=True).ok
     assert stored(provider) == {
         ("app.example.com", "A"): ("10.0.0.1",),
@@ -120,7 +120,7 @@ def test_pre_v022_cname_txt_of_an_alias_is_honoured() -> None:
          Endpoint.new("cname-app.example.com", "TXT", [HERITAGE.format(owner=OWNER, resource="r")], ttl=300))
     state = registry.records(provider.zones()[0])
     record = next(r for r in state.records if r.key == Key("app.example.com", "A"))
-    assert record.owner == OWNER and record.label(FORCE_UPDATE_LABEL) == "true"
+    assert record.owner == OWNER and record.key in state.force_update
 
 
 def test_delete_removes_record_and_txt() -> None:
@@ -403,7 +403,7 @@ def test_a_record_another_owner_claims_is_not_created() -> None:
                       [f'"heritage=external-dns,external-dns/owner=other,external-dns/owner={OWNER}"'], ttl=300))
     before = stored(provider)
     state = registry.records(provider.zones()[0])
-    assert Key("both.example.com", "A") not in state.txt_by_key  # not ours to rewrite
+    assert Key("both.example.com", "A") not in registry._index(state).ours  # not ours to rewrite
     wanted = [mixtxt(), Endpoint.new("legacy.example.com", "A", ["10.0.0.3"], labels={"resource": "service/a/b"}),
               Endpoint.new("both.example.com", "A", ["10.0.0.4"], labels={"resource": "service/a/c"})]
     result = pipeline.run(wanted, apply=True)

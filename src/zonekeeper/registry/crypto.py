@@ -3,7 +3,7 @@ them (endpoint/crypto.go), so either controller can read, rewrite and delete the
 
 A sealed value is `base64Std(nonce(12) || AES-256-GCM.Seal(gzip(BestCompression)(plaintext)))`,
 written between double quotes by the caller. The nonce is random the first time and then reused
-(the registry keeps it in the `txt-encryption-nonce` label), so re-serialising the same labels
+(the TXT registry keeps it beside the labels it read, never among them), so re-serialising the same labels
 gives the same bytes: Route 53 deletes a record only when the value matches exactly. That also
 needs gzip bytes identical to Go's, which is why compression goes through `goflate`.
 """
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from zonekeeper.registry.goflate import gzip_best_compression
 
-__all__ = ["KEY_SIZE", "NONCE_SIZE", "decode_nonce", "decrypt", "encode_nonce", "encrypt", "parse_key"]
+__all__ = ["KEY_SIZE", "NONCE_SIZE", "decrypt", "encrypt", "parse_key"]
 
 KEY_SIZE = 32  # AES-256
 NONCE_SIZE = 12  # Go's cipher.NewGCM default nonce size
@@ -58,19 +58,6 @@ def _b64decode(data: bytes) -> bytes:
         return base64.b64decode(data, validate=True)
     except binascii.Error as err:
         raise ValueError(str(err)) from err
-
-
-def encode_nonce(nonce: bytes) -> str:
-    """The nonce as the `txt-encryption-nonce` label holds it (standard base64)."""
-    return base64.b64encode(nonce).decode("ascii")
-
-
-def decode_nonce(value: str) -> bytes:
-    """The nonce from a `txt-encryption-nonce` label; ValueError when it is not a 12-byte nonce."""
-    nonce = _b64decode(value.encode())
-    if len(nonce) != NONCE_SIZE:
-        raise ValueError(f"an encryption nonce is {NONCE_SIZE} bytes, this one is {len(nonce)}")
-    return nonce
 
 
 def encrypt(plaintext: str, key: bytes, nonce: bytes | None = None) -> tuple[str, bytes]:

@@ -572,70 +572,79 @@ class _Compressor:
         if self.window_end - self.index < _MIN_MATCH_LENGTH + _MAX_MATCH_LENGTH and not self.sync:
             return
         self.max_insert_index = self.window_end - (_MIN_MATCH_LENGTH - 1)
-        win = self.window
         while True:
             lookahead = self.window_end - self.index
             if lookahead < _MIN_MATCH_LENGTH + _MAX_MATCH_LENGTH:
                 if not self.sync:
                     break
                 if lookahead == 0:
-                    if self.byte_available:
-                        self.tokens.append(win[self.index - 1])
-                        self.byte_available = False
-                    if self.tokens:
-                        self.write_block(self.tokens, self.index)
-                        self.tokens = []
+                    self._flush_tail()
                     break
             if self.index < self.max_insert_index:
-                h = _hash4(win[self.index], win[self.index + 1], win[self.index + 2], win[self.index + 3])
-                self.chain_head = self.hash_head.get(h, 0)
-                self.hash_prev[self.index & _WINDOW_MASK] = self.chain_head
-                self.hash_head[h] = self.index + self.hash_offset
+                self._insert_head()
             prev_length = self.length
             prev_offset = self.offset
             self.length = _MIN_MATCH_LENGTH - 1
             self.offset = 0
-            min_index = max(self.index - _WINDOW_SIZE, 0)
-
-            if (
-                self.chain_head - self.hash_offset >= min_index
-                and lookahead > prev_length
-                and prev_length < _LAZY
-            ):
-                new_length, new_offset, ok = self.find_match(
-                    self.index, self.chain_head - self.hash_offset, _MIN_MATCH_LENGTH - 1, lookahead
-                )
-                if ok:
-                    self.length = new_length
-                    self.offset = new_offset
+            self._lazy_match(lookahead, prev_length)
             if prev_length >= _MIN_MATCH_LENGTH and self.length <= prev_length:
                 # The previous match is at least as good as this one: emit it.
-                self.tokens.append(
-                    _MATCH_TYPE
-                    + ((prev_length - _BASE_MATCH_LENGTH) << _LENGTH_SHIFT)
-                    + (prev_offset - _BASE_MATCH_OFFSET)
-                )
-                new_index = self.index + prev_length - 1
-                index = self.index + 1
-                while index < new_index:
-                    if index < self.max_insert_index:
-                        self._insert(index)
-                    index += 1
-                self.index = index
-                self.byte_available = False
-                self.length = _MIN_MATCH_LENGTH - 1
-                if len(self.tokens) == _MAX_FLATE_BLOCK_TOKENS:
-                    self.write_block(self.tokens, self.index)
-                    self.tokens = []
+                self._emit_match(prev_length, prev_offset)
             else:
-                if self.byte_available:
-                    i = self.index - 1
-                    self.tokens.append(win[i])
-                    if len(self.tokens) == _MAX_FLATE_BLOCK_TOKENS:
-                        self.write_block(self.tokens, i + 1)
-                        self.tokens = []
-                self.index += 1
-                self.byte_available = True
+                self._emit_literal()
+
+    def _flush_tail(self) -> None:
+        """Sync with nothing left to look at: the pending literal and the block go out."""
+        if self.byte_available:
+            self.tokens.append(self.window[self.index - 1])
+            self.byte_available = False
+        if self.tokens:
+            self.write_block(self.tokens, self.index)
+            self.tokens = []
+
+    def _insert_head(self) -> None:
+        win = self.window
+        h = _hash4(win[self.index], win[self.index + 1], win[self.index + 2], win[self.index + 3])
+        self.chain_head = self.hash_head.get(h, 0)
+        self.hash_prev[self.index & _WINDOW_MASK] = self.chain_head
+        self.hash_head[h] = self.index + self.hash_offset
+
+    def _lazy_match(self, lookahead: int, prev_length: int) -> None:
+        min_index = max(self.index - _WINDOW_SIZE, 0)
+        if self.chain_head - self.hash_offset >= min_index and lookahead > prev_length and prev_length < _LAZY:
+            new_length, new_offset, ok = self.find_match(
+                self.index, self.chain_head - self.hash_offset, _MIN_MATCH_LENGTH - 1, lookahead
+            )
+            if ok:
+                self.length = new_length
+                self.offset = new_offset
+
+    def _emit_match(self, length: int, offset: int) -> None:
+        self.tokens.append(
+            _MATCH_TYPE + ((length - _BASE_MATCH_LENGTH) << _LENGTH_SHIFT) + (offset - _BASE_MATCH_OFFSET)
+        )
+        new_index = self.index + length - 1
+        index = self.index + 1
+        while index < new_index:
+            if index < self.max_insert_index:
+                self._insert(index)
+            index += 1
+        self.index = index
+        self.byte_available = False
+        self.length = _MIN_MATCH_LENGTH - 1
+        if len(self.tokens) == _MAX_FLATE_BLOCK_TOKENS:
+            self.write_block(self.tokens, self.index)
+            self.tokens = []
+
+    def _emit_literal(self) -> None:
+        if self.byte_available:
+            i = self.index - 1
+            self.tokens.append(self.window[i])
+            if len(self.tokens) == _MAX_FLATE_BLOCK_TOKENS:
+                self.write_block(self.tokens, i + 1)
+                self.tokens = []
+        self.index += 1
+        self.byte_available = True
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)

@@ -12,51 +12,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from zonekeeper.endpoint import TXT_NONCE_LABEL
 from zonekeeper.registry import crypto
 
-__all__ = ["HERITAGE", "INTERNAL_LABELS", "Labels", "parse", "serialize"]
+__all__ = ["HERITAGE", "Labels", "parse", "serialize"]
 
 HERITAGE = "external-dns"
 _KEY_PREFIX = HERITAGE + "/"
-# Labels that exist only in memory: the nonce is carried by the ciphertext itself.
-INTERNAL_LABELS = frozenset({TXT_NONCE_LABEL})
+_PLAIN_START = f"heritage={HERITAGE}"
 
 
 class Labels(dict[str, str]):
     """The labels of one TXT value. A key named more than once keeps its last value, as in
     external-dns; `repeated` holds every value of such keys, in order, so that a value naming
-    two owners can be refused rather than guessed at."""
+    two owners can be refused rather than guessed at. `nonce` is the nonce of a sealed value (None
+    for a plain one): sealing the same labels with it again gives the same bytes."""
 
-    __slots__ = ("repeated",)
+    __slots__ = ("nonce", "repeated")
 
     def __init__(self) -> None:
         super().__init__()
         self.repeated: dict[str, list[str]] = {}
+        self.nonce: bytes | None = None
 
 
 def serialize(
     labels: Mapping[str, str] | Iterable[tuple[str, str]],
     *,
     aes_key: bytes | None = None,
+    nonce: bytes | None = None,
 ) -> str:
-    """The quoted TXT value for `labels`; sealed with `aes_key` when one is given.
-
-    When sealing, a `txt-encryption-nonce` label (as decrypting put it there) is reused so the
-    value comes out identical to the one it replaces."""
+    """The quoted TXT value for `labels`; sealed with `aes_key` when one is given, with `nonce`
+    (that of the value it replaces, so the value comes out identical) or a fresh one."""
     items = dict(labels.items() if isinstance(labels, Mapping) else labels)
-    nonce_label = items.get(TXT_NONCE_LABEL)
     # Python orders str by code point, which is the byte order of their UTF-8 (Go's sort.Strings).
-    tokens = [f"heritage={HERITAGE}"]
-    tokens += [f"{_KEY_PREFIX}{key}={items[key]}" for key in sorted(items) if key not in INTERNAL_LABELS]
+    tokens = [_PLAIN_START]
+    tokens += [f"{_KEY_PREFIX}{key}={items[key]}" for key in sorted(items)]
     text = ",".join(tokens)
     if aes_key is not None:
-        nonce = None
-        if nonce_label:
-            try:
-                nonce = crypto.decode_nonce(nonce_label)
-            except ValueError:
-                nonce = None  # a damaged label only costs a fresh nonce, not the write
         text, _ = crypto.encrypt(text, aes_key, nonce)
     return f'"{text}"'
 
@@ -64,17 +56,18 @@ def serialize(
 def parse(value: str, *, aes_key: bytes | None = None) -> Labels | None:
     """Labels from a TXT value, or None when the value is not an external-dns ownership record.
 
-    With `aes_key`, a sealed value is opened first and its nonce kept in `txt-encryption-nonce`;
-    a value that does not open is read as plain text, so plain and sealed values can coexist."""
+    With `aes_key`, a sealed value is opened first and its nonce kept in `Labels.nonce`; a value
+    that does not open is read as plain text, so plain and sealed values can coexist."""
     text = value.strip('"')
-    if aes_key is not None:
+    # A plain ownership value cannot be a sealed one: spare it the decryption attempt.
+    if aes_key is not None and not text.startswith(_PLAIN_START):
         opened = crypto.decrypt(text, aes_key)
         if opened is not None:
             plaintext, nonce = opened
             labels = _parse_plain(plaintext)
             if labels is not None:
-                labels[TXT_NONCE_LABEL] = crypto.encode_nonce(nonce)
-            return labels
+                labels.nonce = nonce
+                return labels
     return _parse_plain(text)
 
 

@@ -170,11 +170,7 @@ def test_random_nonce_when_none_given() -> None:
     assert crypto.decrypt(first, KEY) == ("heritage=external-dns", nonce1)
 
 
-def test_nonce_label_round_trip() -> None:
-    assert crypto.encode_nonce(NONCE) == "AAECAwQFBgcICQoL"
-    assert crypto.decode_nonce("AAECAwQFBgcICQoL") == NONCE
-    with pytest.raises(ValueError):
-        crypto.decode_nonce("AAEC")
+def test_a_nonce_or_key_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError):
         crypto.encrypt("x", KEY, b"short")
     with pytest.raises(ValueError):

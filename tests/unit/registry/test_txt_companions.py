@@ -13,7 +13,7 @@ import pytest
 from zonekeeper.changes import Action, Change
 from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.pipeline import Pipeline, PipelineOptions
-from zonekeeper.plan import FORCE_UPDATE_LABEL, PlanOptions, Policy
+from zonekeeper.plan import PlanOptions, Policy
 from zonekeeper.providers.inmemory import InMemoryProvider
 from zonekeeper.registry import crypto
 from zonekeeper.registry.txt import TXTRegistry
@@ -109,15 +109,6 @@ def test_a_delete_without_a_txt_of_ours_sends_only_the_record() -> None:
     assert shape(groups) == [[("delete", "app.example.com", "A", ("10.0.0.1",))]]
 
 
-def test_internal_labels_never_reach_the_txt_value() -> None:
-    provider = seeded()
-    registry = TXTRegistry(provider, OWNER)
-    state = registry.records(provider.zones()[0])
-    record = owned_a().with_labels(**{FORCE_UPDATE_LABEL: "true", "txt-encryption-nonce": "abc"})
-    groups = registry.companions(state, [Change.create(record)])
-    assert groups[0].changes[1].endpoint.targets == (heritage(),)
-
-
 def test_the_txt_of_a_weighted_record_has_its_set_identifier_and_policy() -> None:
     provider = seeded()
     registry = TXTRegistry(provider, OWNER)
@@ -168,8 +159,8 @@ def test_a_legacy_txt_of_another_owner_is_not_migrated() -> None:
     state = registry.records(provider.zones()[0])
     record = next(r for r in state.records if r.type == "A")
     assert record.owner == "other"
-    assert record.label(FORCE_UPDATE_LABEL) == ""
-    assert state.legacy_of == {}
+    assert state.force_update == frozenset()
+    assert registry._index(state).legacy_of == {}
 
 
 def test_the_cname_prefixed_txt_only_owns_alias_records() -> None:
@@ -186,10 +177,11 @@ def test_reading_only_some_names_returns_their_records_and_txts() -> None:
     other = Endpoint.new("api.example.com", "A", ["10.0.0.5"], ttl=300)
     provider = seeded(a().evolve(labels=()), txt("a-app.example.com", heritage()),
                       other, txt("a-api.example.com", heritage(resource="x")))
-    state = TXTRegistry(provider, OWNER).records(provider.zones()[0], names=["app.example.com"])
+    registry = TXTRegistry(provider, OWNER)
+    state = registry.records(provider.zones()[0], names=["app.example.com"])
     assert sorted((r.name, r.type) for r in state.records) == [("a-app.example.com", "TXT"), ("app.example.com", "A")]
     assert next(r for r in state.records if r.type == "A").owner == OWNER
-    assert list(state.txt_by_key) == [Key("app.example.com", "A")]
+    assert list(registry._index(state).ours) == [Key("app.example.com", "A")]
     assert state.owned_count == 1
 
 
@@ -209,8 +201,9 @@ def test_a_txt_that_is_not_ours_at_a_record_name_blocks_nothing_else() -> None:
 
 def test_two_claims_of_ours_in_one_value_set_are_not_a_txt_we_can_reuse() -> None:
     provider = seeded(txt("a-app.example.com", heritage(), heritage(resource="ingress/x/y")))
-    state = TXTRegistry(provider, OWNER).records(provider.zones()[0])
-    assert state.txt_by_key == {}
+    registry = TXTRegistry(provider, OWNER)
+    state = registry.records(provider.zones()[0])
+    assert registry._index(state).ours == {}
 
 
 def test_an_owner_id_is_required() -> None:
@@ -238,6 +231,7 @@ def test_a_sealed_txt_is_written_with_a_fresh_nonce_and_read_back() -> None:
     state = TXTRegistry(provider, OWNER, encryption_key=key).records(provider.zones()[0])
     record = next(r for r in state.records if r.type == "A")
     assert (record.owner, record.resource) == (OWNER, RES)
+    assert dict(record.labels) == {"owner": OWNER, "resource": RES}  # the nonce stays in the registry
     # Without the key the value is foreign text: the record is not ours and its key is blocked.
     plain_state = TXTRegistry(provider, OWNER).records(provider.zones()[0])
     assert next(r for r in plain_state.records if r.type == "A").owner == ""
@@ -263,3 +257,16 @@ def test_apply_sends_the_companions() -> None:
     assert [c.action for c in result.applied] == [Action.CREATE]
     assert stored(provider) == {("app.example.com", "A", ""): ("10.0.0.1",),
                                 ("a-app.example.com", "TXT", ""): (heritage(),)}
+
+
+def test_changes_must_be_planned_against_the_zones_last_reading() -> None:
+    # The TXT companions are written from the registry's own record of that reading: planning against
+    # an older one would write them from the wrong TXT records.
+    provider = seeded()
+    registry = TXTRegistry(provider, OWNER)
+    zone = provider.zones()[0]
+    older = registry.records(zone, names=["app.example.com"])
+    latest = registry.records(zone)
+    with pytest.raises(ValueError, match="last reading"):
+        registry.companions(older, [Change.create(owned_a())])
+    assert len(registry.companions(latest, [Change.create(owned_a())])[0].changes) == 2

@@ -11,7 +11,8 @@ from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.providers.inmemory import InMemoryProvider
 from zonekeeper.registry import crypto
 from zonekeeper.registry.mapper import TXTNameMapper
-from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
+from zonekeeper.registry.noop import NoopRegistry
+from zonekeeper.registry.txt import TXTRegistry
 
 OWNER = "cluster-a"
 PLAIN = "heritage=external-dns,external-dns/owner=cluster-a,external-dns/resource=service/default/app"
