@@ -11,12 +11,11 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from zonekeeper import exitcodes, logs, manifests
+from zonekeeper import config, exitcodes, logs, manifests
 from zonekeeper.config import FLAGS, ConfigError, Settings, parse_duration, split_list
 from zonekeeper.endpoint import Problem
 from zonekeeper.pipeline import PassResult
@@ -26,9 +25,6 @@ from zonekeeper.settings.flag import Flag, env_name, format_duration
 if TYPE_CHECKING:
     from zonekeeper.wiring import Wiring
 
-_FIELD_DEFAULTS: dict[str, Any] = {
-    f.name: f.default for group in fields(Settings) for f in fields(group.default_factory)  # type: ignore[misc]
-}
 _BY_FIELD: dict[str, Flag] = {flag.field: flag for flag in FLAGS}
 
 
@@ -46,7 +42,7 @@ _CLICK_TYPES: dict[str, Any] = {"int": int, "float": float, "path": click.Path()
 
 def _option(flag: Flag) -> Callable[[Any], Any]:
     """The click option of one table row; its default is the settings field's."""
-    default = _FIELD_DEFAULTS[flag.field]
+    default = config.default(flag.field)
     kwargs: dict[str, Any] = {"help": flag.help, "show_default": flag.show_default, "envvar": flag.env}
     decl = flag.option
     if flag.kind == "bool":

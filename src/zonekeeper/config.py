@@ -58,6 +58,14 @@ class Settings:
 _GROUPS: dict[str, Any] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
 _GROUP_OF: dict[str, str] = {f.name: group for group, cls in _GROUPS.items() for f in fields(cls)}
 
+_DEFAULTS = Settings()
+
+
+def default(name: str) -> Any:
+    """The default of a flat field, which is also its flag's default."""
+    return getattr(getattr(_DEFAULTS, _GROUP_OF[name]), name)
+
+
 # Every flag that fills Settings, in pipeline order (the order of --help and docs/flags.md).
 FLAGS: tuple[Flag, ...] = (source.FLAGS + domains.FLAGS + plan.FLAGS + registry.FLAGS + provider.FLAGS
                            + loop.FLAGS + serving.FLAGS)

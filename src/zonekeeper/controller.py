@@ -86,6 +86,7 @@ class Controller:
         apply: bool = True,
         clock: Callable[[], float] = time.monotonic,
         metrics: MetricsSink = NULL_METRICS,
+        pod_ref: Any = None,
     ) -> None:
         self.apply = apply
         self.wiring = wiring
@@ -97,7 +98,7 @@ class Controller:
         self.debounce = debounce
         self.resync = resync
         self.clock = clock
-        self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.sources)}
+        self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.source.sources)}
         self.stats = ControllerStats()
         self.metrics = metrics
         # Liveness and readiness (/healthz, /readyz) read what the loop reports here.
@@ -112,10 +113,10 @@ class Controller:
         # Objects whose load-balancer status emptied: their records are kept a while (zonekeeper.lbgrace).
         self._holds: dict[ObjectKey, lbgrace.Hold] = {}
         self._hold_due: dict[ObjectKey, float] = {}  # holds whose end a pass must still see
-        self.grace = wiring.settings.load_balancer_grace_period
-        # The Pod this replica runs in (live.serve sets it): zone-wide Events, such as the deletion
+        self.grace = wiring.settings.controller.load_balancer_grace_period
+        # The Pod this replica runs in (None outside a Pod): zone-wide Events, such as the deletion
         # guard tripping, are reported on it.
-        self.pod_ref: Any = None
+        self.pod_ref = pod_ref
         # One thread for every provider call: boto3 blocks, and Route 53 writes must not interleave.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonekeeper-dns")
         # The leadership term the provider's cached records were read in, and the one the running pass
