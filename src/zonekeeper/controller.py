@@ -375,29 +375,38 @@ class Controller:
         if result.error:
             slog.error("pass failed", error=result.error)
         failed_resources: dict[str, str] = {}
-        problem_resources: dict[str, Problem] = {}
         for zone in result.zones:
-            self._report_guard(zone)
-            if zone.error:
-                slog.error("zone failed", zone=zone.zone.name, zone_id=zone.zone.id, error=zone.error)
-            if not self.apply:
-                for change in zone.plan.changes:
-                    slog.info("would change", **change_fields(change, zone.zone.name))
-            for change in zone.applied.applied if zone.applied else []:
-                slog.info("changed", **change_fields(change, zone.zone.name))
-                self._event_change(change, zone.zone.name)
-            replan = zone.applied.replan if zone.applied else set()
-            for change, reason in zone.failed:
-                ep = change.endpoint
-                if ep.name in replan:  # made against records changed behind our back: read again, planned again
-                    slog.info("change refused as stale; planning it again", **change_fields(change, zone.zone.name),
-                              reason=reason)
-                    failed_resources[ep.resource] = reason
-                    continue
-                slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
-                failed_resources[ep.resource] = reason
-                self._event(ep.resource, "Warning", "ChangeRejected",
-                            f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
+            self._report_zone(zone, failed_resources)
+        problem_resources = self._report_problems(result)
+        self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+
+    def _report_zone(self, zone: ZoneOutcome, failed_resources: dict[str, str]) -> None:
+        """Log lines and Events for one zone's outcome; `failed_resources` gains the objects whose changes failed."""
+        self._report_guard(zone)
+        if zone.error:
+            slog.error("zone failed", zone=zone.zone.name, zone_id=zone.zone.id, error=zone.error)
+        if not self.apply:
+            for change in zone.plan.changes:
+                slog.info("would change", **change_fields(change, zone.zone.name))
+        for change in zone.applied.applied if zone.applied else []:
+            slog.info("changed", **change_fields(change, zone.zone.name))
+            self._event_change(change, zone.zone.name)
+        replan = zone.applied.replan if zone.applied else set()
+        for change, reason in zone.failed:
+            ep = change.endpoint
+            failed_resources[ep.resource] = reason
+            if ep.name in replan:  # made against records changed behind our back: read again, planned again
+                slog.info("change refused as stale; planning it again", **change_fields(change, zone.zone.name),
+                          reason=reason)
+                continue
+            slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
+            self._event(ep.resource, "Warning", "ChangeRejected",
+                        f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
+
+    def _report_problems(self, result: PassResult) -> dict[str, Problem]:
+        """Warn about each problem (the same one once an hour) and put it on its object; the first
+        problem of each object, for its status."""
+        problem_resources: dict[str, Problem] = {}
         now = self.clock()
         for problem in result.all_problems:
             said = (problem.subject, problem.message)
@@ -409,7 +418,7 @@ class Controller:
             problem_resources.setdefault(problem.subject, problem)
             reason = "OwnershipConflict" if problem.reason in CONFLICT_REASONS else problem.reason
             self._event(problem.subject, "Warning", reason, problem.message)
-        self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+        return problem_resources
 
     def _report_guard(self, outcome: ZoneOutcome) -> None:
         """The deletion guard tripping or releasing: a log line, an Event on our Pod, /readyz."""
@@ -470,24 +479,28 @@ class Controller:
             keys = [(namespace_of(o), name_of(o)) for o in self.cache.list(DNSENDPOINTS)]
         else:
             keys = [(ns, name) for (src, ns, name) in dirty if src == "crd"]
-        guarded = any(z.guarded or z.error for z in result.zones)
+        pending = bool(result.error) or any(z.guarded or z.error for z in result.zones)
         for ns, name in keys:
             obj = self.cache.get(DNSENDPOINTS, ns, name)
             if obj is None:
                 continue
-            label = f"crd/{ns}/{name}"
             generation = int(meta(obj).get("generation") or 0)
             current = obj.get("status") or {}
-            if label in failed:
-                args = (False, "ChangeRejected", failed[label])
-            elif label in problems:
-                args = (False, problems[label].reason, problems[label].message)
-            elif guarded or result.error:
-                args = (False, "Pending", "DNS changes for this zone were not applied in this pass")
-            else:
-                args = (True, "Programmed", "all records are in Route 53")
+            args = _programmed(f"crd/{ns}/{name}", failed, problems, pending=pending)
             asyncio.get_running_loop().create_task(
                 self.status.set_programmed(ns, name, generation, *args, current_status=current))
+
+
+def _programmed(label: str, failed: Mapping[str, str], problems: Mapping[str, Problem], *,
+                pending: bool) -> tuple[bool, str, str]:
+    """A DNSEndpoint's Programmed condition: (status, reason, message)."""
+    if label in failed:
+        return False, "ChangeRejected", failed[label]
+    if label in problems:
+        return False, problems[label].reason, problems[label].message
+    if pending:
+        return False, "Pending", "DNS changes for this zone were not applied in this pass"
+    return True, "Programmed", "all records are in Route 53"
 
 
 def change_fields(change: Any, zone_name: str) -> dict[str, Any]:
