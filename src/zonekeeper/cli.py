@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _BY_FIELD: dict[str, Flag] = {flag.field: flag for flag in FLAGS}
 
 
-def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
+def _duration(_ctx: click.Context, _param: click.Parameter, value: Any) -> float | None:
     if value is None:
         return None
     try:

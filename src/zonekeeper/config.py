@@ -7,7 +7,7 @@ be set as `ZONEKEEPER_<FLAG>` (upper snake case).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from zonekeeper.settings import controller as loop
@@ -51,19 +51,20 @@ class Settings:
         return cls(**{g: _GROUPS[g](**kw) for g, kw in by_group.items()})
 
     def validate(self) -> None:
-        for group in fields(self):
-            getattr(self, group.name).validate()
+        for group in (self.source, self.domains, self.plan, self.registry, self.provider, self.controller,
+                      self.serving):
+            group.validate()
 
 
 _GROUPS: dict[str, Any] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
 _GROUP_OF: dict[str, str] = {f.name: group for group, cls in _GROUPS.items() for f in fields(cls)}
 
-_DEFAULTS = Settings()
+_DEFAULTS: dict[str, Any] = {name: value for group in asdict(Settings()).values() for name, value in group.items()}
 
 
 def default(name: str) -> Any:
     """The default of a flat field, which is also its flag's default."""
-    return getattr(getattr(_DEFAULTS, _GROUP_OF[name]), name)
+    return _DEFAULTS[name]
 
 
 # Every flag that fills Settings, in pipeline order (the order of --help and docs/flags.md).

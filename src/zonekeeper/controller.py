@@ -63,11 +63,6 @@ class Elector(Protocol):
 
 @dataclass(slots=True)
 class ControllerStats:
-    passes: int = 0
-    full_passes: int = 0
-    last_success: float = 0.0  # wall clock of the last full pass that read every zone and submitted its changes
-    last_pass: float = 0.0
-    guarded_passes: int = 0
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # event → DNS, seconds
 
 
@@ -312,14 +307,8 @@ class Controller:
         self._wake.set()
 
     def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
-        stats = self.stats
-        stats.passes += 1
-        stats.full_passes += full
-        stats.last_pass = time.time()
         if full and sync_succeeded(result):
-            stats.last_success = stats.last_pass
             self.vitals.synced()
-        stats.guarded_passes += any(z.guarded for z in result.zones)
         if dirty:
             now = self.clock()
             first_by_resource: dict[str, float] = {}
@@ -330,7 +319,7 @@ class Controller:
                 for change in zone.applied.applied if zone.applied else []:
                     t0 = first_by_resource.get(change.endpoint.resource)
                     if t0 is not None:
-                        stats.latencies.append(now - t0)
+                        self.stats.latencies.append(now - t0)
                         self.metrics.observe_latency(now - t0)
 
     async def run(self) -> None:
