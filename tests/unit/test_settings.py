@@ -87,7 +87,7 @@ def test_each_group_validates_itself() -> None:
 def test_source_names_come_from_the_source_registry() -> None:
     from zonekeeper.sources import SOURCES
 
-    assert config.SOURCES == tuple(SOURCES)
+    assert tuple(SOURCES) == config.SOURCES
     with pytest.raises(ConfigError, match="--source 'nope' is not supported"):
         Settings.of(sources=("nope",)).validate()
 
