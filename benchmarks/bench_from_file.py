@@ -72,7 +72,7 @@ def main() -> None:
         write(path, n)
         server.create_zone("example.com")
         settings = Settings.of(aws_endpoint_url=server.endpoint, txt_owner_id="bench", aws_rate_limit=1000.0,
-                            sources=("service",))
+                               sources=("service",))
         text = path.read_text()
 
         before = []

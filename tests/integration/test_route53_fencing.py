@@ -238,7 +238,7 @@ def service_obj(name: str, ip: str) -> dict[str, Any]:
 
 def controller_for(route53: StrictRoute53Server, store: Store | None = None) -> tuple[Controller, Store, Leadership]:
     settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="ha", aws_rate_limit=1000.0,
-                        sources=("service",))
+                           sources=("service",))
     wired = build(settings, records_cache_seconds=3600.0)
     store, leadership = store if store is not None else Store(), Leadership()
     return Controller(wired, store, elector=leadership, debounce=0), store, leadership
