@@ -40,7 +40,7 @@ def main() -> None:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     with StrictRoute53Server() as server:
         server.create_zone("example.com")
-        settings = Settings(aws_endpoint_url=server.endpoint, txt_owner_id="bench", aws_rate_limit=1000.0)
+        settings = Settings.of(aws_endpoint_url=server.endpoint, txt_owner_id="bench", aws_rate_limit=1000.0)
         wired = build(settings, records_cache_seconds=3600)
         store = services(n)
 

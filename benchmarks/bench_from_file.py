@@ -71,8 +71,8 @@ def main() -> None:
         path = Path(tmp) / "services.yaml"
         write(path, n)
         server.create_zone("example.com")
-        settings = Settings(aws_endpoint_url=server.endpoint, txt_owner_id="bench", aws_rate_limit=1000.0,
-                            sources=("service",))
+        settings = Settings.of(aws_endpoint_url=server.endpoint, txt_owner_id="bench", aws_rate_limit=1000.0,
+                               sources=("service",))
         text = path.read_text()
 
         before = []
@@ -87,7 +87,7 @@ def main() -> None:
             started = time.process_time()
             store, problems = manifests.load([path])
             loaded = time.process_time()
-            desired = sources.collect(store, settings.sources, wired.source_config)
+            desired = sources.collect(store, settings.source.sources, wired.source_config)
             result = wired.pipeline.run(desired.endpoints, apply=False, source_problems=problems)
             totals.append(time.process_time() - started)
             loads.append(loaded - started)

@@ -63,11 +63,6 @@ class Elector(Protocol):
 
 @dataclass(slots=True)
 class ControllerStats:
-    passes: int = 0
-    full_passes: int = 0
-    last_success: float = 0.0  # wall clock of the last full pass that read every zone and submitted its changes
-    last_pass: float = 0.0
-    guarded_passes: int = 0
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # event → DNS, seconds
 
 
@@ -86,6 +81,7 @@ class Controller:
         apply: bool = True,
         clock: Callable[[], float] = time.monotonic,
         metrics: MetricsSink = NULL_METRICS,
+        pod_ref: Any = None,
     ) -> None:
         self.apply = apply
         self.wiring = wiring
@@ -97,7 +93,7 @@ class Controller:
         self.debounce = debounce
         self.resync = resync
         self.clock = clock
-        self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.sources)}
+        self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.source.sources)}
         self.stats = ControllerStats()
         self.metrics = metrics
         # Liveness and readiness (/healthz, /readyz) read what the loop reports here.
@@ -112,10 +108,10 @@ class Controller:
         # Objects whose load-balancer status emptied: their records are kept a while (zonekeeper.lbgrace).
         self._holds: dict[ObjectKey, lbgrace.Hold] = {}
         self._hold_due: dict[ObjectKey, float] = {}  # holds whose end a pass must still see
-        self.grace = wiring.settings.load_balancer_grace_period
-        # The Pod this replica runs in (live.serve sets it): zone-wide Events, such as the deletion
+        self.grace = wiring.settings.controller.load_balancer_grace_period
+        # The Pod this replica runs in (None outside a Pod): zone-wide Events, such as the deletion
         # guard tripping, are reported on it.
-        self.pod_ref: Any = None
+        self.pod_ref = pod_ref
         # One thread for every provider call: boto3 blocks, and Route 53 writes must not interleave.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonekeeper-dns")
         # The leadership term the provider's cached records were read in, and the one the running pass
@@ -311,14 +307,8 @@ class Controller:
         self._wake.set()
 
     def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
-        stats = self.stats
-        stats.passes += 1
-        stats.full_passes += full
-        stats.last_pass = time.time()
         if full and sync_succeeded(result):
-            stats.last_success = stats.last_pass
             self.vitals.synced()
-        stats.guarded_passes += any(z.guarded for z in result.zones)
         if dirty:
             now = self.clock()
             first_by_resource: dict[str, float] = {}
@@ -329,7 +319,7 @@ class Controller:
                 for change in zone.applied.applied if zone.applied else []:
                     t0 = first_by_resource.get(change.endpoint.resource)
                     if t0 is not None:
-                        stats.latencies.append(now - t0)
+                        self.stats.latencies.append(now - t0)
                         self.metrics.observe_latency(now - t0)
 
     async def run(self) -> None:
@@ -374,29 +364,38 @@ class Controller:
         if result.error:
             slog.error("pass failed", error=result.error)
         failed_resources: dict[str, str] = {}
-        problem_resources: dict[str, Problem] = {}
         for zone in result.zones:
-            self._report_guard(zone)
-            if zone.error:
-                slog.error("zone failed", zone=zone.zone.name, zone_id=zone.zone.id, error=zone.error)
-            if not self.apply:
-                for change in zone.plan.changes:
-                    slog.info("would change", **change_fields(change, zone.zone.name))
-            for change in zone.applied.applied if zone.applied else []:
-                slog.info("changed", **change_fields(change, zone.zone.name))
-                self._event_change(change, zone.zone.name)
-            replan = zone.applied.replan if zone.applied else set()
-            for change, reason in zone.failed:
-                ep = change.endpoint
-                if ep.name in replan:  # made against records changed behind our back: read again, planned again
-                    slog.info("change refused as stale; planning it again", **change_fields(change, zone.zone.name),
-                              reason=reason)
-                    failed_resources[ep.resource] = reason
-                    continue
-                slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
-                failed_resources[ep.resource] = reason
-                self._event(ep.resource, "Warning", "ChangeRejected",
-                            f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
+            self._report_zone(zone, failed_resources)
+        problem_resources = self._report_problems(result)
+        self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+
+    def _report_zone(self, zone: ZoneOutcome, failed_resources: dict[str, str]) -> None:
+        """Log lines and Events for one zone's outcome; `failed_resources` gains the objects whose changes failed."""
+        self._report_guard(zone)
+        if zone.error:
+            slog.error("zone failed", zone=zone.zone.name, zone_id=zone.zone.id, error=zone.error)
+        if not self.apply:
+            for change in zone.plan.changes:
+                slog.info("would change", **change_fields(change, zone.zone.name))
+        for change in zone.applied.applied if zone.applied else []:
+            slog.info("changed", **change_fields(change, zone.zone.name))
+            self._event_change(change, zone.zone.name)
+        replan = zone.applied.replan if zone.applied else set()
+        for change, reason in zone.failed:
+            ep = change.endpoint
+            failed_resources[ep.resource] = reason
+            if ep.name in replan:  # made against records changed behind our back: read again, planned again
+                slog.info("change refused as stale; planning it again", **change_fields(change, zone.zone.name),
+                          reason=reason)
+                continue
+            slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
+            self._event(ep.resource, "Warning", "ChangeRejected",
+                        f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
+
+    def _report_problems(self, result: PassResult) -> dict[str, Problem]:
+        """Warn about each problem (the same one once an hour) and put it on its object; the first
+        problem of each object, for its status."""
+        problem_resources: dict[str, Problem] = {}
         now = self.clock()
         for problem in result.all_problems:
             said = (problem.subject, problem.message)
@@ -408,7 +407,7 @@ class Controller:
             problem_resources.setdefault(problem.subject, problem)
             reason = "OwnershipConflict" if problem.reason in CONFLICT_REASONS else problem.reason
             self._event(problem.subject, "Warning", reason, problem.message)
-        self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+        return problem_resources
 
     def _report_guard(self, outcome: ZoneOutcome) -> None:
         """The deletion guard tripping or releasing: a log line, an Event on our Pod, /readyz."""
@@ -469,24 +468,28 @@ class Controller:
             keys = [(namespace_of(o), name_of(o)) for o in self.cache.list(DNSENDPOINTS)]
         else:
             keys = [(ns, name) for (src, ns, name) in dirty if src == "crd"]
-        guarded = any(z.guarded or z.error for z in result.zones)
+        pending = bool(result.error) or any(z.guarded or z.error for z in result.zones)
         for ns, name in keys:
             obj = self.cache.get(DNSENDPOINTS, ns, name)
             if obj is None:
                 continue
-            label = f"crd/{ns}/{name}"
             generation = int(meta(obj).get("generation") or 0)
             current = obj.get("status") or {}
-            if label in failed:
-                args = (False, "ChangeRejected", failed[label])
-            elif label in problems:
-                args = (False, problems[label].reason, problems[label].message)
-            elif guarded or result.error:
-                args = (False, "Pending", "DNS changes for this zone were not applied in this pass")
-            else:
-                args = (True, "Programmed", "all records are in Route 53")
+            args = _programmed(f"crd/{ns}/{name}", failed, problems, pending=pending)
             asyncio.get_running_loop().create_task(
                 self.status.set_programmed(ns, name, generation, *args, current_status=current))
+
+
+def _programmed(label: str, failed: Mapping[str, str], problems: Mapping[str, Problem], *,
+                pending: bool) -> tuple[bool, str, str]:
+    """A DNSEndpoint's Programmed condition: (status, reason, message)."""
+    if label in failed:
+        return False, "ChangeRejected", failed[label]
+    if label in problems:
+        return False, problems[label].reason, problems[label].message
+    if pending:
+        return False, "Pending", "DNS changes for this zone were not applied in this pass"
+    return True, "Programmed", "all records are in Route 53"
 
 
 def change_fields(change: Any, zone_name: str) -> dict[str, Any]:

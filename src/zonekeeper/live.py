@@ -13,16 +13,23 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from zonekeeper import exitcodes, selectors, sources
+from zonekeeper import server as http
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.controller import Controller
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.health import Health
 from zonekeeper.kube.cache import ClusterCache
 from zonekeeper.kube.client import KubeClient
+from zonekeeper.kube.events import EventRecorder, ObjectRef
+from zonekeeper.kube.informer import OnChange
+from zonekeeper.kube.leader import LeaderElector
+from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
+from zonekeeper.settings.controller import ControllerSettings
 from zonekeeper.sources.objects import ENDPOINTSLICES, NODES, PODS, Obj, meta
 from zonekeeper.wiring import Wiring
 
@@ -36,18 +43,19 @@ class ClusterUnavailable(Exception):
 
 
 def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
-    if not settings.annotation_filter:
+    if not settings.source.annotation_filter:
         return None
-    predicate = selectors.parse(settings.annotation_filter)
+    predicate = selectors.parse(settings.source.annotation_filter)
     return lambda obj: predicate(meta(obj).get("annotations") or {})
 
 
 def watched_kinds(settings: Settings) -> list[str]:
     """The kinds to watch. Nodes, Pods and EndpointSlices are costly on big clusters; they are only
     needed for NodePort and headless Services, so --service-type-filter without those drops them."""
-    kinds = set(sources.watched_kinds(settings.sources))
-    types = set(settings.service_type_filter)
-    if "service" in settings.sources and types:
+    chosen = settings.source
+    kinds = set(sources.watched_kinds(chosen.sources))
+    types = set(chosen.service_type_filter)
+    if "service" in chosen.sources and types:
         if "NodePort" not in types:
             kinds.discard(NODES)
         if not types & {"NodePort", "ClusterIP"}:
@@ -75,23 +83,23 @@ async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fai
     return True
 
 
-async def _start_cache(settings: Settings, client: KubeClient, on_change: Any = None) -> ClusterCache:
-    cache = ClusterCache(client)
-    primary = {sources.SOURCES[s].kind for s in settings.sources}
+async def _start_watches(settings: Settings, cache: ClusterCache, on_change: OnChange | None = None) -> None:
+    chosen = settings.source
+    primary = {sources.SOURCES[s].kind for s in chosen.sources}
     await cache.start(
         watched_kinds(settings),
-        namespace=settings.namespace or None,
-        label_selector=settings.label_filter or None,
+        namespace=chosen.namespace or None,
+        label_selector=chosen.label_filter or None,
         label_selector_kinds=primary,
         on_change=on_change,
     )
-    return cache
 
 
 async def _connect(settings: Settings) -> KubeClient:
     try:
-        return await KubeClient.connect(settings.kubeconfig or None, qps=settings.kube_api_qps,
-                                        burst=settings.kube_api_burst)
+        chosen = settings.source
+        return await KubeClient.connect(chosen.kubeconfig or None, qps=chosen.kube_api_qps,
+                                        burst=chosen.kube_api_burst)
     except Exception as exc:  # kubernetes' loaders raise their own types for every kind of bad config
         raise ConfigError(
             f"no usable Kubernetes configuration ({exc}); pass --kubeconfig, run in a cluster, or read "
@@ -103,11 +111,13 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
     """Desired endpoints from one listing of the cluster (for `zonekeeper plan`)."""
     client = await _connect(settings)
     try:
-        cache = await _start_cache(settings, client)
+        cache = ClusterCache(client)
+        await _start_watches(settings, cache)
         try:
             if not await wait_for_cache(cache):
                 raise ClusterUnavailable(_describe(cache.errors))
-            result = sources.collect(annotation_filtered(cache, settings), settings.sources, wired.source_config)
+            result = sources.collect(annotation_filtered(cache, settings), settings.source.sources,
+                                     wired.source_config)
             return result.endpoints, result.problems
         finally:
             await cache.stop()
@@ -120,7 +130,7 @@ def annotation_filtered(view: Any, settings: Settings) -> Any:
     accept = annotation_filter(settings)
     if accept is None:
         return view
-    return _Filtered(view, accept, {sources.SOURCES[s].kind for s in settings.sources})
+    return _Filtered(view, accept, {sources.SOURCES[s].kind for s in settings.source.sources})
 
 
 class _Filtered:
@@ -147,11 +157,9 @@ def _identity() -> str:
     return f"{os.environ.get('POD_NAME') or socket.gethostname()}_{uuid.uuid4().hex[:8]}"
 
 
-def own_pod() -> Any:
+def own_pod() -> ObjectRef | None:
     """The Pod this process runs in, from the downward API (POD_NAME, POD_NAMESPACE, optional
     POD_UID), for Events about zonekeeper itself; None outside a Pod."""
-    from zonekeeper.kube.events import ObjectRef
-
     name, namespace = os.environ.get("POD_NAME", ""), os.environ.get("POD_NAMESPACE", "")
     if not (name and namespace):
         return None
@@ -163,95 +171,127 @@ def pending_watches(cache: ClusterCache) -> list[str]:
     return [kind for kind, informer in cache.informers.items() if not informer.synced.is_set()]
 
 
+@dataclass(slots=True)
+class _Live:
+    """The parts of a running controller, built in dependency order: the cache exists (not yet
+    watching) before the controller that reads it, and starts watching with the controller's hook."""
+
+    client: KubeClient
+    cache: ClusterCache
+    controller: Controller
+    elector: LeaderElector | None
+    recorder: EventRecorder | None
+    metrics: Metrics | None  # served on --metrics-address when `serving`
+    serving: bool
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+
+def _elector(settings: ControllerSettings, client: KubeClient) -> LeaderElector:
+    namespace = settings.leader_elect_namespace or os.environ.get("POD_NAMESPACE") or "default"
+    return LeaderElector(
+        client, namespace=namespace, name=settings.leader_elect_lease_name, identity=_identity(),
+        lease_duration=settings.leader_elect_lease_duration,
+        renew_deadline=settings.leader_elect_renew_deadline,
+        retry_period=settings.leader_elect_retry_period,
+    )
+
+
+def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bool, dry_run: bool,
+              metrics: Metrics | None) -> _Live:
+    loop = settings.controller
+    elector = _elector(loop, client) if loop.leader_elect and not once else None
+    recorder = EventRecorder(client) if loop.emit_events and not dry_run else None
+    status = DNSEndpointStatus(client) if "crd" in settings.source.sources and not dry_run else None
+    serving = bool(settings.serving.metrics_address) and not once
+    if metrics is None and serving:
+        metrics = Metrics()
+    sink = metrics if metrics is not None else NULL_METRICS
+    wired.provider.metrics = sink
+    cache = ClusterCache(client)
+    controller = Controller(
+        wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
+        debounce=loop.min_event_sync_interval, resync=loop.interval, apply=not dry_run, metrics=sink,
+        pod_ref=own_pod(),
+    )
+    if metrics is not None:
+        metrics.bind(cache=cache, elector=elector, recorder=recorder)
+    if elector is not None:
+        elector.on_started_leading = controller.request_full_pass
+    return _Live(client, cache, controller, elector, recorder, metrics, serving)
+
+
+async def _start_server(settings: Settings, live: _Live) -> http.Server | None:
+    """/metrics, /healthz and /readyz on this event loop; None when not serving. Raises OSError."""
+    if not live.serving or live.metrics is None:
+        return None
+    controller, cache = live.controller, live.cache
+    health = Health(controller.vitals, interval=settings.controller.interval,
+                    max_sync_age=settings.serving.readiness_max_sync_age,
+                    pending_watches=lambda: pending_watches(cache), is_leader=lambda: controller.is_leader)
+    return await http.start(settings.serving.metrics_address, live.metrics.registry, health)
+
+
+async def _one_pass(live: _Live) -> int:
+    if not await wait_for_cache(live.cache):
+        log.error("%s", _describe(live.cache.errors))
+        return exitcodes.ERROR
+    result = await live.controller.run_pass(full=True)
+    if live.recorder is not None:
+        await live.recorder.flush()
+    return exitcodes.of_run(result)
+
+
+async def _until_stopped(live: _Live) -> int:
+    """Run the controller (and the Event recorder, and leader election) until SIGTERM/SIGINT or a task fails."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
+            loop.add_signal_handler(sig, stop.set)
+    if live.recorder is not None:
+        live.tasks.append(asyncio.create_task(live.recorder.run(), name="events"))
+    if live.elector is not None:
+        live.tasks.append(asyncio.create_task(live.elector.run(), name="leader-election"))
+    live.tasks.append(asyncio.create_task(live.controller.run(), name="controller"))
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*live.tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            log.error("%s stopped: %r", task.get_name(), task.exception())
+            return exitcodes.ERROR
+    return exitcodes.OK
+
+
+async def _shutdown(live: _Live, server: http.Server | None) -> None:
+    for task in live.tasks:
+        task.cancel()
+    await asyncio.gather(*live.tasks, return_exceptions=True)
+    if live.elector is not None:
+        await live.elector.release()
+    if server is not None:
+        await server.close()
+    live.controller.close()
+    await live.cache.stop()
+    await live.client.close()
+
+
 async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_run: bool = False,
                 metrics: Metrics | None = None) -> int:
     """Run the controller until SIGTERM/SIGINT (or one pass with `once`). Returns the exit code.
 
     Unless `once`, /metrics, /healthz and /readyz are served on --metrics-address (when set), on
     this event loop."""
-    from zonekeeper import server as http
-    from zonekeeper.kube.events import EventRecorder
-    from zonekeeper.kube.leader import LeaderElector
-    from zonekeeper.kube.status import DNSEndpointStatus
-
     client = await _connect(settings)
-    elector = None
-    if settings.leader_elect and not once:
-        namespace = settings.leader_elect_namespace or os.environ.get("POD_NAMESPACE") or "default"
-        elector = LeaderElector(
-            client, namespace=namespace, name=settings.leader_elect_lease_name, identity=_identity(),
-            lease_duration=settings.leader_elect_lease_duration,
-            renew_deadline=settings.leader_elect_renew_deadline,
-            retry_period=settings.leader_elect_retry_period,
-        )
-    recorder = EventRecorder(client) if settings.emit_events and not dry_run else None
-    status = DNSEndpointStatus(client) if "crd" in settings.sources and not dry_run else None
-    serving = bool(settings.metrics_address) and not once
-    if metrics is None and serving:
-        metrics = Metrics()
-    sink = metrics if metrics is not None else NULL_METRICS
-    if hasattr(wired.provider, "metrics"):
-        wired.provider.metrics = sink
-    controller = Controller(
-        wired, cache=None,  # type: ignore[arg-type]  # set right below, once the watches start
-        elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
-        debounce=settings.min_event_sync_interval, resync=settings.interval, apply=not dry_run, metrics=sink,
-    )
-    controller.pod_ref = own_pod()
-    cache = await _start_cache(settings, client, on_change=controller.on_change)
-    controller.cache = cache
-    if metrics is not None:
-        metrics.bind(cache=cache, elector=elector, recorder=recorder)
-    if elector is not None:
-        elector.on_started_leading = controller.request_full_pass
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
-            loop.add_signal_handler(sig, stop.set)
-
-    tasks: list[asyncio.Task[Any]] = []
+    live = _assemble(settings, wired, client, once=once, dry_run=dry_run, metrics=metrics)
     server: http.Server | None = None
     try:
-        if serving and metrics is not None:
-            health = Health(controller.vitals, interval=settings.interval,
-                            max_sync_age=settings.readiness_max_sync_age,
-                            pending_watches=lambda: pending_watches(cache), is_leader=lambda: controller.is_leader)
-            try:
-                server = await http.start(settings.metrics_address, metrics.registry, health)
-            except OSError as exc:
-                log.error("cannot serve metrics and health checks on --metrics-address=%s: %s",
-                          settings.metrics_address, exc)
-                return 1
-        if once:
-            if not await wait_for_cache(cache):
-                log.error("%s", _describe(cache.errors))
-                return 1
-            result = await controller.run_pass(full=True)
-            if recorder is not None:
-                await recorder.flush()
-            return exitcodes.of_run(result)
-        if recorder is not None:
-            tasks.append(asyncio.create_task(recorder.run(), name="events"))
-        if elector is not None:
-            tasks.append(asyncio.create_task(elector.run(), name="leader-election"))
-        tasks.append(asyncio.create_task(controller.run(), name="controller"))
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not stopper and task.exception() is not None:
-                log.error("%s stopped: %r", task.get_name(), task.exception())
-                return 1
-        return 0
+        await _start_watches(settings, live.cache, on_change=live.controller.on_change)
+        try:
+            server = await _start_server(settings, live)
+        except OSError as exc:
+            log.error("cannot serve metrics and health checks on --metrics-address=%s: %s",
+                      settings.serving.metrics_address, exc)
+            return exitcodes.ERROR
+        return await (_one_pass(live) if once else _until_stopped(live))
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if elector is not None:
-            await elector.release()
-        if server is not None:
-            await server.close()
-        controller.close()
-        await cache.stop()
-        await client.close()
+        await _shutdown(live, server)

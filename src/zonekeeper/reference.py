@@ -75,6 +75,24 @@ def _params(command: click.Command) -> list[click.Option]:
     return [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
 
 
+def _shown_default(option: click.Option) -> str:
+    default = option.default
+    if option.is_flag and not option.secondary_opts:
+        return "off" if not default else "on"
+    if isinstance(default, tuple | list):
+        return ", ".join(str(d) for d in default) or "—"
+    if isinstance(default, str | int | float) and default != "":
+        return str(default)
+    return "—"  # None, "" or click's UNSET sentinel
+
+
+def _flag_row(option: click.Option) -> str:
+    flag = " / ".join(f"`{o}`" for o in option.opts + option.secondary_opts)
+    env = f"`{option.envvar}`" if isinstance(option.envvar, str) else ""
+    repeat = " (repeatable)" if option.multiple and "repeatable" not in (option.help or "") else ""
+    return f"| {flag} | {env} | {_shown_default(option)} | {(option.help or '').strip()}{repeat} |"
+
+
 def render_flags() -> str:
     from zonekeeper.cli import main
 
@@ -92,20 +110,7 @@ def render_flags() -> str:
         command = main.commands[name]
         lines += [f"## zonekeeper {name}", "", (command.help or "").strip().splitlines()[0], "",
                   "| flag | environment | default | meaning |", "|---|---|---|---|"]
-        for option in _params(command):
-            flag = " / ".join(f"`{o}`" for o in option.opts + option.secondary_opts)
-            env = f"`{option.envvar}`" if isinstance(option.envvar, str) else ""
-            default = option.default
-            if option.is_flag and not option.secondary_opts:
-                shown = "off" if not default else "on"
-            elif isinstance(default, tuple | list):
-                shown = ", ".join(str(d) for d in default) or "—"
-            elif isinstance(default, str | int | float) and default != "":
-                shown = str(default)
-            else:  # None, "" or click's UNSET sentinel
-                shown = "—"
-            repeat = " (repeatable)" if option.multiple and "repeatable" not in (option.help or "") else ""
-            lines.append(f"| {flag} | {env} | {shown} | {(option.help or '').strip()}{repeat} |")
+        lines += [_flag_row(option) for option in _params(command)]
         lines.append("")
     return "\n".join(lines)
 

@@ -70,7 +70,7 @@ def render_text(result: PassResult, settings: Settings | None = None) -> str:
     lines = _table(result)
     withheld = [(z.zone, c) for z in result.zones for c in z.plan.withheld]
     if withheld:
-        policy = settings.policy if settings else "the policy"
+        policy = settings.plan.policy if settings else "the policy"
         lines.append("")
         lines.append(f"Withheld by --policy={policy} or the deletion guard ({len(withheld)}):")
         for zone, change in withheld:

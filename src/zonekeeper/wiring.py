@@ -32,23 +32,23 @@ class Wiring:
 
 def domain_filter(settings: Settings) -> DomainFilter:
     return DomainFilter(
-        include=settings.domain_filter,
-        exclude=settings.exclude_domains,
-        regex_include=settings.regex_domain_filter,
-        regex_exclude=settings.regex_domain_exclusion,
+        include=settings.domains.domain_filter,
+        exclude=settings.domains.exclude_domains,
+        regex_include=settings.domains.regex_domain_filter,
+        regex_exclude=settings.domains.regex_domain_exclusion,
     )
 
 
 def source_config(settings: Settings) -> SourceConfig:
     return SourceConfig(
-        publish_internal_services=settings.publish_internal_services,
-        publish_host_ip=settings.publish_host_ip,
-        always_publish_not_ready_addresses=settings.always_publish_not_ready_addresses,
-        ignore_hostname_annotation=settings.ignore_hostname_annotation,
-        ignore_ingress_tls_spec=settings.ignore_ingress_tls_spec,
-        ignore_ingress_rules_spec=settings.ignore_ingress_rules_spec,
-        ingress_classes=settings.ingress_class,
-        service_type_filter=settings.service_type_filter,
+        publish_internal_services=settings.source.publish_internal_services,
+        publish_host_ip=settings.source.publish_host_ip,
+        always_publish_not_ready_addresses=settings.source.always_publish_not_ready_addresses,
+        ignore_hostname_annotation=settings.source.ignore_hostname_annotation,
+        ignore_ingress_tls_spec=settings.source.ignore_ingress_tls_spec,
+        ignore_ingress_rules_spec=settings.source.ignore_ingress_rules_spec,
+        ingress_classes=settings.source.ingress_class,
+        service_type_filter=settings.source.service_type_filter,
     )
 
 
@@ -61,39 +61,39 @@ def route53_client(settings: Settings) -> Any:
     from botocore.config import Config
 
     core = botocore.session.get_session()
-    region = settings.aws_region or core.get_config_variable("region") or "us-east-1"
-    if settings.aws_assume_role:
+    region = settings.provider.aws_region or core.get_config_variable("region") or "us-east-1"
+    if settings.provider.aws_assume_role:
         from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
         source = core.get_credentials()
         if source is None:
             raise ConfigError("--aws-assume-role needs base AWS credentials, and none were found")
         extra: dict[str, str] = {"RoleSessionName": "zonekeeper"}
-        if settings.aws_assume_role_external_id:
-            extra["ExternalId"] = settings.aws_assume_role_external_id
+        if settings.provider.aws_assume_role_external_id:
+            extra["ExternalId"] = settings.provider.aws_assume_role_external_id
         fetcher = AssumeRoleCredentialFetcher(
             # STS needs a region even though Route 53 is global.
             client_creator=functools.partial(_sts_client, core, source, region_name=region),
-            source_credentials=source, role_arn=settings.aws_assume_role, extra_args=extra,
+            source_credentials=source, role_arn=settings.provider.aws_assume_role, extra_args=extra,
         )
         core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
             method="assume-role", refresh_using=functools.partial(_fetch_registered, fetcher)
         )
     session = boto3.Session(botocore_session=core)
     connect_timeout = 10.0
-    if settings.leader_elect:
+    if settings.controller.leader_elect:
         # A write starts only while the lease is certainly ours (kube/leader.py, "Write deadline"); a
         # connection set up after that must not carry it out beyond half the margin the lease leaves.
-        margin = settings.leader_elect_lease_duration - settings.leader_elect_renew_deadline
+        margin = settings.controller.leader_elect_lease_duration - settings.controller.leader_elect_renew_deadline
         connect_timeout = min(connect_timeout, max(margin / 2, 0.1))
     config = Config(
-        retries={"mode": "standard", "max_attempts": max(1, settings.aws_api_retries)},
+        retries={"mode": "standard", "max_attempts": max(1, settings.provider.aws_api_retries)},
         max_pool_connections=4,
         connect_timeout=connect_timeout,
         read_timeout=60,
         user_agent_extra="zonekeeper",
     )
-    client = session.client("route53", region_name=region, endpoint_url=settings.aws_endpoint_url or None,
+    client = session.client("route53", region_name=region, endpoint_url=settings.provider.aws_endpoint_url or None,
                             config=config)
     _register_before_signing(client, session.get_credentials())
     _log_calls(client)
@@ -145,42 +145,44 @@ def _fetch_registered(fetcher: Any) -> dict[str, Any]:
 
 def zone_tags(settings: Settings) -> tuple[tuple[str, str | None], ...]:
     out: list[tuple[str, str | None]] = []
-    for tag in settings.aws_zone_tags:
+    for tag in settings.provider.aws_zone_tags:
         key, sep, value = tag.partition("=")
         out.append((key.strip(), value.strip() if sep else None))
     return tuple(out)
 
 
 def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) -> Provider:
-    if settings.provider == "inmemory":
-        return InMemoryProvider(settings.inmemory_zone)
+    if settings.provider.provider == "inmemory":
+        return InMemoryProvider(settings.provider.inmemory_zone)
     dfilter = domain_filter(settings)
-    zone_filter = dfilter.matches_parent if settings.aws_zone_match_parent else dfilter.zone_matches
+    zone_filter = dfilter.matches_parent if settings.provider.aws_zone_match_parent else dfilter.zone_matches
     options = Route53Options(
-        zone_type=settings.aws_zone_type,
-        zone_id_filter=settings.zone_id_filter,
+        zone_type=settings.provider.aws_zone_type,
+        zone_id_filter=settings.domains.zone_id_filter,
         zone_tags=zone_tags(settings),
-        prefer_cname=settings.aws_prefer_cname,
-        evaluate_target_health=settings.aws_evaluate_target_health,
-        batch_change_size=settings.aws_batch_change_size,
-        batch_change_size_values=settings.aws_batch_change_size_values,
-        batch_change_size_bytes=settings.aws_batch_change_size_bytes,
-        zones_cache_seconds=settings.aws_zones_cache_duration,
+        prefer_cname=settings.provider.aws_prefer_cname,
+        evaluate_target_health=settings.provider.aws_evaluate_target_health,
+        batch_change_size=settings.provider.aws_batch_change_size,
+        batch_change_size_values=settings.provider.aws_batch_change_size_values,
+        batch_change_size_bytes=settings.provider.aws_batch_change_size_bytes,
+        zones_cache_seconds=settings.provider.aws_zones_cache_duration,
         records_cache_seconds=records_cache_seconds,
     )
-    bucket = TokenBucket(rate=settings.aws_rate_limit, burst=max(1, int(settings.aws_rate_limit) + 1))
+    bucket = TokenBucket(rate=settings.provider.aws_rate_limit,
+                         burst=max(1, int(settings.provider.aws_rate_limit) + 1))
     return Route53Provider(route53_client(settings), options, zone_filter=zone_filter, bucket=bucket)
 
 
 def build_registry(settings: Settings, provider: Provider) -> Registry:
-    if settings.registry == "noop":
+    txt = settings.registry
+    if txt.registry == "noop":
         return NoopRegistry(provider)
     try:
-        mapper = TXTNameMapper(settings.txt_prefix, settings.txt_suffix, settings.txt_wildcard_replacement)
-        key = crypto.parse_key(settings.txt_encrypt_aes_key) if settings.txt_encrypt_aes_key else None
+        mapper = TXTNameMapper(txt.txt_prefix, txt.txt_suffix, txt.txt_wildcard_replacement)
+        key = crypto.parse_key(txt.txt_encrypt_aes_key) if txt.txt_encrypt_aes_key else None
     except ValueError as exc:
         raise ConfigError(f"--txt-encrypt-aes-key: {exc}") from exc
-    return TXTRegistry(provider, settings.txt_owner_id, mapper, key, seal=settings.txt_encrypt_enabled)
+    return TXTRegistry(provider, txt.txt_owner_id, mapper, key, seal=txt.txt_encrypt_enabled)
 
 
 def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:
@@ -190,12 +192,12 @@ def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:
     options = PipelineOptions(
         plan=PlanOptions(
             owner_id=registry.owner_id,
-            policy=Policy(settings.policy),
-            managed_types=settings.managed_record_types,
-            exclude_types=settings.exclude_record_types,
+            policy=Policy(settings.plan.policy),
+            managed_types=settings.plan.managed_record_types,
+            exclude_types=settings.plan.exclude_record_types,
         ),
         domain_filter=domain_filter(settings),
-        max_delete_fraction=settings.max_delete_fraction,
-        max_delete_window=settings.max_delete_window,
+        max_delete_fraction=settings.plan.max_delete_fraction,
+        max_delete_window=settings.plan.max_delete_window,
     )
     return Wiring(settings, provider, registry, Pipeline(provider, registry, options), source_config(settings))

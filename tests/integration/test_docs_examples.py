@@ -74,7 +74,7 @@ def test_documented_command_runs(doc: str, line: str) -> None:
 
 
 def _problems(route53: StrictRoute53Server, desired: list[Endpoint], **settings: object) -> list[str]:
-    wired = build(Settings(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", **settings))  # type: ignore[arg-type]
+    wired = build(Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", **settings))  # type: ignore[arg-type]
     result = wired.pipeline.run(desired, apply=False)
     return [f"{p.subject}: {p.message} [{p.reason}]" for p in result.all_problems] + [
         f"zone {z.zone.name} failed: {z.error}" for z in result.zones if z.error]

@@ -206,8 +206,8 @@ def test_default_values_render_a_least_privilege_single_writer(helm: Helm) -> No
     assert deployment["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
 
     settings = cli_settings(c["args"])
-    assert settings.sources == ("service", "ingress") and settings.policy == "sync"
-    assert settings.provider == "aws" and not settings.leader_elect
+    assert settings.source.sources == ("service", "ingress") and settings.plan.policy == "sync"
+    assert settings.provider.provider == "aws" and not settings.controller.leader_elect
 
 
 # -- every value -------------------------------------------------------------------------------------
@@ -293,11 +293,11 @@ def test_every_value_is_honoured(helm: Helm) -> None:
         "--aws-zone-type=public", "--no-aws-evaluate-target-health",
     ]
     settings = cli_settings(c["args"])
-    assert settings.leader_elect and settings.leader_elect_lease_name == "zk-lease"
-    assert settings.aws_zone_tags == ("team=platform", "env=prod") and settings.aws_prefer_cname
-    assert not settings.aws_evaluate_target_health and not settings.aws_zone_match_parent
-    assert settings.aws_rate_limit == 2.0
-    assert settings.txt_prefix == "extdns-%{record_type}." and settings.interval == 300.0
+    assert settings.controller.leader_elect and settings.controller.leader_elect_lease_name == "zk-lease"
+    assert settings.provider.aws_zone_tags == ("team=platform", "env=prod") and settings.provider.aws_prefer_cname
+    assert not settings.provider.aws_evaluate_target_health and not settings.provider.aws_zone_match_parent
+    assert settings.provider.aws_rate_limit == 2.0
+    assert settings.registry.txt_prefix == "extdns-%{record_type}." and settings.controller.interval == 300.0
 
     role = find(docs, "Role")
     assert role["metadata"]["namespace"] == "zonekeeper"
@@ -429,7 +429,7 @@ def test_plain_manifests_are_the_chart_s_output(helm: Helm) -> None:
     assert kinds(docs) == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Namespace", "Role", "RoleBinding",
                            "Service", "ServiceAccount"]
     settings = cli_settings(container(docs)["args"])
-    assert settings.leader_elect and len(settings.sources) == 6
+    assert settings.controller.leader_elect and len(settings.source.sources) == 6
 
 
 # -- the API server accepts every rendering --------------------------------------------------------------
@@ -560,7 +560,7 @@ async def test_installed_chart_runs_with_the_rendered_identity(
                              f"--metrics-address=127.0.0.1:{port}"])
     monkeypatch.setenv("POD_NAME", "zonekeeper-e2e-0")
     monkeypatch.setenv("POD_NAMESPACE", ns)
-    wired = build(settings, records_cache_seconds=settings.aws_records_cache_duration)
+    wired = build(settings, records_cache_seconds=settings.provider.aws_records_cache_duration)
     task = asyncio.create_task(live.serve(settings, wired))
     try:
         rr = await eventually(lambda: _record(route53, zone, "web.example.com", "A"), what="alias record")

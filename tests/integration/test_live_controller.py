@@ -60,11 +60,11 @@ def settings_for(kubeconfig: Path, route53: StrictRoute53Server, namespace: str,
         leader_elect_namespace="zonekeeper", metrics_address="127.0.0.1:0",
     )
     values.update(overrides)
-    return Settings(**values)
+    return Settings.of(**values)
 
 
 async def start(settings: Settings) -> asyncio.Task[int]:
-    wired = build(settings, records_cache_seconds=settings.aws_records_cache_duration)
+    wired = build(settings, records_cache_seconds=settings.provider.aws_records_cache_duration)
     task = asyncio.create_task(live.serve(settings, wired))
     await asyncio.sleep(0)
     return task

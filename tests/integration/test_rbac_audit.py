@@ -167,7 +167,7 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
     await asyncio.to_thread(cluster.ensure_namespace, ns)
     await asyncio.to_thread(cluster.apply, workload(ns))
     kubeconfig = await asyncio.to_thread(cluster.kubeconfig_for_serviceaccount, NS, SA, create=False)
-    settings = Settings(
+    settings = Settings.of(
         kubeconfig=str(kubeconfig), aws_endpoint_url=route53.endpoint, txt_owner_id="audited",
         sources=ALL_SOURCES, leader_elect=True, leader_elect_namespace=NS, leader_elect_lease_name="audited",
         leader_elect_lease_duration=2.0, leader_elect_renew_deadline=1.5, leader_elect_retry_period=0.2,

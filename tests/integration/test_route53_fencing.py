@@ -42,7 +42,7 @@ def zone(route53: StrictRoute53Server) -> Iterator[str]:
 
 
 def wire(route53: StrictRoute53Server, **overrides: Any) -> tuple[Wiring, Route53Provider]:
-    settings = Settings(aws_endpoint_url=route53.endpoint, txt_owner_id="ha", aws_rate_limit=1000.0, **overrides)
+    settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="ha", aws_rate_limit=1000.0, **overrides)
     wired = build(settings, records_cache_seconds=3600.0)
     assert isinstance(wired.provider, Route53Provider)
     return wired, wired.provider
@@ -237,8 +237,8 @@ def service_obj(name: str, ip: str) -> dict[str, Any]:
 
 
 def controller_for(route53: StrictRoute53Server, store: Store | None = None) -> tuple[Controller, Store, Leadership]:
-    settings = Settings(aws_endpoint_url=route53.endpoint, txt_owner_id="ha", aws_rate_limit=1000.0,
-                        sources=("service",))
+    settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="ha", aws_rate_limit=1000.0,
+                           sources=("service",))
     wired = build(settings, records_cache_seconds=3600.0)
     store, leadership = store if store is not None else Store(), Leadership()
     return Controller(wired, store, elector=leadership, debounce=0), store, leadership

@@ -30,8 +30,8 @@ def zone(route53: StrictRoute53Server) -> Iterator[str]:
 
 
 def wire(route53: StrictRoute53Server, records_cache_seconds: float = 0.0, **overrides: Any) -> Wiring:
-    settings = Settings(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", aws_rate_limit=1000.0,
-                        **overrides)
+    settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", aws_rate_limit=1000.0,
+                           **overrides)
     return build(settings, records_cache_seconds=records_cache_seconds)
 
 

@@ -37,7 +37,7 @@ def gateway(name: str, hosts: list[str], ns: str = "default") -> dict[str, Any]:
 
 
 def make(sources: tuple[str, ...] = ("service",), elector: Any = None) -> tuple[Controller, Store, Any]:
-    settings = Settings(provider="inmemory", inmemory_zone=("example.com",), sources=sources, txt_owner_id="c")
+    settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=sources, txt_owner_id="c")
     wired = build(settings)
     store = Store()
     return Controller(wired, store, elector=elector, debounce=0), store, wired.provider

@@ -226,5 +226,5 @@ def test_a_domain_filter_without_an_idna_form_is_a_config_error(flag: str) -> No
 
     bad = "nordic-ø.xn--kitty-點看pd34d.com"  # '--' in positions 3-4 of a label
     with pytest.raises(ConfigError, match=rf"--{flag.replace('_', '-')} {bad!r}: no IDNA form: label"):
-        Settings(txt_owner_id="x", **{flag: ("example.com", bad)}).validate()
-    Settings(txt_owner_id="x", **{flag: ("bücher.example", "example.com.")}).validate()
+        Settings.of(txt_owner_id="x", **{flag: ("example.com", bad)}).validate()
+    Settings.of(txt_owner_id="x", **{flag: ("bücher.example", "example.com.")}).validate()

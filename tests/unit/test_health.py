@@ -90,8 +90,8 @@ def test_parse_address(address: str, expected: tuple[str, int]) -> None:
 @pytest.mark.parametrize("address", ["7979", "localhost", ":http", "::1:7979", ":99999"])
 def test_bad_metrics_address_is_a_config_error(address: str) -> None:
     with pytest.raises(ConfigError, match="metrics-address"):
-        Settings(metrics_address=address).validate()
-    Settings(metrics_address="").validate()  # off
+        Settings.of(metrics_address=address).validate()
+    Settings.of(metrics_address="").validate()  # off
 
 
 # -- the controller's heartbeat and the HTTP endpoints ----------------------------------------------------
@@ -132,7 +132,7 @@ async def wait_until(check: Any, timeout: float = 10.0) -> None:
 
 async def test_a_pass_stuck_on_the_provider_fails_healthz_and_recovers() -> None:
     clock = Clock()
-    settings = Settings(provider="inmemory", inmemory_zone=("example.com",), sources=("service",), txt_owner_id="c")
+    settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=("service",), txt_owner_id="c")
     wired = build(settings)
     metrics = Metrics()
     controller = Controller(wired, Store(), debounce=0, resync=0.05, clock=clock, metrics=metrics)

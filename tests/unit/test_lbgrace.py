@@ -88,8 +88,8 @@ def service(name: str, hostname: str, lb: str = "", ns: str = "default") -> dict
 
 
 def make(grace: float = 300.0) -> tuple[Controller, Store, Clock]:
-    settings = Settings(provider="inmemory", inmemory_zone=("example.com",), sources=("service", "ingress"),
-                        txt_owner_id="c", load_balancer_grace_period=grace)
+    settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=("service", "ingress"),
+                           txt_owner_id="c", load_balancer_grace_period=grace)
     store, clock = Store(), Clock()
     return Controller(build(settings), store, debounce=0, clock=clock), store, clock
 

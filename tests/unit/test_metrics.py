@@ -307,7 +307,7 @@ def json_logs() -> Any:
 
 
 def test_controller_passes_feed_the_metrics_and_log_key_values(json_logs: io.StringIO) -> None:
-    settings = Settings(provider="inmemory", inmemory_zone=("example.com",), sources=("service",), txt_owner_id="c")
+    settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=("service",), txt_owner_id="c")
     metrics = Metrics()
     store = Store()
     controller = Controller(build(settings), store, debounce=0, metrics=metrics)

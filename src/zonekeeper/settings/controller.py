@@ -1,0 +1,53 @@
+"""Settings of the controller loop: full-pass interval, event debounce, Kubernetes Events, the
+load-balancer grace period and leader election. Read by zonekeeper.live and zonekeeper.controller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zonekeeper.settings.flag import RUN_ONLY, ConfigError, Flag
+
+
+@dataclass(slots=True, frozen=True)
+class ControllerSettings:
+    interval: float = 60.0
+    min_event_sync_interval: float = 0.2
+    emit_events: bool = True
+    load_balancer_grace_period: float = 300.0
+    leader_elect: bool = False
+    leader_elect_namespace: str = ""
+    leader_elect_lease_name: str = "zonekeeper"
+    leader_elect_lease_duration: float = 15.0
+    leader_elect_renew_deadline: float = 10.0
+    leader_elect_retry_period: float = 2.0
+
+    def validate(self) -> None:
+        if self.load_balancer_grace_period < 0:
+            raise ConfigError("--load-balancer-grace-period must not be negative")
+        if self.leader_elect and not (
+            self.leader_elect_lease_duration > self.leader_elect_renew_deadline > self.leader_elect_retry_period > 0
+        ):
+            raise ConfigError(
+                "leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > "
+                "--leader-elect-retry-period > 0"
+            )
+
+
+FLAGS: tuple[Flag, ...] = (
+    Flag("interval", "interval", "Time between full passes.", kind="duration", show_default=False,
+         commands=RUN_ONLY),
+    Flag("min-event-sync-interval", "min_event_sync_interval",
+         "Changes arriving within this window are planned together.", kind="duration"),
+    Flag("emit-events", "emit_events", "Kubernetes Events on the source objects.", kind="bool", negatable=True),
+    Flag("load-balancer-grace-period", "load_balancer_grace_period",
+         "Keep the records of a Service or Ingress whose load-balancer status emptied this long "
+         "(0 = delete at once), in case a new load balancer comes.", kind="duration"),
+    Flag("leader-elect", "leader_elect", "Run several replicas; only the leader writes.", kind="bool"),
+    Flag("leader-elect-namespace", "leader_elect_namespace", "Namespace of the Lease (default: the pod's)."),
+    Flag("leader-elect-lease-name", "leader_elect_lease_name", "Name of the Lease."),
+    Flag("leader-elect-lease-duration", "leader_elect_lease_duration", "Lease duration.", kind="duration"),
+    Flag("leader-elect-renew-deadline", "leader_elect_renew_deadline",
+         "A leader that cannot renew within this stops writing.", kind="duration"),
+    Flag("leader-elect-retry-period", "leader_elect_retry_period", "Time between lease attempts.",
+         kind="duration"),
+)

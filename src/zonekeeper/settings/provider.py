@@ -1,0 +1,89 @@
+"""Settings of the provider stage: which DNS provider, and every Route 53 flag (zones, batching,
+retries, credentials, caches, rate limit). Read by wiring.build_provider and wiring.route53_client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zonekeeper.settings.flag import ALL_COMMANDS, ConfigError, Flag
+
+PROVIDERS = ("aws", "route53", "inmemory")  # route53 is another name for aws
+ZONE_TYPES = ("", "public", "private")
+
+
+def _canonical_provider(name: str) -> str:
+    return "aws" if name == "route53" else name
+
+
+@dataclass(slots=True, frozen=True)
+class ProviderSettings:
+    provider: str = "aws"
+    aws_zone_type: str = ""
+    aws_zone_tags: tuple[str, ...] = ()
+    aws_zone_match_parent: bool = False
+    aws_prefer_cname: bool = False
+    aws_evaluate_target_health: bool = True
+    aws_batch_change_size: int = 1000
+    aws_batch_change_size_values: int = 1000
+    aws_batch_change_size_bytes: int = 32000
+    aws_api_retries: int = 5
+    aws_assume_role: str = ""
+    aws_assume_role_external_id: str = ""
+    aws_endpoint_url: str = ""
+    aws_region: str = ""
+    aws_zones_cache_duration: float = 3600.0
+    aws_records_cache_duration: float = 3600.0
+    aws_rate_limit: float = 4.0
+    inmemory_zone: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise ConfigError(f"--provider {self.provider!r} is not supported (one of: aws, inmemory)")
+        if self.aws_zone_type not in ZONE_TYPES:
+            raise ConfigError(f"--aws-zone-type {self.aws_zone_type!r} must be public or private")
+        for size, name, top in ((self.aws_batch_change_size, "--aws-batch-change-size", 1000),
+                                (self.aws_batch_change_size_values, "--aws-batch-change-size-values", 1000),
+                                (self.aws_batch_change_size_bytes, "--aws-batch-change-size-bytes", 32000)):
+            if not 1 <= size <= top:
+                raise ConfigError(f"{name} must be between 1 and {top} (Route 53's limit), got {size}")
+        for tag in self.aws_zone_tags:
+            if not tag.split("=", 1)[0]:
+                raise ConfigError(f"--aws-zone-tags entry {tag!r} needs a key (key or key=value)")
+        if self.provider == "inmemory" and not self.inmemory_zone:
+            raise ConfigError("--provider=inmemory needs at least one --inmemory-zone")
+
+
+FLAGS: tuple[Flag, ...] = (
+    Flag("provider", "provider", "DNS provider (route53 = aws).", choices=PROVIDERS, commands=ALL_COMMANDS,
+         convert=_canonical_provider),
+    Flag("aws-zone-type", "aws_zone_type", "Only public or private zones.", choices=ZONE_TYPES,
+         commands=ALL_COMMANDS),
+    Flag("aws-zone-tags", "aws_zone_tags", "Only zones with these tags, key or key=value (repeatable).",
+         repeatable=True, commands=ALL_COMMANDS),
+    Flag("aws-zone-match-parent", "aws_zone_match_parent", "A domain filter also selects its parent zones.",
+         kind="bool", commands=ALL_COMMANDS),
+    Flag("aws-prefer-cname", "aws_prefer_cname", "CNAME instead of alias records.", kind="bool"),
+    Flag("aws-evaluate-target-health", "aws_evaluate_target_health",
+         "Default EvaluateTargetHealth of alias records.", kind="bool", negatable=True),
+    Flag("aws-batch-change-size", "aws_batch_change_size", "Changes per Route 53 request.", kind="int"),
+    Flag("aws-batch-change-size-values", "aws_batch_change_size_values", "Record values per request.", kind="int"),
+    Flag("aws-batch-change-size-bytes", "aws_batch_change_size_bytes", "Value characters per request.",
+         kind="int"),
+    Flag("aws-api-retries", "aws_api_retries", "Attempts per Route 53 call (standard retries).", kind="int",
+         commands=ALL_COMMANDS),
+    Flag("aws-assume-role", "aws_assume_role", "IAM role to assume on top of the default credentials.",
+         commands=ALL_COMMANDS),
+    Flag("aws-assume-role-external-id", "aws_assume_role_external_id", "External id for --aws-assume-role.",
+         commands=ALL_COMMANDS),
+    Flag("aws-endpoint-url", "aws_endpoint_url", "Route 53 endpoint (else AWS_ENDPOINT_URL[_ROUTE_53]).",
+         commands=ALL_COMMANDS),
+    Flag("aws-region", "aws_region", "Region for the AWS clients (Route 53 is global).", commands=ALL_COMMANDS),
+    Flag("aws-zones-cache-duration", "aws_zones_cache_duration", "How long the zone list is cached.",
+         kind="duration"),
+    Flag("aws-records-cache-duration", "aws_records_cache_duration",
+         "How long Route 53 records are trusted from the cache before they are listed again.", kind="duration"),
+    Flag("aws-rate-limit", "aws_rate_limit", "Route 53 requests per second for this process.", kind="float",
+         commands=ALL_COMMANDS),
+    Flag("inmemory-zone", "inmemory_zone", "Zones of the inmemory provider (repeatable).", repeatable=True,
+         commands=ALL_COMMANDS),
+)
