@@ -29,7 +29,7 @@ import yaml
 
 from zonekeeper.endpoint import Problem
 from zonekeeper.kube import resources
-from zonekeeper.sources.objects import ObjectStore, resource_of
+from zonekeeper.sources.objects import INVALID_OBJECT, ObjectStore, resource_of
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -44,7 +44,6 @@ MAX_ALIAS_NODES = 100_000
 # Problem reasons. For UNREADABLE the objects it held are unknown, so nothing may be deleted on its
 # account (see `deletions_unsafe`).
 UNREADABLE = "UnreadableInput"
-INVALID_OBJECT = "InvalidObject"
 
 
 class ManifestError(Exception):

@@ -26,7 +26,7 @@ from zonekeeper.endpoint import (
     Problem,
     suitable_type,
 )
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import as_list, as_map, as_str, dig, finish, resource, str_map
 from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, name_of, namespace_of
 
@@ -208,3 +208,6 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
     if kind == DNSENDPOINTS:
         yield namespace_of(obj), name_of(obj)
+
+
+SPEC = SourceSpec("crd", DNSENDPOINTS, endpoints, (DNSENDPOINTS,), dependents, KIND)

@@ -22,7 +22,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_list,
     as_map,
@@ -209,3 +209,6 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         for route in view.list(HTTPROUTES):
             if key in gateways_for_route(route, view):
                 yield namespace_of(route), name_of(route)
+
+
+SPEC = SourceSpec("gateway-httproute", HTTPROUTES, endpoints, (HTTPROUTES, GATEWAYS), dependents, KIND)

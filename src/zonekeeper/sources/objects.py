@@ -45,6 +45,9 @@ KINDS: dict[tuple[str, str], str] = {
 # fields it had to leave out), for `sources.run_one` to report against the object. Not a field of
 # any Kubernetes object; slimming drops anything else at the top level.
 SHAPE_ERRORS = "zonekeeperShapeErrors"
+# The Problem reason for an object (or a field of one) that does not have the shape its kind
+# requires, whether read from the API or from a file.
+INVALID_OBJECT = "InvalidObject"
 
 
 def shape_errors(obj: Obj) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, RESOURCE_LABEL, Endpoint, Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_list,
     as_map,
@@ -359,3 +359,6 @@ def _pod_dependents(pod: Obj, view: ObjectView) -> Iterable[tuple[str, str]]:
             if as_str(ref.get("kind")) == "Pod" and as_str(ref.get("name")) == name:
                 keys.add((namespace, service))
     return sorted(keys)
+
+
+SPEC = SourceSpec("service", SERVICES, endpoints, (SERVICES, NODES, PODS, ENDPOINTSLICES), dependents, KIND)
