@@ -182,6 +182,10 @@ def _decode(value: Any, shape: Any, path: str, errors: list[str], prune: bool) -
     if not isinstance(value, dict | Mapping):
         errors.append(f"{path}: expected an object, got {_what(value)}")
         return _DROP
+    return _decode_map(value, shape, path, errors, prune)
+
+
+def _decode_map(value: Mapping[str, Any], shape: Any, path: str, errors: list[str], prune: bool) -> dict[str, Any]:
     out: dict[str, Any] = {} if prune else dict(value)
     prefix = f"{path}." if path else ""
     for key, sub in shape.items():
@@ -210,14 +214,8 @@ def _valid(value: Any, shape: Any) -> bool:
     if isinstance(shape, list):
         element = shape[0]
         return isinstance(value, list) and all(item is None or _valid(item, element) for item in value)
-    if shape is True or shape is ANY:
-        return True
-    if shape is STRS:
-        return isinstance(value, list) and all(item is None or isinstance(item, str) for item in value)
-    if shape is STR_MAP:
-        return isinstance(value, dict) and all(k.__class__ is str and v.__class__ is str for k, v in value.items())
-    if isinstance(shape, Leaf):
-        return bool(shape.check(value))  # type: ignore[misc]
+    if is_leaf(shape):
+        return _valid_leaf(value, shape)
     if not isinstance(value, dict):
         return False
     for key, sub in shape.items():
@@ -225,6 +223,16 @@ def _valid(value: Any, shape: Any) -> bool:
         if item is not None and not _valid(item, sub):
             return False
     return True
+
+
+def _valid_leaf(value: Any, shape: Any) -> bool:
+    if shape is True or shape is ANY:
+        return True
+    if shape is STRS:
+        return isinstance(value, list) and all(item is None or isinstance(item, str) for item in value)
+    if shape is STR_MAP:
+        return isinstance(value, dict) and all(k.__class__ is str and v.__class__ is str for k, v in value.items())
+    return bool(shape.check(value))
 
 
 def decode(kind: str, obj: Mapping[str, Any], *, prune: bool = True) -> tuple[dict[str, Any], list[str]]:
