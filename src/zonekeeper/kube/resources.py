@@ -10,28 +10,21 @@ import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from zonekeeper import annotations as ann
 from zonekeeper.kube.client import Resource
 from zonekeeper.sources import objects as kinds
 
 RESOURCES: dict[str, Resource] = {
-    kinds.SERVICES: Resource("", "v1", "services", "Service"),
-    kinds.NODES: Resource("", "v1", "nodes", "Node", namespaced=False),
-    kinds.PODS: Resource("", "v1", "pods", "Pod"),
-    kinds.ENDPOINTSLICES: Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
-    kinds.INGRESSES: Resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
-    kinds.ISTIO_GATEWAYS: Resource("networking.istio.io", "v1", "gateways", "Gateway"),
-    kinds.ISTIO_VIRTUALSERVICES: Resource("networking.istio.io", "v1", "virtualservices", "VirtualService"),
-    kinds.DNSENDPOINTS: Resource("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint"),
-    kinds.GATEWAYS: Resource("gateway.networking.k8s.io", "v1", "gateways", "Gateway"),
-    kinds.HTTPROUTES: Resource("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"),
+    name: Resource(info.group, info.version, info.plural, info.kind, namespaced=info.namespaced)
+    for name, info in kinds.KIND_INFO.items()
 }
 
 EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
 # Annotations worth keeping: ours (both prefixes) and the ingress class.
-ANNOTATION_PREFIXES = ("external-dns.alpha.kubernetes.io/", "external-dns.kubernetes.io/")
-KEPT_ANNOTATIONS = frozenset({"kubernetes.io/ingress.class"})
+ANNOTATION_PREFIXES = ann.PREFIXES
+KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
 # those keys, a one-element list `[shape]` is a list of such elements, a `Leaf` is a value kept
