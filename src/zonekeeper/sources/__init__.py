@@ -3,7 +3,9 @@
 The contract a source fulfils is `sources.base.SourceSpec`; everything else that lists sources (the
 `--source` choices, the resource label kinds of metrics and Events, the resources to watch) is
 derived from `SOURCES`. Adding a source: write `sources/<name>.py` ending in `SPEC = SourceSpec(...)`
-and add `<name>.SPEC` to the list.
+and add `<name>.SPEC` to the list. A kind no source read before also needs its line in
+`sources/objects.py` (where it lives in the API) and its shape in `kube/resources.SHAPES` (the
+fields the sources read, all the informers keep).
 """
 
 from __future__ import annotations
