@@ -81,9 +81,6 @@ class SourceSpec:
         if self.kind not in self.watched_kinds:
             raise ValueError(f"source {self.name!r}: its primary kind {self.kind} must be watched")
 
-    def subject(self, namespace: str, name: str) -> str:
-        """The `resource` label (and Problem subject) of one of its objects."""
-        return f"{self.label_kind}/{namespace}/{name}"
 
 
 def register(*specs: SourceSpec) -> dict[str, SourceSpec]:

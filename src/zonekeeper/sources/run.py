@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import SOURCE_ERROR
+from zonekeeper.sources.common import SOURCE_ERROR, resource
 from zonekeeper.sources.objects import INVALID_OBJECT, Obj, ObjectView, name_of, namespace_of, shape_errors
 
 
@@ -14,7 +14,7 @@ def run_one(spec: SourceSpec, obj: Obj, view: ObjectView, config: SourceConfig) 
     """One source over one object. A bug must not take the other objects down with it, so anything
     raised becomes a Problem against the object; so do the fields the cache had to leave out of it
     because of their type (`objects.shape_errors`), which would otherwise yield nothing silently."""
-    subject = spec.subject(namespace_of(obj), name_of(obj))
+    subject = resource(spec.label_kind, obj)
     try:
         result = spec.function(obj, view, config)
     except Exception as error:
