@@ -59,7 +59,7 @@ GROUPS: dict[str, list[str]] = {
     "registry": ["src/zonekeeper/registry/*.py"],
     "providers": ["src/zonekeeper/providers/*.py"],
     "sources": ["src/zonekeeper/sources/*.py"],
-    "annotations": ["src/zonekeeper/annotations.py"],
+    "annotations": ["src/zonekeeper/annotations/*.py"],
 }
 # The unit tests; the slow ones that never reach the core are left out of every run.
 TESTS = ["tests/unit"]

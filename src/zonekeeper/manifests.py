@@ -29,7 +29,7 @@ import yaml
 
 from zonekeeper.endpoint import Problem
 from zonekeeper.kube import resources
-from zonekeeper.sources.objects import ObjectStore, resource_of
+from zonekeeper.sources.objects import INVALID_OBJECT, ObjectStore, resource_of
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -44,7 +44,6 @@ MAX_ALIAS_NODES = 100_000
 # Problem reasons. For UNREADABLE the objects it held are unknown, so nothing may be deleted on its
 # account (see `deletions_unsafe`).
 UNREADABLE = "UnreadableInput"
-INVALID_OBJECT = "InvalidObject"
 
 
 class ManifestError(Exception):
@@ -144,6 +143,10 @@ class _Builder:
         self.resolvers: dict[Any, list[tuple[str, Any]]] = loader.yaml_implicit_resolvers
         self.constructors: dict[Any, Any] = loader.yaml_constructors
         self.cache: dict[str, Any] = {}  # plain scalar -> value, for those that may not be strings
+        # The document being read: whether one is open, its first line, its root value so far.
+        self.in_document = False
+        self.doc_line = first_line
+        self.root: Any = None
         self.document()
 
     def document(self) -> None:
@@ -156,6 +159,28 @@ class _Builder:
         self.count = 0  # nodes so far, aliases expanded
         self.alias_nodes = 0
         self.deepest = 0
+
+    def structure(self, event: Any) -> None:
+        """Every event but a scalar or a document's end: containers opened and closed, aliases,
+        a document's start (stream events need nothing)."""
+        cls = event.__class__
+        if cls is yaml.MappingStartEvent:
+            self.start(event, True)
+        elif cls is yaml.SequenceStartEvent:
+            self.start(event, False)
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            finished = self.end(event)
+            if not self.stack:
+                self.root = finished
+        elif cls is yaml.AliasEvent:
+            value = self.alias(event)
+            if not self.stack:
+                self.root = value
+        elif cls is yaml.DocumentStartEvent:
+            self.document()
+            self.in_document, self.root = True, None
+            mark = event.start_mark
+            self.doc_line = self.first_line + (mark.line if mark is not None else 0)
 
     def where(self, event: Any) -> str:
         mark = event.start_mark
@@ -294,56 +319,8 @@ def _short(value: Any) -> str:
 def _documents(text: str, first_line: int) -> Iterator[tuple[int, Any]]:
     """(0-based first line, value) of each document in `text`; _Refused for the first bad one."""
     loader = yaml.CSafeLoader(text)
-    builder = _Builder(loader, first_line)
-    get = loader.get_event
-    in_document = False
-    doc_line = first_line
-    root: Any = None
     try:
-        while True:
-            event: Any = get()
-            if event is None:
-                return
-            cls = event.__class__
-            if cls is yaml.ScalarEvent:
-                value = builder.scalar(event)
-                builder.count += 1
-                if event.anchor is not None:
-                    builder.anchors[event.anchor] = (value, 1, 0)
-                stack = builder.stack
-                if not stack:
-                    root = value
-                    continue
-                # `put`, inline for the two commonest cases: a string key, and a value for a key.
-                frame = stack[-1]
-                key = frame[1]
-                if key is _NO_KEY and value.__class__ is str and frame[0].__class__ is dict:
-                    frame[1] = value
-                elif key is not _NO_KEY and key is not _MERGE_KEY:
-                    frame[0][key] = value
-                    frame[1] = _NO_KEY
-                else:
-                    builder.put(value, event)
-            elif cls is yaml.MappingStartEvent:
-                builder.start(event, True)
-            elif cls is yaml.SequenceStartEvent:
-                builder.start(event, False)
-            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
-                finished = builder.end(event)
-                if not builder.stack:
-                    root = finished
-            elif cls is yaml.AliasEvent:
-                value = builder.alias(event)
-                if not builder.stack:
-                    root = value
-            elif cls is yaml.DocumentStartEvent:
-                builder.document()
-                in_document, root = True, None
-                mark = event.start_mark
-                doc_line = first_line + (mark.line if mark is not None else 0)
-            elif cls is yaml.DocumentEndEvent and in_document:
-                in_document = False
-                yield doc_line, root
+        yield from _read_events(loader, _Builder(loader, first_line))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {first_line + mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -352,6 +329,42 @@ def _documents(text: str, first_line: int) -> Iterator[tuple[int, Any]]:
         raise _Refused(f"not valid YAML: {exc}") from None
     finally:
         loader.dispose()
+
+
+def _read_events(loader: Any, builder: _Builder) -> Iterator[tuple[int, Any]]:
+    """The loop over libyaml's events. Scalars, most of the events, are handled here, inline;
+    everything else goes to `_Builder.structure`."""
+    get = loader.get_event
+    while True:
+        event: Any = get()
+        if event is None:
+            return
+        cls = event.__class__
+        if cls is yaml.ScalarEvent:
+            value = builder.scalar(event)
+            builder.count += 1
+            if event.anchor is not None:
+                builder.anchors[event.anchor] = (value, 1, 0)
+            stack = builder.stack
+            if not stack:
+                builder.root = value
+                continue
+            # `put`, inline for the two commonest cases: a string key, and a value for a key.
+            frame = stack[-1]
+            key = frame[1]
+            if key is _NO_KEY and value.__class__ is str and frame[0].__class__ is dict:
+                frame[1] = value
+            elif key is not _NO_KEY and key is not _MERGE_KEY:
+                frame[0][key] = value
+                frame[1] = _NO_KEY
+            else:
+                builder.put(value, event)
+        elif cls is yaml.DocumentEndEvent:
+            if builder.in_document:
+                builder.in_document = False
+                yield builder.doc_line, builder.root
+        else:
+            builder.structure(event)
 
 
 # --- objects ------------------------------------------------------------------------------------

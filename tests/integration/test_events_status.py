@@ -20,7 +20,8 @@ from tests.support.kube_fixtures import kube_cluster, kube_namespace  # noqa: F4
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.kube.client import KubeClient
-from zonekeeper.kube.events import EventRecorder, ObjectRef
+from zonekeeper.kube.events import EventRecorder
+from zonekeeper.kube.objectref import ObjectRef
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.sources import objects as kinds
 
@@ -109,7 +110,7 @@ async def test_dnsendpoint_warning_is_deduplicated(kube_cluster: KubeCluster, ku
     recorder = EventRecorder(kube, host="test-host")
     problem = Problem(f"crd/{kube_namespace}/www", "InvalidHostname", "spec.endpoints[0]: invalid hostname 'a..b'")
     for _ in range(50):
-        recorder.record_problem(ref, problem)
+        recorder.record(ref, "Warning", problem.reason, problem.message)
     await recorder.flush()
 
     (event,) = events_for(kube_cluster, kube_namespace, "www")
@@ -121,7 +122,7 @@ async def test_dnsendpoint_warning_is_deduplicated(kube_cluster: KubeCluster, ku
     assert recorder.stats.deduplicated == 49
 
     # A different message for the same reason is news.
-    recorder.record_problem(ref, Problem(problem.subject, problem.reason, "spec.endpoints[0]: invalid hostname 'c'"))
+    recorder.record(ref, "Warning", problem.reason, "spec.endpoints[0]: invalid hostname 'c'")
     await recorder.flush()
     assert len(events_for(kube_cluster, kube_namespace, "www")) == 2
 

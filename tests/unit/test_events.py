@@ -13,18 +13,11 @@ from typing import Any
 import pytest
 
 from zonekeeper.changes import Change
-from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.endpoint import Endpoint
 from zonekeeper.kube.client import KubeError, Resource
-from zonekeeper.kube.events import (
-    CHANGE_REJECTED,
-    MESSAGE_LIMIT,
-    RECORD_CREATED,
-    RECORD_DELETED,
-    RECORD_UPDATED,
-    EventRecorder,
-    ObjectRef,
-    truncate_bytes,
-)
+from zonekeeper.kube.events import EventRecorder
+from zonekeeper.kube.eventtext import MESSAGE_LIMIT, RECORD_CREATED, RECORD_DELETED, RECORD_UPDATED, truncate_bytes
+from zonekeeper.kube.objectref import ObjectRef
 from zonekeeper.kube.status import DNSEndpointStatus, already_says, desired_status
 from zonekeeper.sources import objects as kinds
 
@@ -431,20 +424,6 @@ async def test_record_change_messages() -> None:
         ("Normal", RECORD_UPDATED, "updated A web.example.com -> 1.2.3.5 (was 1.2.3.4) in zone example.com"),
         ("Normal", RECORD_DELETED, "deleted A web.example.com [eu] -> 1.2.3.5 in zone example.com"),
         ("Normal", RECORD_CREATED, "created A api.example.com -> alias lb-1.elb.amazonaws.com in zone example.com"),
-    ]
-
-
-async def test_record_problem_and_rejected() -> None:
-    client = FakeClient()
-    rec = recorder(client)
-    rec.record_problem(WEB, Problem("service/shop/web", "InvalidAnnotation", "annotation ttl: invalid value 'x'"))
-    rec.record_rejected(WEB, Change.create(a("web.example.com", "1.2.3.4")), "InvalidChangeBatch: CNAME exists",
-                        zone_name="example.com")
-    await rec.flush()
-    assert [(b["type"], b["reason"], b["message"]) for b in client.bodies] == [
-        ("Warning", "InvalidAnnotation", "annotation ttl: invalid value 'x'"),
-        ("Warning", CHANGE_REJECTED,
-         "create A web.example.com -> 1.2.3.4 in zone example.com rejected: InvalidChangeBatch: CNAME exists"),
     ]
 
 

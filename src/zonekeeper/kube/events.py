@@ -27,16 +27,30 @@ import socket
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from zonekeeper.changes import Action, Change
-from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.changes import Change
 from zonekeeper.kube.client import KubeClient, KubeError
-from zonekeeper.kube.resources import EVENTS, RESOURCES
-from zonekeeper.sources import crd, gateway_httproute, ingress, istio_gateway, istio_virtualservice, service
-from zonekeeper.sources import objects as kinds
+from zonekeeper.kube.eventtext import (
+    ACTION_REASONS,
+    CHANGE_REJECTED,
+    COMPONENT,
+    INSTANCE_LIMIT,
+    MESSAGE_LIMIT,
+    NAME_LIMIT,
+    REASON_LIMIT,
+    RECORD_CREATED,
+    RECORD_DELETED,
+    RECORD_UPDATED,
+    SUFFIX_LENGTH,
+    change_message,
+    describe_record,
+    truncate_bytes,
+)
+from zonekeeper.kube.objectref import CacheLookup, ObjectRef
+from zonekeeper.kube.resources import EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -44,138 +58,8 @@ EventType = Literal["Normal", "Warning"]
 NORMAL: Final = "Normal"
 WARNING: Final = "Warning"
 
-# Reasons. Problems carry their own reason (InvalidAnnotation, InvalidHostname, NoMatchingZone, ...),
-# which `record_problem` uses verbatim so Events, logs and metrics agree.
-RECORD_CREATED: Final = "RecordCreated"
-RECORD_UPDATED: Final = "RecordUpdated"
-RECORD_DELETED: Final = "RecordDeleted"
-OWNERSHIP_CONFLICT: Final = "OwnershipConflict"
-NO_MATCHING_ZONE: Final = "NoMatchingZone"
-CHANGE_REJECTED: Final = "ChangeRejected"
-
-_ACTION_REASONS: Final = {Action.CREATE: RECORD_CREATED, Action.UPDATE: RECORD_UPDATED,
-                          Action.DELETE: RECORD_DELETED}
-_ACTION_VERBS: Final = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
-
-COMPONENT: Final = "zonekeeper"
-
-# The apiserver's limits on core/v1 Events (pkg/apis/core/validation): the note (message) is
-# limited in bytes, not characters; reason and reportingInstance to 128.
-MESSAGE_LIMIT: Final = 1024
-REASON_LIMIT: Final = 128
-INSTANCE_LIMIT: Final = 128
-# Object names are DNS subdomains of up to 253 characters; ".<16 hex digits>" must still fit.
-_NAME_LIMIT: Final = 253
-_SUFFIX_LENGTH: Final = 17
-
 DEFAULT_DEDUPE_KEYS: Final = 50_000
 DEFAULT_ATTEMPTS: Final = 3
-
-# The `resource` label's <kind> -> our kind name (see sources/objects.py).
-LABEL_KINDS: Final[Mapping[str, str]] = {
-    service.KIND: kinds.SERVICES,
-    ingress.KIND: kinds.INGRESSES,
-    istio_gateway.KIND: kinds.ISTIO_GATEWAYS,
-    istio_virtualservice.KIND: kinds.ISTIO_VIRTUALSERVICES,
-    crd.KIND: kinds.DNSENDPOINTS,
-    gateway_httproute.KIND: kinds.HTTPROUTES,
-}
-
-CacheLookup = Callable[[str, str, str], Mapping[str, Any] | None]
-
-
-@dataclass(slots=True, frozen=True)
-class ObjectRef:
-    """The object an Event is about (core/v1 ObjectReference, the fields Events use)."""
-
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-    uid: str = ""
-    # Informative only: two refs to the same object at different versions are the same object.
-    resource_version: str = field(default="", compare=False)
-
-    @classmethod
-    def from_object(cls, obj: Mapping[str, Any]) -> ObjectRef:
-        meta = obj.get("metadata")
-        meta = meta if isinstance(meta, Mapping) else {}
-        return cls(
-            api_version=str(obj.get("apiVersion") or ""),
-            kind=str(obj.get("kind") or ""),
-            namespace=str(meta.get("namespace") or ""),
-            name=str(meta.get("name") or ""),
-            uid=str(meta.get("uid") or ""),
-            resource_version=str(meta.get("resourceVersion") or ""),
-        )
-
-    @classmethod
-    def from_resource_label(cls, label: str, cache_lookup: CacheLookup | None = None) -> ObjectRef | None:
-        """The object a `resource` label (`service/ns/name`, `crd/ns/name`, ...) names, or None when
-        the label names no object (a record's `name TYPE` subject, a file, an unknown kind).
-
-        The informer cache supplies uid and the served apiVersion; an object missing from the cache
-        (deleted since) still gets a ref, from the resource table, so "record deleted" can be told.
-        """
-        parts = label.split("/")
-        if len(parts) != 3 or not all(parts):
-            return None
-        label_kind, namespace, name = parts
-        kind = LABEL_KINDS.get(label_kind)
-        if kind is None:
-            return None
-        cached = None
-        if cache_lookup is not None:
-            try:
-                cached = cache_lookup(kind, namespace, name)
-            except Exception:  # a cache is no reason to lose the event
-                log.debug("cache lookup for %s failed", label, exc_info=True)
-        if cached:
-            ref = cls.from_object(cached)
-            resource = RESOURCES[kind]
-            # Slimmed cache objects always carry apiVersion/kind, but fill them in case.
-            return cls(ref.api_version or resource.api_version, ref.kind or resource.kind,
-                       ref.namespace or namespace, ref.name or name, ref.uid, ref.resource_version)
-        resource = RESOURCES[kind]
-        return cls(resource.api_version, resource.kind, namespace, name)
-
-    def involved_object(self) -> dict[str, str]:
-        out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
-        if self.namespace:
-            out["namespace"] = self.namespace
-        if self.uid:
-            out["uid"] = self.uid
-        if self.resource_version:
-            out["resourceVersion"] = self.resource_version
-        return out
-
-    def __str__(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {where}{self.name}"
-
-
-def truncate_bytes(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes (never inside a character), marked with '...'."""
-    data = text.encode()
-    if len(data) <= limit:
-        return text
-    return data[: max(0, limit - 3)].decode(errors="ignore") + "..."
-
-
-def describe_record(endpoint: Endpoint) -> str:
-    """`A web.example.com -> 1.2.3.4`, with the set identifier and alias flag when there are any."""
-    ident = f" [{endpoint.set_identifier}]" if endpoint.set_identifier else ""
-    alias = "alias " if endpoint.is_alias else ""
-    targets = ",".join(endpoint.targets)
-    return f"{endpoint.type} {endpoint.name}{ident} -> {alias}{targets}"
-
-
-def change_message(change: Change, zone_name: str) -> str:
-    text = f"{_ACTION_VERBS[change.action]} {describe_record(change.endpoint)}"
-    if change.action is Action.UPDATE and change.old is not None and change.new is not None \
-            and change.old.targets != change.new.targets:
-        text += f" (was {','.join(change.old.targets)})"
-    return f"{text} in zone {zone_name}" if zone_name else text
 
 
 @dataclass(slots=True)
@@ -315,19 +199,7 @@ class EventRecorder:
     def record_change(self, ref: ObjectRef, change: Change, zone_name: str) -> None:
         """A record change Route 53 accepted, e.g. `created A web.example.com -> 1.2.3.4 in zone example.com`."""
         try:
-            self.record(ref, NORMAL, _ACTION_REASONS[change.action], change_message(change, zone_name))
-        except Exception:
-            self._log_once(("record-bug",), logging.ERROR, "recording an event failed", exc_info=True)
-
-    def record_problem(self, ref: ObjectRef, problem: Problem) -> None:
-        self.record(ref, WARNING, problem.reason, problem.message)
-
-    def record_rejected(self, ref: ObjectRef, change: Change, reason: str, zone_name: str = "") -> None:
-        """A change Route 53 (or our own limits) refused; `reason` is the refusal, for people."""
-        try:
-            text = f"{change.action.value} {describe_record(change.endpoint)}"
-            where = f" in zone {zone_name}" if zone_name else ""
-            self.record(ref, WARNING, CHANGE_REJECTED, f"{text}{where} rejected: {reason}")
+            self.record(ref, NORMAL, ACTION_REASONS[change.action], change_message(change, zone_name))
         except Exception:
             self._log_once(("record-bug",), logging.ERROR, "recording an event failed", exc_info=True)
 
@@ -378,7 +250,7 @@ class EventRecorder:
         # client-go names events "<object>.<unix nanos in hex>"; the counter keeps two events
         # created within the clock's resolution apart.
         suffix = f"{time.time_ns() + next(self._names):016x}"
-        stem = (ref.name or "object")[: _NAME_LIMIT - _SUFFIX_LENGTH].rstrip(".-")
+        stem = (ref.name or "object")[: NAME_LIMIT - SUFFIX_LENGTH].rstrip(".-")
         body: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Event",
@@ -453,3 +325,23 @@ class EventRecorder:
 def _transient(exc: KubeError) -> bool:
     # 0: no answer; 409: name clash; 429: apiserver priority & fairness; 5xx: apiserver or etcd trouble.
     return exc.status in (0, 409, 429) or exc.status >= 500
+
+
+# Where these lived before the split; the controller and live.py import them from here.
+__all__ = [
+    "CHANGE_REJECTED",
+    "MESSAGE_LIMIT",
+    "NORMAL",
+    "RECORD_CREATED",
+    "RECORD_DELETED",
+    "RECORD_UPDATED",
+    "WARNING",
+    "CacheLookup",
+    "EventRecorder",
+    "EventType",
+    "ObjectRef",
+    "RecorderStats",
+    "change_message",
+    "describe_record",
+    "truncate_bytes",
+]

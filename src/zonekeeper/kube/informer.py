@@ -37,7 +37,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import msgspec
 
@@ -223,58 +223,69 @@ class Informer:
                     need_list = False
                     self._recovered()
                     continue
-                if self._watches:
-                    self.restarts += 1
-                self._watches += 1
-                started = asyncio.get_running_loop().time()
-                events = await self._watch()
-                self._recovered()
+                await self._watch_once()
                 gone_in_a_row = 0
-                if events == 0 and asyncio.get_running_loop().time() - started < _MIN_HEALTHY_WATCH:
-                    log.debug("%s: the watch ended at once without events; backing off", self._what())
-                    await asyncio.sleep(self._backoff.next())
-                else:
-                    self._backoff.reset()
             except asyncio.CancelledError:
                 raise
             except (_Gone, _ContinueExpired) as exc:
                 need_list = True
-                gone_in_a_row += 1
-                log.info("%s: %s; listing again", self._what(), exc)
-                # One immediate re-list is the normal cure; a second 410 straight after a fresh list
-                # means something odd (clock or cache trouble on the server): do not spin.
-                if gone_in_a_row > 1:
-                    await asyncio.sleep(self._backoff.next())
+                gone_in_a_row = await self._gone(exc, gone_in_a_row)
             except KubeError as exc:
                 if exc.gone:
                     need_list = True
-                    gone_in_a_row += 1
-                    log.info("%s: %s; listing again", self._what(), exc)
-                    if gone_in_a_row > 1:
-                        await asyncio.sleep(self._backoff.next())
-                elif exc.not_found and phase == "list":
-                    await self._absent(exc)
-                elif exc.not_found:
-                    # The type went away under a running watch (CRD deleted): the list decides.
-                    need_list = True
-                    self._failed(f"{self._what()}: watch answered 404 ({exc.message}); listing again",
-                                 logging.WARNING)
-                    await asyncio.sleep(self._backoff.next())
-                elif exc.forbidden:
-                    self._failed(self._forbidden_message(phase, exc), logging.ERROR)
-                    await asyncio.sleep(self._backoff.next())
+                    gone_in_a_row = await self._gone(exc, gone_in_a_row)
                 else:
-                    delay = self._backoff.next()
-                    again = "listing" if need_list else f"watching from resourceVersion {self.resource_version}"
-                    self._failed(f"{self._what()}: {phase} failed: {exc}; {again} again in {delay:.1f}s",
-                                 logging.WARNING)
-                    await asyncio.sleep(delay)
+                    need_list = await self._kube_failed(exc, phase, need_list)
             except Exception as exc:  # a bug or a malformed answer: keep the informer alive
                 need_list = True
                 delay = self._backoff.next()
                 log.exception("%s: unexpected failure during %s; listing again in %.1fs", self._what(), phase, delay)
                 self.error = self._logged = f"{self._what()}: unexpected failure during {phase}: {exc!r}"
                 await asyncio.sleep(delay)
+
+    async def _watch_once(self) -> None:
+        if self._watches:
+            self.restarts += 1
+        self._watches += 1
+        started = asyncio.get_running_loop().time()
+        events = await self._watch()
+        self._recovered()
+        if events == 0 and asyncio.get_running_loop().time() - started < _MIN_HEALTHY_WATCH:
+            log.debug("%s: the watch ended at once without events; backing off", self._what())
+            await asyncio.sleep(self._backoff.next())
+        else:
+            self._backoff.reset()
+
+    async def _gone(self, exc: Exception, gone_in_a_row: int) -> int:
+        """A resourceVersion or continue token expired: the caller lists again. Returns the count of
+        such answers in a row."""
+        gone_in_a_row += 1
+        log.info("%s: %s; listing again", self._what(), exc)
+        # One immediate re-list is the normal cure; a second 410 straight after a fresh list
+        # means something odd (clock or cache trouble on the server): do not spin.
+        if gone_in_a_row > 1:
+            await asyncio.sleep(self._backoff.next())
+        return gone_in_a_row
+
+    async def _kube_failed(self, exc: KubeError, phase: str, need_list: bool) -> bool:
+        """Reports a failed list or watch and waits before the next try; returns whether to list."""
+        if exc.not_found and phase == "list":
+            await self._absent(exc)
+            return need_list
+        if exc.not_found:
+            # The type went away under a running watch (CRD deleted): the list decides.
+            self._failed(f"{self._what()}: watch answered 404 ({exc.message}); listing again", logging.WARNING)
+            await asyncio.sleep(self._backoff.next())
+            return True
+        if exc.forbidden:
+            self._failed(self._forbidden_message(phase, exc), logging.ERROR)
+            await asyncio.sleep(self._backoff.next())
+            return need_list
+        delay = self._backoff.next()
+        again = "listing" if need_list else f"watching from resourceVersion {self.resource_version}"
+        self._failed(f"{self._what()}: {phase} failed: {exc}; {again} again in {delay:.1f}s", logging.WARNING)
+        await asyncio.sleep(delay)
+        return need_list
 
     async def _list(self) -> None:
         for attempt in range(1, _LIST_RESTARTS + 1):
@@ -367,16 +378,22 @@ class Informer:
                 self.resource_version = rv
             return
         if kind == "ERROR":
-            code = int(raw.get("code") or 0)
-            reason = str(raw.get("reason") or code)
-            message = str(raw.get("message") or "")
-            if code == 410:
-                raise _Gone(f"the watch's resourceVersion {self.resource_version} is gone ({reason}: {message})")
-            raise KubeError(code, reason, f"WATCH {self.resource}: {message}")
+            self._watch_error(raw)
         if kind not in ("ADDED", "MODIFIED", "DELETED"):
             log.debug("%s: ignoring a watch event of type %r", self._what(), kind)
             return
-        obj = self._convert(raw)
+        self._apply(kind, self._convert(raw))
+
+    def _watch_error(self, raw: Mapping[str, Any]) -> NoReturn:
+        code = int(raw.get("code") or 0)
+        reason = str(raw.get("reason") or code)
+        message = str(raw.get("message") or "")
+        if code == 410:
+            raise _Gone(f"the watch's resourceVersion {self.resource_version} is gone ({reason}: {message})")
+        raise KubeError(code, reason, f"WATCH {self.resource}: {message}")
+
+    def _apply(self, kind: str, obj: Obj) -> None:
+        """One ADDED, MODIFIED or DELETED object into the store, and its change to `on_change`."""
         key = key_of(obj)
         rv = rv_of(obj)
         before = self.store.get(key)

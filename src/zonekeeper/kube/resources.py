@@ -10,28 +10,21 @@ import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from zonekeeper import annotations as ann
 from zonekeeper.kube.client import Resource
 from zonekeeper.sources import objects as kinds
 
 RESOURCES: dict[str, Resource] = {
-    kinds.SERVICES: Resource("", "v1", "services", "Service"),
-    kinds.NODES: Resource("", "v1", "nodes", "Node", namespaced=False),
-    kinds.PODS: Resource("", "v1", "pods", "Pod"),
-    kinds.ENDPOINTSLICES: Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
-    kinds.INGRESSES: Resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
-    kinds.ISTIO_GATEWAYS: Resource("networking.istio.io", "v1", "gateways", "Gateway"),
-    kinds.ISTIO_VIRTUALSERVICES: Resource("networking.istio.io", "v1", "virtualservices", "VirtualService"),
-    kinds.DNSENDPOINTS: Resource("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint"),
-    kinds.GATEWAYS: Resource("gateway.networking.k8s.io", "v1", "gateways", "Gateway"),
-    kinds.HTTPROUTES: Resource("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"),
+    name: Resource(info.group, info.version, info.plural, info.kind, namespaced=info.namespaced)
+    for name, info in kinds.KIND_INFO.items()
 }
 
 EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
 # Annotations worth keeping: ours (both prefixes) and the ingress class.
-ANNOTATION_PREFIXES = ("external-dns.alpha.kubernetes.io/", "external-dns.kubernetes.io/")
-KEPT_ANNOTATIONS = frozenset({"kubernetes.io/ingress.class"})
+ANNOTATION_PREFIXES = ann.PREFIXES
+KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
 # those keys, a one-element list `[shape]` is a list of such elements, a `Leaf` is a value kept
@@ -182,6 +175,10 @@ def _decode(value: Any, shape: Any, path: str, errors: list[str], prune: bool) -
     if not isinstance(value, dict | Mapping):
         errors.append(f"{path}: expected an object, got {_what(value)}")
         return _DROP
+    return _decode_map(value, shape, path, errors, prune)
+
+
+def _decode_map(value: Mapping[str, Any], shape: Any, path: str, errors: list[str], prune: bool) -> dict[str, Any]:
     out: dict[str, Any] = {} if prune else dict(value)
     prefix = f"{path}." if path else ""
     for key, sub in shape.items():
@@ -210,14 +207,8 @@ def _valid(value: Any, shape: Any) -> bool:
     if isinstance(shape, list):
         element = shape[0]
         return isinstance(value, list) and all(item is None or _valid(item, element) for item in value)
-    if shape is True or shape is ANY:
-        return True
-    if shape is STRS:
-        return isinstance(value, list) and all(item is None or isinstance(item, str) for item in value)
-    if shape is STR_MAP:
-        return isinstance(value, dict) and all(k.__class__ is str and v.__class__ is str for k, v in value.items())
-    if isinstance(shape, Leaf):
-        return bool(shape.check(value))  # type: ignore[misc]
+    if is_leaf(shape):
+        return _valid_leaf(value, shape)
     if not isinstance(value, dict):
         return False
     for key, sub in shape.items():
@@ -225,6 +216,16 @@ def _valid(value: Any, shape: Any) -> bool:
         if item is not None and not _valid(item, sub):
             return False
     return True
+
+
+def _valid_leaf(value: Any, shape: Any) -> bool:
+    if shape is True or shape is ANY:
+        return True
+    if shape is STRS:
+        return isinstance(value, list) and all(item is None or isinstance(item, str) for item in value)
+    if shape is STR_MAP:
+        return isinstance(value, dict) and all(k.__class__ is str and v.__class__ is str for k, v in value.items())
+    return bool(shape.check(value))
 
 
 def decode(kind: str, obj: Mapping[str, Any], *, prune: bool = True) -> tuple[dict[str, Any], list[str]]:

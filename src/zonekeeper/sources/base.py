@@ -1,10 +1,19 @@
-"""What every source module shares: its configuration and the shape of its answer."""
+"""The source contract: what every source declares, its configuration and the shape of its answer.
+
+A source is one module that ends with one `SPEC = SourceSpec(...)`, registered by one line in
+`zonekeeper.sources`. Everything the rest of zonekeeper knows about a source comes from that spec:
+the `--source` flag, which resources the controller lists and watches (and the RBAC rules the chart
+grants), which objects a change re-plans, and the `resource` label's kind that metrics, logs and
+Kubernetes Events use to name the object.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.sources.objects import Obj, ObjectView
 
 
 @dataclass(slots=True, frozen=True)
@@ -32,3 +41,60 @@ class SourceResult:
     def extend(self, other: SourceResult) -> None:
         self.endpoints.extend(other.endpoints)
         self.problems.extend(other.problems)
+
+
+# (primary object, view of every object, flags) -> endpoints and problems. Pure: it reads other
+# objects only through the view, never raises on bad input (a Problem names the object instead), and
+# returns the same answer for the same input.
+SourceFunction = Callable[[Obj, ObjectView, SourceConfig], SourceResult]
+# (kind of the changed object, one version of it, view) -> (namespace, name) of every primary object
+# whose records may change with it. Called with the old and the new version of an update: a Service
+# whose selector changed affects the Gateways matching either selector.
+DependentsFunction = Callable[[str, Obj, ObjectView], Iterable[tuple[str, str]]]
+
+
+@dataclass(slots=True, frozen=True)
+class SourceSpec:
+    """One source, completely.
+
+    `name`          the `--source` name ("service", "istio-virtualservice", ...), as external-dns spells it;
+    `kind`          the primary resource it turns into records (a constant of `sources.objects`);
+    `function`      a `SourceFunction` over one primary object;
+    `watched_kinds` every resource whose objects can change its output, `kind` included: the controller
+                    watches these, the Helm chart grants read access to them;
+    `dependents`    a `DependentsFunction`: for a change to any watched object, the primary objects to
+                    re-plan (for the primary kind, the object itself);
+    `label_kind`    the <kind> of the `resource` label `<kind>/<namespace>/<name>` on its endpoints,
+                    used to name the object in metrics, logs and Events (external-dns's word).
+    """
+
+    name: str
+    kind: str
+    function: SourceFunction
+    watched_kinds: tuple[str, ...]
+    dependents: DependentsFunction
+    label_kind: str
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.label_kind or "/" in self.label_kind:
+            raise ValueError(f"source {self.name!r}: a name and a label kind without '/' are required")
+        if self.kind not in self.watched_kinds:
+            raise ValueError(f"source {self.name!r}: its primary kind {self.kind} must be watched")
+
+
+
+def register(*specs: SourceSpec) -> dict[str, SourceSpec]:
+    """The registry of `specs`, by `--source` name, in the given order (help text and passes use it).
+
+    A label kind names one resource everywhere (an Event's object is found from it), so two sources
+    may share one only when they read the same primary kind.
+    """
+    registry: dict[str, SourceSpec] = {}
+    kinds: dict[str, str] = {}
+    for spec in specs:
+        if spec.name in registry:
+            raise ValueError(f"source {spec.name!r} is registered twice")
+        if kinds.setdefault(spec.label_kind, spec.kind) != spec.kind:
+            raise ValueError(f"label kind {spec.label_kind!r} names both {kinds[spec.label_kind]} and {spec.kind}")
+        registry[spec.name] = spec
+    return registry

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from zonekeeper import annotations as ann
@@ -26,7 +26,7 @@ from zonekeeper.endpoint import (
     Problem,
     suitable_type,
 )
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import as_list, as_map, as_str, dig, finish, resource, str_map
 from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, name_of, namespace_of
 
@@ -64,34 +64,65 @@ def _ipv6(text: str) -> bool:
     return True
 
 
+def _alias_hint(alias: bool) -> str:
+    return " (or, for an alias, a hostname)" if alias else ""
+
+
+def _a_error(record_type: str, target: str, alias: bool) -> str | None:
+    if _ipv4(target) or (alias and _hostname_ok(target)):
+        return None
+    return "an A target must be an IPv4 address" + _alias_hint(alias)
+
+
+def _aaaa_error(record_type: str, target: str, alias: bool) -> str | None:
+    if _ipv6(target) or (alias and _hostname_ok(target)):
+        return None
+    return "an AAAA target must be an IPv6 address" + _alias_hint(alias)
+
+
+def _name_error(record_type: str, target: str, alias: bool) -> str | None:
+    return None if _hostname_ok(target) else f"a {record_type} target must be a hostname"
+
+
+def _mx_error(record_type: str, target: str, alias: bool) -> str | None:
+    parts = target.split()
+    if len(parts) == 2 and _uint(parts[0], _UINT16) and _hostname_ok(parts[1]):
+        return None
+    return "an MX target must be 'preference host'"
+
+
+def _srv_error(record_type: str, target: str, alias: bool) -> str | None:
+    parts = target.split()
+    if len(parts) == 4 and all(_uint(p, _UINT16) for p in parts[:3]) and _hostname_ok(parts[3]):
+        return None
+    return "an SRV target must be 'priority weight port host'"
+
+
+def _caa_error(record_type: str, target: str, alias: bool) -> str | None:
+    parts = target.split(None, 2)
+    if len(parts) == 3 and _uint(parts[0], 255) and re.fullmatch(r"[A-Za-z0-9]+", parts[1]):
+        return None
+    return "a CAA target must be 'flags tag value'"
+
+
+# Record type -> (type, target, alias) -> why the target is refused. TXT and NAPTR are free-form.
+_TARGET_RULES: dict[str, Callable[[str, str, bool], str | None]] = {
+    "A": _a_error,
+    "AAAA": _aaaa_error,
+    "CNAME": _name_error,
+    "NS": _name_error,
+    "PTR": _name_error,
+    "DNAME": _name_error,
+    "MX": _mx_error,
+    "SRV": _srv_error,
+    "CAA": _caa_error,
+}
+
+
 def target_error(record_type: str, target: str, alias: bool) -> str | None:
     """Why `target` cannot be a `record_type` value, or None."""
-    if record_type == "A":
-        if _ipv4(target) or (alias and _hostname_ok(target)):
-            return None
-        return "an A target must be an IPv4 address" + (" (or, for an alias, a hostname)" if alias else "")
-    if record_type == "AAAA":
-        if _ipv6(target) or (alias and _hostname_ok(target)):
-            return None
-        return "an AAAA target must be an IPv6 address" + (" (or, for an alias, a hostname)" if alias else "")
-    if record_type in ("CNAME", "NS", "PTR", "DNAME"):
-        return None if _hostname_ok(target) else f"a {record_type} target must be a hostname"
-    if record_type == "MX":
-        parts = target.split()
-        if len(parts) == 2 and _uint(parts[0], _UINT16) and _hostname_ok(parts[1]):
-            return None
-        return "an MX target must be 'preference host'"
-    if record_type == "SRV":
-        parts = target.split()
-        if len(parts) == 4 and all(_uint(p, _UINT16) for p in parts[:3]) and _hostname_ok(parts[3]):
-            return None
-        return "an SRV target must be 'priority weight port host'"
-    if record_type == "CAA":
-        parts = target.split(None, 2)
-        if len(parts) == 3 and _uint(parts[0], 255) and re.fullmatch(r"[A-Za-z0-9]+", parts[1]):
-            return None
-        return "a CAA target must be 'flags tag value'"
-    return None  # TXT, NAPTR: free-form
+    rule = _TARGET_RULES.get(record_type)
+    return None if rule is None else rule(record_type, target, alias)
 
 
 def _ttl(value: Any) -> tuple[int, str | None]:
@@ -127,6 +158,30 @@ def _properties(raw: Any) -> tuple[dict[str, str], list[str]]:
     return ann.finish_properties(props), errors
 
 
+def _record_type(raw: Mapping[str, Any], targets: list[str]) -> tuple[str, str | None]:
+    """The entry's record type (inferred from the targets when not given), or why there is none."""
+    record_type = as_str(raw.get("recordType")).strip().upper()
+    if not record_type:
+        inferred = {suitable_type(ann.without_root_dot(t)) for t in targets}
+        if len(inferred) != 1:
+            return "", "recordType is missing and the targets mix types"
+        record_type = inferred.pop()
+    if record_type not in RECORD_TYPES:
+        return "", f"unsupported recordType {record_type!r}"
+    return record_type, None
+
+
+def _target_errors(record_type: str, targets: list[str], props: Mapping[str, str]) -> list[str]:
+    if record_type == "CNAME" and len(set(targets)) > 1:
+        return [f"a CNAME holds one target, got {len(set(targets))}"]
+    alias = props.get(ALIAS) in ("true", "A", "AAAA")
+    return [
+        f"invalid target {t!r}: {why}"
+        for t in targets
+        if (why := target_error(record_type, t if record_type in ("TXT", "NAPTR") else ann.without_root_dot(t), alias))
+    ]
+
+
 def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint | None, list[Problem]]:
     dns_name = as_str(raw.get("dnsName")).strip()
     where = f"spec.endpoints[{index}]" + (f" ({dns_name})" if dns_name else "")
@@ -142,35 +197,17 @@ def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint |
     if not targets:
         return None, [problem(MISSING_TARGETS, "no targets")]
 
-    record_type = as_str(raw.get("recordType")).strip().upper()
-    if not record_type:
-        inferred = {suitable_type(ann.without_root_dot(t)) for t in targets}
-        if len(inferred) != 1:
-            return None, [problem(INVALID_ENDPOINT, "recordType is missing and the targets mix types")]
-        record_type = inferred.pop()
-    if record_type not in RECORD_TYPES:
-        return None, [problem(INVALID_ENDPOINT, f"unsupported recordType {record_type!r}")]
+    record_type, why = _record_type(raw, targets)
+    if why is not None:
+        return None, [problem(INVALID_ENDPOINT, why)]
 
     props, errors = _properties(raw.get("providerSpecific"))
+    errors = errors or _target_errors(record_type, targets, props)
     if errors:
         return None, [problem(INVALID_ENDPOINT, e) for e in errors]
 
-    alias = props.get(ALIAS) in ("true", "A", "AAAA")
-    if record_type == "CNAME" and len(set(targets)) > 1:
-        return None, [problem(INVALID_ENDPOINT, f"a CNAME holds one target, got {len(set(targets))}")]
-    errors = [
-        f"invalid target {t!r}: {why}"
-        for t in targets
-        if (why := target_error(record_type, t if record_type in ("TXT", "NAPTR") else ann.without_root_dot(t), alias))
-    ]
-    if errors:
-        return None, [problem(INVALID_ENDPOINT, e) for e in errors]
-
-    problems: list[Problem] = []
     ttl, why = _ttl(raw.get("recordTTL"))
-    if why is not None:
-        problems.append(problem(INVALID_ENDPOINT, why + "; using the default"))
-
+    problems = [] if why is None else [problem(INVALID_ENDPOINT, why + "; using the default")]
     labels = {k: v for k, v in str_map(raw.get("labels")).items() if k not in RESERVED_LABELS}
     labels[RESOURCE_LABEL] = subject
     endpoint = Endpoint.new(
@@ -208,3 +245,6 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
     if kind == DNSENDPOINTS:
         yield namespace_of(obj), name_of(obj)
+
+
+SPEC = SourceSpec("crd", DNSENDPOINTS, endpoints, (DNSENDPOINTS,), dependents, KIND)

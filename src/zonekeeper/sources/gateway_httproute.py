@@ -22,7 +22,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_list,
     as_map,
@@ -158,6 +158,30 @@ def route_hosts(route: Obj, config: SourceConfig, subject: str) -> tuple[list[st
     return hosts + [h for h in annotated if h not in hosts], problems
 
 
+def _listeners(gateway: Obj, section: str, port: int | None, route: Obj) -> list[Mapping[str, Any]]:
+    """The Gateway's listeners a parentRef (its sectionName and port, when given) attaches `route` to."""
+    listeners = [as_map(listener) for listener in as_list(dig(gateway, "spec", "listeners"))]
+    if section:
+        listeners = [lis for lis in listeners if as_str(lis.get("name")) == section]
+    if port is not None:
+        listeners = [lis for lis in listeners if lis.get("port") == port]
+    return [lis for lis in listeners if _route_allowed(gateway, lis, route)]
+
+
+def _bound_hosts(listeners: list[Mapping[str, Any]], hosts: list[str]) -> list[str]:
+    """Each host the route gets from these listeners, once per listener that grants it."""
+    bound: list[str] = []
+    for listener in listeners:
+        listener_host = as_str(listener.get("hostname"))
+        for route_host in hosts:
+            if not listener_host.strip() and not route_host:
+                continue  # neither names a host: nothing to publish
+            host = matching_host(listener_host, route_host)
+            if host:
+                bound.append(host)
+    return bound
+
+
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
     if not ann.controller_matches(obj, config.controller_name):
@@ -175,25 +199,14 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         gateway = view.get(GATEWAYS, namespace, name)
         if gateway is None:
             continue  # not there yet; the route's status says why, not us
-        listeners = [as_map(listener) for listener in as_list(dig(gateway, "spec", "listeners"))]
-        if section:
-            listeners = [lis for lis in listeners if as_str(lis.get("name")) == section]
-        if port is not None:
-            listeners = [lis for lis in listeners if lis.get("port") == port]
-        listeners = [lis for lis in listeners if _route_allowed(gateway, lis, obj)]
+        listeners = _listeners(gateway, section, port, obj)
         if not listeners:
             continue
         targets, problems = gateway_targets(gateway, subject)
         result.problems += problems
-        for listener in listeners:
-            listener_host = as_str(listener.get("hostname"))
-            for route_host in hosts:
-                if not listener_host.strip() and not route_host:
-                    continue  # neither names a host: nothing to publish
-                host = matching_host(listener_host, route_host)
-                if host:
-                    host_targets.setdefault(host, [])
-                    host_targets[host] += targets
+        for host in _bound_hosts(listeners, hosts):
+            host_targets.setdefault(host, [])
+            host_targets[host] += targets
 
     for host, targets in host_targets.items():
         result.extend(endpoints_for_hostnames([host], dedupe(targets), common, subject))
@@ -209,3 +222,6 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         for route in view.list(HTTPROUTES):
             if key in gateways_for_route(route, view):
                 yield namespace_of(route), name_of(route)
+
+
+SPEC = SourceSpec("gateway-httproute", HTTPROUTES, endpoints, (HTTPROUTES, GATEWAYS), dependents, KIND)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_annotation_hostnames,
     as_list,
@@ -98,3 +98,6 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
     if kind == INGRESSES:
         yield namespace_of(obj), name_of(obj)
+
+
+SPEC = SourceSpec("ingress", INGRESSES, endpoints, (INGRESSES,), dependents, KIND)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     REFERENCE_NOT_FOUND,
     add_annotation_hostnames,
@@ -168,3 +168,6 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         for gateway in view.list(ISTIO_GATEWAYS):
             if not ann.has_targets(gateway) and ingress_ref(gateway) == key:
                 yield namespace_of(gateway), name_of(gateway)
+
+
+SPEC = SourceSpec("istio-gateway", ISTIO_GATEWAYS, endpoints, (ISTIO_GATEWAYS, SERVICES, INGRESSES), dependents, KIND)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_annotation_hostnames,
     as_list,
@@ -61,12 +61,6 @@ def gateway_refs(vs: Obj) -> tuple[list[tuple[str, str]], list[str]]:
         elif ref not in refs:
             refs.append(ref)
     return refs, bad
-
-
-def gateways_for_virtualservice(vs: Obj, view: ObjectView) -> list[tuple[str, str]]:
-    """Every Gateway (namespace, name) the VirtualService names, whether it exists yet or not, so the
-    controller can re-plan the VirtualService when one appears, changes or goes away."""
-    return gateway_refs(vs)[0]
 
 
 def exported_to(vs: Obj, gateway_namespace: str) -> bool:
@@ -182,3 +176,13 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
     for vs in view.list(ISTIO_VIRTUALSERVICES):
         if gateways.intersection(gateway_refs(vs)[0]):
             yield namespace_of(vs), name_of(vs)
+
+
+SPEC = SourceSpec(
+    "istio-virtualservice",
+    ISTIO_VIRTUALSERVICES,
+    endpoints,
+    (ISTIO_VIRTUALSERVICES, ISTIO_GATEWAYS, SERVICES, INGRESSES),
+    dependents,
+    KIND,
+)

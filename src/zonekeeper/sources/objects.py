@@ -9,42 +9,60 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Obj = Mapping[str, Any]
 
-# Resource names used as kinds throughout zonekeeper: `<plural>` for the core/well-known groups and
-# `<plural>.<group>` for CRDs, as kubectl spells them.
-SERVICES = "services"
-NODES = "nodes"
-PODS = "pods"
-ENDPOINTSLICES = "endpointslices.discovery.k8s.io"
-INGRESSES = "ingresses.networking.k8s.io"
-ISTIO_GATEWAYS = "gateways.networking.istio.io"
-ISTIO_VIRTUALSERVICES = "virtualservices.networking.istio.io"
-DNSENDPOINTS = "dnsendpoints.externaldns.k8s.io"
-GATEWAYS = "gateways.gateway.networking.k8s.io"
-HTTPROUTES = "httproutes.gateway.networking.k8s.io"
+@dataclass(slots=True, frozen=True)
+class KindInfo:
+    """Where a kind's objects live in the API (`kube.resources.RESOURCES` serves them from this)."""
+
+    group: str  # "" for the core group
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def name(self) -> str:
+        """The resource name used as the kind throughout zonekeeper: `<plural>` for the core group,
+        `<plural>.<group>` otherwise, as kubectl spells them."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+# resource name -> KindInfo: every kind zonekeeper reads, declared once each (below).
+KIND_INFO: dict[str, KindInfo] = {}
+
+
+def _kind(group: str, version: str, plural: str, kind: str, *, namespaced: bool = True) -> str:
+    info = KindInfo(group, version, plural, kind, namespaced)
+    KIND_INFO[info.name] = info
+    return info.name
+
+
+SERVICES = _kind("", "v1", "services", "Service")
+NODES = _kind("", "v1", "nodes", "Node", namespaced=False)
+PODS = _kind("", "v1", "pods", "Pod")
+ENDPOINTSLICES = _kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice")
+INGRESSES = _kind("networking.k8s.io", "v1", "ingresses", "Ingress")
+ISTIO_GATEWAYS = _kind("networking.istio.io", "v1", "gateways", "Gateway")
+ISTIO_VIRTUALSERVICES = _kind("networking.istio.io", "v1", "virtualservices", "VirtualService")
+DNSENDPOINTS = _kind("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint")
+GATEWAYS = _kind("gateway.networking.k8s.io", "v1", "gateways", "Gateway")
+HTTPROUTES = _kind("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
-KINDS: dict[tuple[str, str], str] = {
-    ("", "Service"): SERVICES,
-    ("", "Node"): NODES,
-    ("", "Pod"): PODS,
-    ("discovery.k8s.io", "EndpointSlice"): ENDPOINTSLICES,
-    ("networking.k8s.io", "Ingress"): INGRESSES,
-    ("networking.istio.io", "Gateway"): ISTIO_GATEWAYS,
-    ("networking.istio.io", "VirtualService"): ISTIO_VIRTUALSERVICES,
-    ("externaldns.k8s.io", "DNSEndpoint"): DNSENDPOINTS,
-    ("gateway.networking.k8s.io", "Gateway"): GATEWAYS,
-    ("gateway.networking.k8s.io", "HTTPRoute"): HTTPROUTES,
-}
+KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}
 
 
 # Where `kube.resources.slim` keeps what was wrong with the shape of an object from the API (the
 # fields it had to leave out), for `sources.run_one` to report against the object. Not a field of
 # any Kubernetes object; slimming drops anything else at the top level.
 SHAPE_ERRORS = "zonekeeperShapeErrors"
+# The Problem reason for an object (or a field of one) that does not have the shape its kind
+# requires, whether read from the API or from a file.
+INVALID_OBJECT = "InvalidObject"
 
 
 def shape_errors(obj: Obj) -> tuple[str, ...]:

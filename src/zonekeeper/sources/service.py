@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, RESOURCE_LABEL, Endpoint, Problem
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_list,
     as_map,
@@ -247,6 +247,31 @@ def slices_for(svc: Obj, view: ObjectView) -> list[Obj]:
     return sorted(slices, key=name_of)
 
 
+def _pod_of(ep: Obj, view: ObjectView, namespace: str) -> Obj | None:
+    """The Pod behind one EndpointSlice endpoint, when its targetRef names one that exists."""
+    ref = as_map(ep.get("targetRef"))
+    if as_str(ref.get("kind")) != "Pod":
+        return None
+    return view.get(PODS, as_str(ref.get("namespace")) or namespace, as_str(ref.get("name")))
+
+
+def _endpoint_targets(
+    ep: Obj, pod: Obj | None, endpoints_type: str | None, view: ObjectView, config: SourceConfig
+) -> tuple[list[str], list[Problem]]:
+    """The targets one EndpointSlice endpoint contributes: the Pod's `target` annotation, else its
+    Node's external IPs, its host IP or its own addresses, as `endpoints-type` and the flags say."""
+    if pod is not None and ann.has_targets(pod):
+        return ann.targets(pod, resource("pod", pod))
+    if endpoints_type == ann.ENDPOINTS_TYPE_NODE_EXTERNAL_IP:
+        node_name = as_str(ep.get("nodeName")) or as_str(dig(pod, "spec", "nodeName"))
+        node = view.get(NODES, "", node_name) if node_name else None
+        return (_node_addresses(node, "ExternalIP") if node is not None else []), []
+    if endpoints_type == ann.ENDPOINTS_TYPE_HOST_IP or config.publish_host_ip:
+        host_ip = as_str(dig(pod, "status", "hostIP")).strip()
+        return ([host_ip] if host_ip else []), []
+    return dedupe(as_str(a).strip() for a in as_list(ep.get("addresses"))), []
+
+
 def _headless_targets(
     svc: Obj, view: ObjectView, config: SourceConfig, subject: str
 ) -> tuple[list[tuple[str, list[str]]], list[Problem]]:
@@ -272,24 +297,9 @@ def _headless_targets(
             # A missing ready condition means ready (EndpointSlice API contract).
             if as_map(ep.get("conditions")).get("ready") is False and not publish_not_ready:
                 continue
-            addresses = dedupe(as_str(a).strip() for a in as_list(ep.get("addresses")))
-            ref = as_map(ep.get("targetRef"))
-            pod = None
-            if as_str(ref.get("kind")) == "Pod":
-                pod = view.get(PODS, as_str(ref.get("namespace")) or namespace, as_str(ref.get("name")))
-            targets: list[str] = []
-            if pod is not None and ann.has_targets(pod):
-                targets, found = ann.targets(pod, resource("pod", pod))
-                problems += found
-            elif endpoints_type == ann.ENDPOINTS_TYPE_NODE_EXTERNAL_IP:
-                node_name = as_str(ep.get("nodeName")) or as_str(dig(pod, "spec", "nodeName"))
-                node = view.get(NODES, "", node_name) if node_name else None
-                targets = _node_addresses(node, "ExternalIP") if node is not None else []
-            elif endpoints_type == ann.ENDPOINTS_TYPE_HOST_IP or config.publish_host_ip:
-                host_ip = as_str(dig(pod, "status", "hostIP")).strip()
-                targets = [host_ip] if host_ip else []
-            else:
-                targets = addresses
+            pod = _pod_of(ep, view, namespace)
+            targets, found = _endpoint_targets(ep, pod, endpoints_type, view, config)
+            problems += found
             pod_hostname = as_str(ep.get("hostname")) or as_str(dig(pod, "spec", "hostname"))
             entries.append((pod_hostname, targets))
     return entries, problems
@@ -359,3 +369,6 @@ def _pod_dependents(pod: Obj, view: ObjectView) -> Iterable[tuple[str, str]]:
             if as_str(ref.get("kind")) == "Pod" and as_str(ref.get("name")) == name:
                 keys.add((namespace, service))
     return sorted(keys)
+
+
+SPEC = SourceSpec("service", SERVICES, endpoints, (SERVICES, NODES, PODS, ENDPOINTSLICES), dependents, KIND)

@@ -82,6 +82,12 @@ def test_bad_target_problem_names_the_annotation_and_the_value() -> None:
         f"annotation {GA}target: invalid target '10.0.0.256': not a valid IPv4 address")]
 
 
+def test_empty_target_entry_is_named() -> None:
+    targets, problems = ann.targets(obj(target="192.0.2.1,,192.0.2.2"), "service/default/web")
+    assert targets == ["192.0.2.1", "192.0.2.2"]
+    assert [p.message for p in problems] == [f"annotation {GA}target: invalid target '': empty entry"]
+
+
 @pytest.mark.parametrize(("value", "seconds"), [("0", 0), ("+0", 0), ("-0", 0), ("1h30m", 5400), ("-1m", -60),
                                                 ("+2s", 2), ("1.5h", 5400), (".5s", Fraction(1, 2)),
                                                 ("1ms", Fraction(1, 1000)), ("90µs", Fraction(9, 100000))])
@@ -105,6 +111,9 @@ def test_malformed_go_durations(value: str) -> None:
          "want 'latitude,longitude' with latitude within ±90 and longitude within ±180"),
         ("aws-geoproximity-bias", "100", "want an integer from -99 to 99"),
         ("aws-region", " ", "empty value"),
+        ("aws-health-check-id", " ", "empty value"),
+        ("aws-health-check-id", "hc-1",
+         "want a Route 53 health check id (a UUID such as 0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b)"),
     ],
 )
 def test_invalid_provider_specific_messages_say_what_is_wanted(key: str, value: str, want: str) -> None:

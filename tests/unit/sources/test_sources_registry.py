@@ -8,7 +8,7 @@ import yaml
 from sourcekit import dns_endpoint, ga, ingress, istio_gateway, service, store
 
 from zonekeeper.sources import SOURCES, SourceSpec, collect, run_one, watched_kinds
-from zonekeeper.sources.base import SourceConfig, SourceResult
+from zonekeeper.sources.base import SourceConfig, SourceResult, register
 from zonekeeper.sources.objects import (
     DNSENDPOINTS,
     ENDPOINTSLICES,
@@ -212,3 +212,37 @@ def test_examples_produce_the_demo_records() -> None:
     assert weights == {"blue": "90", "green": "10"}
     assert [(p.subject, p.reason) for p in result.problems] == [("service/default/broken", "InvalidHostname")]
     assert "broken..example.com" in result.problems[0].message
+
+
+def _spec(name: str, kind: str = SERVICES, label_kind: str = "service",
+          watched: tuple[str, ...] | None = None) -> SourceSpec:
+    return SourceSpec(name, kind, lambda o, v, c: SourceResult(), watched or (kind,), lambda k, o, v: [], label_kind)
+
+
+def test_a_spec_must_watch_its_primary_kind_and_name_its_label_kind() -> None:
+    with pytest.raises(ValueError, match="must be watched"):
+        _spec("service", watched=(NODES,))
+    with pytest.raises(ValueError, match="label kind"):
+        _spec("service", label_kind="")
+    with pytest.raises(ValueError, match="label kind"):
+        _spec("service", label_kind="a/b")
+
+
+def test_register_refuses_a_name_twice_and_a_label_kind_for_two_resources() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        register(_spec("service"), _spec("service"))
+    with pytest.raises(ValueError, match="names both"):
+        register(_spec("service"), _spec("ingress", INGRESSES, "service"))
+    # One label kind for two sources of the same resource is fine.
+    assert list(register(_spec("a"), _spec("b"))) == ["a", "b"]
+
+
+def test_every_registered_label_kind_names_its_object_in_events() -> None:
+    from zonekeeper.kube.objectref import ObjectRef
+    from zonekeeper.kube.resources import RESOURCES
+
+    for spec in SOURCES.values():
+        ref = ObjectRef.from_resource_label(f"{spec.label_kind}/ns/x")
+        assert ref is not None
+        assert (ref.api_version, ref.kind, ref.namespace, ref.name) == (
+            RESOURCES[spec.kind].api_version, RESOURCES[spec.kind].kind, "ns", "x")

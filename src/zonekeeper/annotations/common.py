@@ -1,0 +1,25 @@
+"""What every source reads from an object's annotations besides hostnames and targets."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from zonekeeper.annotations.aws import provider_specific
+from zonekeeper.annotations.durations import ttl
+from zonekeeper.annotations.keys import SET_IDENTIFIER, Obj, get
+from zonekeeper.endpoint import Problem
+
+
+class Common(NamedTuple):
+    ttl: int
+    set_identifier: str
+    provider_specific: dict[str, str]
+    problems: list[Problem]
+
+
+def read_common(obj: Obj, subject: str) -> Common:
+    """TTL, set identifier and provider-specific properties of one object, with any Problems."""
+    seconds, problems = ttl(obj, subject)
+    props, prop_problems = provider_specific(obj, subject)
+    set_identifier = (get(obj, SET_IDENTIFIER) or "").strip()
+    return Common(seconds, set_identifier, props, problems + prop_problems)
