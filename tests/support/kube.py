@@ -785,13 +785,17 @@ class KubeCluster:
         if not self._audit:
             raise KubeHarnessError("this KubeCluster was started without audit=True")
         events = []
+        text = ""
         with contextlib.suppress(FileNotFoundError):
-            for line in self.audit_log.read_text().splitlines():
-                if not line.strip():
-                    continue
-                event = json.loads(line)
-                if username is None or event.get("user", {}).get("username") == username:
-                    events.append(event)
+            text = self.audit_log.read_text()
+        # The apiserver may be half-way through writing the last line: only whole lines are events.
+        complete, _, _ = text.rpartition("\n")
+        for line in complete.splitlines():
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            if username is None or event.get("user", {}).get("username") == username:
+                events.append(event)
         return events
 
     def _start_apiserver(self) -> None:
