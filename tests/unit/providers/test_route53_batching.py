@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zonekeeper.endpoint import Problem
-from zonekeeper.providers.batching import (
+from zonekeeper.providers.route53.batching import (
     DEFAULT_MAX_CHANGES,
     DEFAULT_MAX_CHARS,
     DEFAULT_MAX_VALUES,
