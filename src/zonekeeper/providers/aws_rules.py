@@ -119,7 +119,6 @@ PROPERTY_RULES: tuple[PropertyRule, ...] = (
     PropertyRule(EVALUATE_TARGET_HEALTH, spell=_annotation_rule(EVALUATE_TARGET_HEALTH)),
     PropertyRule(TARGET_HOSTED_ZONE),
 )
-SUPPORTED = frozenset(rule.name for rule in PROPERTY_RULES)
 
 
 def _continent_wins(props: dict[str, str]) -> None:
