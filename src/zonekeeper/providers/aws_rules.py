@@ -250,12 +250,14 @@ def _alias_hosted_zone(r: Record) -> str | None:
     return found
 
 
-def alias_types(record_type: str, mode: str) -> tuple[str, ...]:
+def alias_types(record_type: str, mode: str | None) -> tuple[str, ...]:
     """The alias record types an endpoint becomes: its own for `alias=true` on an A or AAAA, the one
-    `alias=A|AAAA` names, both otherwise."""
+    `alias=A|AAAA` names, both otherwise (no `alias` property: a CNAME aliased automatically)."""
     if record_type in ("A", "AAAA") and mode == "true":
         return (record_type,)
-    return {"A": ("A",), "AAAA": ("AAAA",)}.get(mode, ("A", "AAAA"))
+    if mode in ("A", "AAAA"):
+        return (mode,)
+    return ("A", "AAAA")
 
 
 def quote_txt(value: str) -> str:
@@ -279,14 +281,15 @@ def _plain(record: Record, options: RuleOptions) -> tuple[Endpoint, ...]:
 def _alias(record: Record, options: RuleOptions) -> tuple[Endpoint, ...]:
     _first_refusal(record, ALIAS_CHECKS)
     ep = record.endpoint
-    hosted_zone = _alias_hosted_zone(record) or ""
+    hosted_zone = _alias_hosted_zone(record)
+    assert hosted_zone is not None  # ALIAS_CHECKS refused the record otherwise
+    types = alias_types(ep.type, record.props.get(ALIAS))
     props = dict(record.props)
-    mode = props.get(ALIAS, "")
     props[ALIAS] = "true"
-    props[TARGET_HOSTED_ZONE] = hosted_zone.rsplit("/", 1)[-1]
+    props[TARGET_HOSTED_ZONE] = hosted_zone.rpartition("/")[2]  # "/hostedzone/Z1" → "Z1"
     props.setdefault(EVALUATE_TARGET_HEALTH, "true" if options.evaluate_target_health else "false")
     # Route 53 keeps no TTL for an alias: it answers with the target's.
-    return tuple(ep.evolve(type=t, ttl=0).with_provider_specific(props) for t in alias_types(ep.type, mode))
+    return tuple(ep.evolve(type=t, ttl=0).with_provider_specific(props) for t in types)
 
 
 def adjust_endpoint(zone: Zone, ep: Endpoint, options: RuleOptions) -> tuple[Endpoint, ...] | Problem:

@@ -204,10 +204,10 @@ def test_a_cname_without_targets_is_no_automatic_alias() -> None:
 
 @pytest.mark.parametrize(
     ("rtype", "mode", "types"),
-    [("A", "true", ("A",)), ("AAAA", "true", ("AAAA",)), ("CNAME", "true", ("A", "AAAA")), ("CNAME", "", ("A", "AAAA")),
+    [("A", "true", ("A",)), ("AAAA", "true", ("AAAA",)), ("CNAME", "true", ("A", "AAAA")), ("CNAME", None, ("A", "AAAA")),
      ("CNAME", "A", ("A",)), ("CNAME", "AAAA", ("AAAA",)), ("AAAA", "A", ("A",)), ("A", "AAAA", ("AAAA",))],
 )
-def test_alias_types(rtype: str, mode: str, types: tuple[str, ...]) -> None:
+def test_alias_types(rtype: str, mode: str | None, types: tuple[str, ...]) -> None:
     assert alias_types(rtype, mode) == types
 
 
@@ -223,8 +223,8 @@ def test_a_plain_record_gets_the_default_ttl_and_loses_alias_properties() -> Non
 
 
 def test_txt_and_spf_values_are_quoted_and_sorted() -> None:
-    [txt] = adjusted(ep("t.example.com", "TXT", ["zeta", '"alpha"']))
-    assert txt.targets == ('"alpha"', '"zeta"')
+    [txt] = adjusted(ep("t.example.com", "TXT", ["zeta", '"alpha"', '""']))
+    assert txt.targets == ('""', '"alpha"', '"zeta"')  # an empty quoted string is already quoted
     [spf] = adjusted(ep("t.example.com", "SPF", ["v=spf1 -all"]))
     assert spf.targets == ('"v=spf1 -all"',)
 
