@@ -50,6 +50,12 @@ def test_a_single_message_with_or_without_brackets_is_one_message() -> None:
         "RRSet of type CNAME with DNS name x.example.com. is not permitted, sorry"]
 
 
+def test_brackets_are_stripped_only_as_a_pair() -> None:
+    assert split_messages("[name='a.example.com.', type='A']") == ["name='a.example.com.', type='A'"]
+    assert split_messages("RRSet [name='a.example.com.']") == ["RRSet [name='a.example.com.']"]
+    assert split_messages("[RRSet name='a.example.com.'") == ["[RRSet name='a.example.com.'"]
+
+
 def test_an_empty_message_is_kept_as_it_is() -> None:
     assert split_messages("") == [""]
     assert split_messages("[]") == [""]

@@ -63,9 +63,8 @@ def unescape(name: str) -> str:
 
 def is_read(rrset: Mapping[str, Any], zone: Zone) -> bool:
     """Whether zonekeeper reads this record set at all (the zone's own delegation is never ours)."""
-    if rrset["Type"] not in READ_TYPES:
-        return False
-    return not (rrset["Type"] == "NS" and normalize_name(rrset["Name"]) == zone.name)
+    apex_ns = rrset["Type"] == "NS" and normalize_name(rrset["Name"]) == zone.name
+    return rrset["Type"] in READ_TYPES and not apex_ns
 
 
 def _routing_props(rrset: Mapping[str, Any]) -> dict[str, str]:
