@@ -57,7 +57,7 @@ ACCEPTED_FILE = ROOT / "scripts" / "mutation_accepted.yaml"
 GROUPS: dict[str, list[str]] = {
     "plan": ["src/zonekeeper/plan.py"],
     "registry": ["src/zonekeeper/registry/*.py"],
-    "providers": ["src/zonekeeper/providers/*.py"],
+    "providers": ["src/zonekeeper/providers/*.py", "src/zonekeeper/providers/route53/*.py"],
     "sources": ["src/zonekeeper/sources/*.py"],
     "annotations": ["src/zonekeeper/annotations/*.py"],
 }

@@ -13,7 +13,7 @@ from zonekeeper.pipeline import Pipeline, PipelineOptions, Registry
 from zonekeeper.plan import PlanOptions, Policy
 from zonekeeper.providers.base import Provider
 from zonekeeper.providers.inmemory import InMemoryProvider
-from zonekeeper.providers.route53 import Route53Options, Route53Provider
+from zonekeeper.providers.route53 import Account, Route53Options, Route53Provider
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.registry import crypto
 from zonekeeper.registry.mapper import TXTNameMapper
@@ -170,7 +170,8 @@ def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) ->
     )
     bucket = TokenBucket(rate=settings.provider.aws_rate_limit,
                          burst=max(1, int(settings.provider.aws_rate_limit) + 1))
-    return Route53Provider(route53_client(settings), options, zone_filter=zone_filter, bucket=bucket)
+    account = Account(route53_client(settings), bucket=bucket, role_arn=settings.provider.aws_assume_role)
+    return Route53Provider(options=options, accounts=[account], zone_filter=zone_filter)
 
 
 def build_registry(settings: Settings, provider: Provider) -> Registry:

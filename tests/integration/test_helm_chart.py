@@ -603,8 +603,8 @@ def test_iam_policies_grant_what_the_provider_calls_and_no_more() -> None:
     assert _policy_actions(POLICY_ZONE_TAGS) == _policy_actions(POLICY) | {"ListTagsForResources"}
     # Every Route 53 operation in the provider's source is in the zone-tags policy; all but the tag
     # listing are in the default one.
-    source = (ROOT / "src" / "zonekeeper" / "providers" / "route53.py").read_text()
-    calls = set(re.findall(r'_call\("(\w+)"', source)) | set(re.findall(r"\bclient\.(\w+)\(", source))
+    source = "".join(p.read_text() for p in (ROOT / "src" / "zonekeeper" / "providers" / "route53").glob("*.py"))
+    calls = set(re.findall(r'\bcall\("(\w+)"', source)) | set(re.findall(r"\bclient\.(\w+)\(", source))
     operations = {"".join(w.capitalize() for w in c.split("_")) for c in calls}
     assert "ChangeResourceRecordSets" in operations and "ListHostedZones" in operations
     assert operations <= _policy_actions(POLICY_ZONE_TAGS), operations

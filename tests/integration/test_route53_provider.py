@@ -226,7 +226,7 @@ def test_assume_role_on_top_of_the_default_chain(route53: StrictRoute53Server, z
     wired = wire(route53, aws_assume_role="arn:aws:iam::123456789012:role/zonekeeper",
                  aws_assume_role_external_id="ext-1")
     assert [z.name for z in wired.provider.zones()] == ["example.com"]
-    credentials = wired.provider.client._request_signer._credentials  # type: ignore[attr-defined]
+    credentials = wired.provider.accounts[0].client._request_signer._credentials  # type: ignore[attr-defined]
     assert credentials.method == "assume-role"
     assert credentials.get_frozen_credentials().access_key.startswith("ASIA")  # temporary, from STS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from zonekeeper import annotations as ann
 from zonekeeper import reference
-from zonekeeper.providers import route53
+from zonekeeper.providers import aws_rules
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -23,7 +23,7 @@ def test_every_annotation_the_sources_read_is_documented() -> None:
     keys = {c for c in constants if c and "/" not in c and c == c.lower() and not c.endswith("-")
             and c not in {"public", "private", "defined-hosts-only", "annotation-only"}}
     assert keys <= documented, keys - documented
-    aws_props = {p.removeprefix("aws/") for p in route53._SUPPORTED if p.startswith("aws/")}
+    aws_props = {p.removeprefix("aws/") for p in (rule.name for rule in aws_rules.PROPERTY_RULES) if p.startswith("aws/")}
     assert {f"aws-{p}" for p in aws_props} <= documented
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
 
 import pytest
 
-from zonekeeper import ratelimit
-from zonekeeper.ratelimit import ROUTE53_BURST, ROUTE53_RATE, TokenBucket
+from zonekeeper.ratelimit import TokenBucket
 
 
 class FakeClock:
@@ -44,12 +42,6 @@ def bucket(clock: FakeClock, rate: float = 4.0, burst: int = 5) -> TokenBucket:
     return TokenBucket(rate, burst, clock=clock, sleep=clock.sleep, async_sleep=clock.async_sleep)
 
 
-def test_route53_defaults_stay_under_the_account_quota() -> None:
-    assert ROUTE53_RATE == 4.0
-    assert ROUTE53_BURST == 5
-    assert ROUTE53_RATE < 5.0
-
-
 def test_validation() -> None:
     clock = FakeClock()
     with pytest.raises(ValueError):
@@ -60,7 +52,7 @@ def test_validation() -> None:
     with pytest.raises(ValueError):
         b.acquire(0)
     with pytest.raises(ValueError):
-        b.try_acquire(-1)
+        b.acquire(-1)
     with pytest.raises(ValueError):
         b.penalize(-1)
 
@@ -82,33 +74,27 @@ def test_refill_is_capped_at_burst() -> None:
     for _ in range(5):
         b.acquire()
     clock.advance(3600)
-    assert b.available == pytest.approx(5)
-    assert [b.try_acquire() for _ in range(6)] == [True] * 5 + [False]
+    # An hour saved up no more than the burst: five free tokens, then the rate again.
+    assert [b.acquire() for _ in range(6)] == pytest.approx([0.0] * 5 + [0.25])
 
 
 def test_partial_refill() -> None:
     clock = FakeClock()
     b = bucket(clock)
     for _ in range(5):
-        assert b.try_acquire()
-    assert not b.try_acquire()
+        assert b.acquire() == 0.0
     clock.advance(0.2)  # 0.8 of a token
-    assert not b.try_acquire()
-    assert b.available == pytest.approx(0.8)
-    clock.advance(0.05)
-    assert b.try_acquire()
+    assert b.acquire() == pytest.approx(0.05)
 
 
-def test_try_acquire_never_waits_and_respects_waiters() -> None:
+def test_a_waiter_keeps_its_place() -> None:
     clock = FakeClock()
     b = bucket(clock, rate=1.0, burst=1)
-    assert b.try_acquire()
-    assert not b.try_acquire()
-    assert clock.sleeps == []
-    # A blocked acquirer reserved the next token; a later try_acquire must not jump the queue.
-    b.acquire()
-    assert b.available == pytest.approx(0.0)
-    assert not b.try_acquire()
+    assert b.acquire() == 0.0
+    # A blocked acquirer reserved the next token; the one after it waits for the one after that.
+    assert b.acquire() == pytest.approx(1.0)
+    assert b.acquire() == pytest.approx(1.0)
+    assert clock.sleeps == pytest.approx([1.0, 1.0])
 
 
 def test_acquire_several_tokens_even_beyond_burst() -> None:
@@ -134,10 +120,8 @@ def test_waits_are_first_come_first_served() -> None:
 def test_penalize_stops_everyone_then_resumes_at_rate_without_burst() -> None:
     clock = FakeClock()
     b = bucket(clock)
-    assert b.try_acquire()  # 4 tokens still saved
+    assert b.acquire() == 0.0  # 4 tokens still saved
     b.penalize(10)
-    assert b.penalized_until == pytest.approx(1010.0)
-    assert not b.try_acquire()
     # The saved tokens are gone: the first call after the pause waits one refill interval.
     assert b.acquire() == pytest.approx(10.25)
     assert b.acquire() == pytest.approx(0.25)
@@ -147,11 +131,11 @@ def test_penalties_do_not_stack() -> None:
     clock = FakeClock()
     b = bucket(clock)
     b.penalize(10)
-    b.penalize(3)
-    assert b.penalized_until == pytest.approx(1010.0)
+    b.penalize(3)  # ends before the first: changes nothing
     clock.advance(5)
-    b.penalize(10)
-    assert b.penalized_until == pytest.approx(1015.0)
+    b.penalize(10)  # ends 15 s after the start, later than the first
+    assert b.acquire() == pytest.approx(10.25)
+    assert clock.now == pytest.approx(1015.25)
 
 
 def test_penalty_reaches_callers_already_waiting() -> None:
@@ -182,7 +166,7 @@ def test_zero_penalty_is_harmless() -> None:
     clock = FakeClock()
     b = bucket(clock)
     b.penalize(0)
-    assert b.available == 0
+    # Only the saved tokens are dropped: the next call waits one refill interval, no more.
     assert b.acquire() == pytest.approx(0.25)
 
 
@@ -230,47 +214,3 @@ def test_threads_share_the_bucket_and_never_exceed_the_rate() -> None:
         assert count <= burst + rate * (at - 1000.0) + 1e-6
     # ...and no more waiting than needed: the last grant comes when the refill reaches it.
     assert max(grants) == pytest.approx(1000.0 + (total - burst) / rate)
-
-
-def test_threads_try_acquire_hand_out_exactly_the_burst() -> None:
-    clock = FakeClock()
-    b = bucket(clock, rate=1.0, burst=50)
-    wins: list[bool] = []
-    lock = threading.Lock()
-    start = threading.Barrier(10)
-
-    def worker() -> None:
-        start.wait()
-        mine = [b.try_acquire() for _ in range(20)]
-        with lock:
-            wins.extend(mine)
-
-    pool = [threading.Thread(target=worker) for _ in range(10)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=30)
-    assert wins.count(True) == 50
-
-
-def test_before_send_hook_takes_a_token_and_returns_none() -> None:
-    clock = FakeClock()
-    b = bucket(clock, rate=1.0, burst=2)
-    hook = b.before_send_hook()
-    request: Any = object()
-    # botocore would treat any non-None return value as the HTTP response.
-    assert hook(request=request, event_name="before-send.route-53.ChangeResourceRecordSets") is None
-    assert hook(request=request) is None
-    assert b.available == pytest.approx(0.0)
-    assert hook(request=request) is None
-    assert clock.sleeps == pytest.approx([1.0])
-
-
-def test_shared_route53_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ratelimit, "_shared", None)
-    first = ratelimit.route53_bucket()
-    assert first is ratelimit.route53_bucket()
-    assert (first.rate, first.burst) == (ROUTE53_RATE, ROUTE53_BURST)
-    replacement = bucket(FakeClock())
-    ratelimit.set_route53_bucket(replacement)
-    assert ratelimit.route53_bucket() is replacement

@@ -201,8 +201,6 @@ def _suffix_table() -> dict[str, str]:
 # key, so at most one can match a hostname and the lookup order cannot change the answer.
 CANONICAL_HOSTED_ZONES: Final = MappingProxyType(_suffix_table())
 
-_AWS_DOMAINS: Final = (".amazonaws.com", ".amazonaws.com.cn")
-
 
 def _normalize(hostname: str) -> str:
     return hostname.strip().rstrip(".").lower()
@@ -222,14 +220,3 @@ def canonical_hosted_zone(hostname: str) -> str | None:
             return zone
     return None
 
-
-def is_aws_alias_target(hostname: str) -> bool:
-    """True when a CNAME to `hostname` can become a Route 53 alias (unless CNAMEs are preferred)."""
-    return canonical_hosted_zone(hostname) is not None
-
-
-def is_unknown_aws_hostname(hostname: str) -> bool:
-    """An `amazonaws.com` name not in the table: often a load balancer in a region newer than
-    this table. Worth a warning, since such a target silently stays a CNAME."""
-    name = _normalize(hostname)
-    return name.endswith(_AWS_DOMAINS) and canonical_hosted_zone(name) is None

@@ -8,8 +8,6 @@ from zonekeeper.providers import aws_alias
 from zonekeeper.providers.aws_alias import (
     CANONICAL_HOSTED_ZONES,
     canonical_hosted_zone,
-    is_aws_alias_target,
-    is_unknown_aws_hostname,
 )
 
 # An independent copy of the expected ids (region -> (ALB/CLB, NLB)), so an accidental edit of the
@@ -111,8 +109,6 @@ def test_alb_and_nlb_zones_differ_in_every_region(region: str) -> None:
 )
 def test_other_aws_services(host: str, zone: str) -> None:
     assert canonical_hosted_zone(host) == zone
-    assert is_aws_alias_target(host)
-    assert not is_unknown_aws_hostname(host)
 
 
 @pytest.mark.parametrize(
@@ -143,16 +139,6 @@ def test_other_aws_services(host: str, zone: str) -> None:
 )
 def test_not_an_alias_target(host: str) -> None:
     assert canonical_hosted_zone(host) is None
-    assert not is_aws_alias_target(host)
-
-
-def test_unknown_aws_hostnames_are_recognised_for_a_warning() -> None:
-    assert is_unknown_aws_hostname("my-lb.xx-nowhere-9.elb.amazonaws.com")
-    assert is_unknown_aws_hostname("my-nlb.elb.cn-nowhere-1.amazonaws.com.cn.")
-    assert is_unknown_aws_hostname("my-bucket.s3-website-us-east-1.amazonaws.com")
-    assert not is_unknown_aws_hostname("my-lb.us-east-1.elb.amazonaws.com")
-    assert not is_unknown_aws_hostname("example.com")
-    assert not is_unknown_aws_hostname("d111.cloudfront.net")
 
 
 def test_table_sizes_and_shape() -> None:

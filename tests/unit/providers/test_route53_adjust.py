@@ -15,16 +15,12 @@ import boto3
 import pytest
 
 from zonekeeper.endpoint import Endpoint
+from zonekeeper.providers.aws_rules import quote_txt
 from zonekeeper.providers.base import Zone
-from zonekeeper.providers.route53 import (
-    Route53Options,
-    Route53Provider,
-    _messages,
-    _unescape,
-    endpoint_from_rrset,
-    quote_txt,
-    rrset_from_endpoint,
-)
+from zonekeeper.providers.route53 import Route53Options, Route53Provider
+from zonekeeper.providers.route53.errors import split_messages
+from zonekeeper.providers.route53.rrsets import endpoint_from_rrset, rrset_from_endpoint
+from zonekeeper.providers.route53.rrsets import unescape as _unescape
 
 ZONE = Zone(id="Z0EXAMPLE", name="example.com")
 ELB_US_EAST_1 = "k8s-web-1234567890.us-east-1.elb.amazonaws.com"  # ALB/CLB shape: Z35SXDOTRQ7X7K
@@ -417,23 +413,17 @@ def test_txt_values_are_split_into_quoted_strings_of_255(value: str, quoted: str
     assert quote_txt(value) == quoted
 
 
-class _Error(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.response = {"Error": {"Code": "InvalidChangeBatch", "Message": message}}
-
-
 def test_invalid_change_batch_messages_are_split() -> None:
     text = ("[Tried to create resource record set [name='a.example.com.', type='A'] but it already exists, "
             "RRSet with DNS name b.example.com. is not permitted in zone example.com., "
             "Invalid Resource Record: FATAL problem: ARRDATAIllegalIPv4Address encountered at 300.1.1.1]")
-    assert _messages(_Error(text)) == [
+    assert split_messages(text) == [
         "Tried to create resource record set [name='a.example.com.', type='A'] but it already exists",
         "RRSet with DNS name b.example.com. is not permitted in zone example.com.",
         "Invalid Resource Record: FATAL problem: ARRDATAIllegalIPv4Address encountered at 300.1.1.1",
     ]
-    assert _messages(_Error("Tried to delete resource record set [name='c.example.com.', type='A'] but it was not found")) == [
+    assert split_messages("Tried to delete resource record set [name='c.example.com.', type='A'] but it was not found") == [
         "Tried to delete resource record set [name='c.example.com.', type='A'] but it was not found"]
     # A comma inside one message is not a split point.
-    assert _messages(_Error("[RRSet of type CNAME with DNS name x.example.com. is not permitted, sorry]")) == [
+    assert split_messages("[RRSet of type CNAME with DNS name x.example.com. is not permitted, sorry]") == [
         "RRSet of type CNAME with DNS name x.example.com. is not permitted, sorry"]

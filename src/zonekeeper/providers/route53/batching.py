@@ -24,8 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from zonekeeper.endpoint import Problem
-
 # A change in boto3's shape: {"Action": "CREATE"|"DELETE"|"UPSERT", "ResourceRecordSet": {...}}.
 Change = Mapping[str, Any]
 ChangeGroup = Sequence[Change]
@@ -33,8 +31,6 @@ ChangeGroup = Sequence[Change]
 DEFAULT_MAX_CHANGES = 1000  # external-dns --aws-batch-change-size
 DEFAULT_MAX_VALUES = 1000  # Route 53: ResourceRecord elements per request
 DEFAULT_MAX_CHARS = 32000  # Route 53: characters in Value elements per request
-
-OVERSIZED_REASON = "ChangeBatchTooLarge"
 
 
 @dataclass(slots=True, frozen=True)
@@ -156,13 +152,6 @@ class Oversized:
     group: tuple[Change, ...]
     size: Size
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return describe_change(self.group[0])
-
-    def problem(self) -> Problem:
-        return Problem(self.subject, OVERSIZED_REASON, self.reason)
 
 
 @dataclass(slots=True, frozen=True)
