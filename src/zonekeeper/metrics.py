@@ -20,13 +20,16 @@ import platform
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
+    from zonekeeper.kube.cache import ClusterCache
+    from zonekeeper.kube.events import EventRecorder
+    from zonekeeper.kube.leader import LeaderElector
     from zonekeeper.pipeline import PassResult, ZoneOutcome
 
 NAMESPACE = "zonekeeper"
@@ -197,7 +200,8 @@ class Metrics:
 
     # -- components read at scrape time ---------------------------------------------------------
 
-    def bind(self, *, cache: Any = None, elector: Any = None, recorder: Any = None) -> None:
+    def bind(self, *, cache: ClusterCache | None = None, elector: LeaderElector | None = None,
+             recorder: EventRecorder | None = None) -> None:
         """Report the watch restarts of `cache`'s informers, the leadership of `elector` (without one
         this replica always leads) and the Events `recorder` dropped, at every scrape."""
         self._components.cache = cache
@@ -276,9 +280,9 @@ class _Components(Collector):
     """Counters other components keep for themselves, read when Prometheus scrapes."""
 
     def __init__(self) -> None:
-        self.cache: Any = None
-        self.elector: Any = None
-        self.recorder: Any = None
+        self.cache: ClusterCache | None = None
+        self.elector: LeaderElector | None = None
+        self.recorder: EventRecorder | None = None
 
     @staticmethod
     def specs() -> list[MetricSpec]:
@@ -316,20 +320,19 @@ class _Components(Collector):
 
         counter = CounterMetricFamily(transitions.removesuffix("_total"), helps[transitions])
         if not empty:
-            stats = getattr(elector, "stats", None)
-            counter.add_metric([], float(getattr(stats, "transitions", 0)))
+            counter.add_metric([], float(elector.stats.transitions if elector is not None else 0))
         yield counter
 
         counter = CounterMetricFamily(restarts.removesuffix("_total"), helps[restarts], labels=["kind"])
-        informers = getattr(self.cache, "informers", None) or {}
+        informers = self.cache.informers if self.cache is not None else {}
         if not empty:
             for kind, informer in sorted(informers.items()):
                 counter.add_metric([kind], float(informer.restarts))
         yield counter
 
         counter = CounterMetricFamily(dropped.removesuffix("_total"), helps[dropped], labels=["reason"])
-        stats = getattr(self.recorder, "stats", None)
-        if not empty and stats is not None:
+        if not empty and self.recorder is not None:
+            stats = self.recorder.stats
             counter.add_metric(["overflow"], float(stats.dropped_overflow))
             counter.add_metric(["failed"], float(stats.failed))
         yield counter

@@ -235,9 +235,6 @@ def test_components_are_read_at_scrape_time() -> None:
     assert value(m, "zonekeeper_watch_restarts_total", kind="ingresses.networking.k8s.io") == 0
     assert value(m, "zonekeeper_kube_events_dropped_total", reason="overflow") == 4
     assert value(m, "zonekeeper_kube_events_dropped_total", reason="failed") == 1
-    # An elector without stats (a test double) still reports leadership.
-    m.bind(elector=SimpleNamespace(is_leader=True))
-    assert value(m, "zonekeeper_leader") == 1 and value(m, "zonekeeper_leader_transitions_total") == 0
 
 
 def test_registries_are_independent_and_build_info_is_set() -> None:
