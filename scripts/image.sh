@@ -90,10 +90,13 @@ if [ "$BASE" = stand-in ] && [ "$ENGINE" != podman ]; then
 fi
 
 # -- the stand-in base ------------------------------------------------------------------------------
-# Debian bookworm's python3 (3.11), laid out like python:…-slim: the interpreter reachable as
+# Debian bookworm's python3 (3.11) on the minbase variant (the Priority: required packages, apt among
+# them: what debian:bookworm-slim, python:…-slim's own base, is built from), laid out like
+# python:…-slim: the interpreter reachable as
 # /usr/local/bin/python3 and python, pip installed into /usr/local (so the Dockerfile's
 # `pip uninstall pip` removes it), no EXTERNALLY-MANAGED marker, no documentation. The host's CA bundle
 # is copied in (and uv told to use it) so the builder reaches PyPI wherever the host does.
+STANDIN_VARIANT=minbase
 STANDIN_PACKAGES="python3,passwd,ca-certificates,netbase,tzdata,python3-pip-whl"
 read -r -d '' STANDIN_HOOK <<'HOOK' || true
 set -e
@@ -111,7 +114,7 @@ HOOK
 
 stand_in() {  # stand_in ARCH -> prints the stand-in image's name, building it when missing
   local arch=$1 key name tarball
-  key=$(printf '%s\n%s\n%s\n' "bookworm $arch" "$STANDIN_PACKAGES" "$STANDIN_HOOK" | sha256sum | cut -c1-12)
+  key=$(printf '%s\n%s\n%s\n' "bookworm $arch $STANDIN_VARIANT" "$STANDIN_PACKAGES" "$STANDIN_HOOK" | sha256sum | cut -c1-12)
   name="localhost/zonekeeper-python-stand-in:bookworm-$arch-$key"
   tarball="$CACHE/stand-in-bookworm-$arch-$key.tar"
   if podman image exists "$name"; then echo "$name"; return; fi
@@ -124,7 +127,7 @@ stand_in() {  # stand_in ARCH -> prints the stand-in image's name, building it w
     [ -d /usr/share/mmdebstrap/hooks/merged-usr ] && hookdir=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr)
     for path in doc man locale info lintian; do excludes+=("--dpkgopt=path-exclude=/usr/share/$path/*"); done
     excludes+=("--dpkgopt=path-include=/usr/share/doc/*/copyright")
-    mmdebstrap --quiet --format=tar --variant=essential --architectures="$arch" --include="$STANDIN_PACKAGES" \
+    mmdebstrap --quiet --format=tar --variant="$STANDIN_VARIANT" --architectures="$arch" --include="$STANDIN_PACKAGES" \
       "${hookdir[@]}" "${excludes[@]}" --customize-hook="$STANDIN_HOOK" bookworm "$tarball.tmp" >&2
     mv "$tarball.tmp" "$tarball"
   fi
