@@ -260,8 +260,8 @@ def _log_pass(log: Any, result: PassResult, dry_run: bool) -> None:
 
     for problem in result.problems:
         log.warning("problem", subject=problem.subject, reason=problem.reason, message=problem.message)
-    if result.error:
-        log.error("pass failed", error=result.error)
+    for error in result.pass_errors:
+        log.error("pass failed", error=error)
     for outcome in result.zones:
         zone = outcome.zone
         for problem in outcome.plan.problems:

@@ -345,7 +345,7 @@ class Controller:
                 next_full = self.clock() + self.resync
             try:
                 result = await self.run_pass(full=full)
-                if result is not None and (result.error or any(z.error for z in result.zones)):
+                if result is not None and (not result.listed_all or any(z.error for z in result.zones)):
                     # Route 53 unreachable or a zone unreadable: try again soon, not a whole interval later.
                     next_full = min(next_full, self.clock() + RETRY_AFTER_ERROR)
             except Exception:
@@ -361,8 +361,8 @@ class Controller:
 
 
     def _report(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
-        if result.error:
-            slog.error("pass failed", error=result.error)
+        for error in result.pass_errors:
+            slog.error("pass failed", error=error)
         failed_resources: dict[str, str] = {}
         for zone in result.zones:
             self._report_zone(zone, failed_resources)
@@ -468,7 +468,7 @@ class Controller:
             keys = [(namespace_of(o), name_of(o)) for o in self.cache.list(DNSENDPOINTS)]
         else:
             keys = [(ns, name) for (src, ns, name) in dirty if src == "crd"]
-        pending = bool(result.error) or any(z.guarded or z.error for z in result.zones)
+        pending = not result.listed_all or any(z.guarded or z.error for z in result.zones)
         for ns, name in keys:
             obj = self.cache.get(DNSENDPOINTS, ns, name)
             if obj is None:

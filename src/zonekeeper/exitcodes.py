@@ -22,7 +22,7 @@ USAGE = 64
 def failed(result: PassResult) -> bool:
     """Something did not work: the zones could not be listed, a zone could not be read or written,
     or Route 53 refused a change."""
-    return result.error is not None or any(z.error or z.failed for z in result.zones)
+    return not result.listed_all or any(z.error or z.failed for z in result.zones)
 
 
 def refused(result: PassResult) -> bool:

@@ -53,6 +53,7 @@ def collect(wired: Wiring, *, all_owners: bool = False, unowned: bool = False) -
     except ProviderError as exc:
         inventory.errors.append((None, f"cannot list hosted zones: {exc}"))
         return inventory
+    inventory.errors.extend((None, error) for error in wired.provider.zone_errors())
     for zone in sorted(zones, key=lambda z: (z.name, z.id)):
         try:
             state = wired.registry.records(zone)

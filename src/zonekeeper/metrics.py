@@ -65,7 +65,7 @@ def sync_succeeded(result: PassResult) -> bool:
     """A pass counts as a successful sync when the zones were listed and every zone was read and
     its changes submitted. Changes Route 53 refused, or deletes the guard withheld, do not make it
     a failure: they concern single records and have their own counters."""
-    return result.error is None and all(z.error is None for z in result.zones)
+    return result.listed_all and all(z.error is None for z in result.zones)
 
 
 class MetricsSink(Protocol):
@@ -227,7 +227,7 @@ class Metrics:
             zone = (outcome.zone.name, outcome.zone.id)
             seen.add(zone)
             self._observe_zone(zone, outcome, full=full)
-        if full and result.error is None:
+        if full and result.listed_all:
             # Zones no longer managed (filters changed, zone deleted) must not keep reporting.
             for zone in self._zones - seen:
                 for gauge in (self.owned_records, self.guard_engaged, self.guard_held):

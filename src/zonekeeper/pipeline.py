@@ -58,6 +58,8 @@ class PassResult:
     zones: list[ZoneOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None  # the pass could not start (zones could not be listed)
+    # Parts of the provider (AWS accounts) whose zones could not be listed; the other zones were planned.
+    zone_errors: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> list[tuple[Zone, Change]]:
@@ -68,8 +70,18 @@ class PassResult:
         return self.problems + [p for z in self.zones for p in z.plan.problems]
 
     @property
+    def pass_errors(self) -> list[str]:
+        """The errors not tied to one planned zone: the zone list, or an account's part of it."""
+        return ([self.error] if self.error else []) + self.zone_errors
+
+    @property
+    def listed_all(self) -> bool:
+        """Every managed zone was listed (so a zone missing from `zones` is no longer managed)."""
+        return not self.pass_errors
+
+    @property
     def ok(self) -> bool:
-        return self.error is None and all(z.error is None and not z.failed and not z.guarded for z in self.zones)
+        return self.listed_all and all(z.error is None and not z.failed and not z.guarded for z in self.zones)
 
 
 @dataclass(slots=True, frozen=True)
@@ -161,6 +173,7 @@ class Pipeline:
         except ProviderError as exc:
             result.error = f"cannot list hosted zones: {exc}"
             return result
+        result.zone_errors = self.provider.zone_errors()
 
         dfilter = self.options.domain_filter
         wanted = [ep for ep in desired if dfilter.matches(ep.name)]

@@ -47,7 +47,7 @@ def render_json(result: PassResult) -> str:
         "withheld": [change_dict(z.zone, c) | {"reason": "policy or deletion guard"}
                      for z in result.zones for c in z.plan.withheld],
         "problems": [{"subject": p.subject, "reason": p.reason, "message": p.message} for p in result.all_problems],
-        "errors": ([{"zone": None, "error": result.error}] if result.error else [])
+        "errors": [{"zone": None, "error": e} for e in result.pass_errors]
         + [{"zone": z.zone.name, "error": z.error} for z in result.zones if z.error],
     }
     return json.dumps(doc, indent=2, sort_keys=False)
@@ -81,7 +81,7 @@ def render_text(result: PassResult, settings: Settings | None = None) -> str:
         lines.append(f"Problems ({len(problems)}):")
         for p in problems:
             lines.append(f"  ! {p.subject}: {p.message} [{p.reason}]")
-    errors = ([result.error] if result.error else []) + [f"{z.zone.name}: {z.error}" for z in result.zones if z.error]
+    errors = result.pass_errors + [f"{z.zone.name}: {z.error}" for z in result.zones if z.error]
     if errors:
         lines.append("")
         lines.append("Errors:")

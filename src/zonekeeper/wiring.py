@@ -52,34 +52,73 @@ def source_config(settings: Settings) -> SourceConfig:
     )
 
 
-def route53_client(settings: Settings) -> Any:
-    """A boto3 Route 53 client: the default credential chain (IRSA, Pod Identity, env, profile),
-    optionally an assumed role on top, standard retries, and the endpoint from
-    --aws-endpoint-url or AWS_ENDPOINT_URL[_ROUTE_53]."""
+def aws_session(settings: Settings, profile: str = "") -> Any:
+    """A boto3 session with one account's credentials: the default credential chain (IRSA, Pod
+    Identity, env, AWS_PROFILE) or the named profile of the shared config/credentials files (its own
+    `role_arn`/`source_profile` assumed by botocore), with --aws-assume-role assumed on top."""
     import boto3
     import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    core = botocore.session.Session(profile=profile) if profile else botocore.session.get_session()
+    try:
+        core.get_scoped_config()
+    except ProfileNotFound as exc:
+        raise ConfigError(f"--aws-profile {profile!r}: no such profile in {_aws_files(core)}") from exc
+    if settings.provider.aws_assume_role:
+        _assume_role_on_top(settings, core, _region(settings, core))
+    return boto3.Session(botocore_session=core)
+
+
+def _aws_files(core: Any) -> str:
+    return " or ".join(f"{core.get_config_variable(v)}" for v in ("config_file", "credentials_file"))
+
+
+def _region(settings: Settings, core: Any) -> str:
+    return str(settings.provider.aws_region or core.get_config_variable("region") or "us-east-1")
+
+
+def _assume_role_on_top(settings: Settings, core: Any, region: str) -> None:
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+    source = core.get_credentials()
+    if source is None:
+        raise ConfigError("--aws-assume-role needs base AWS credentials, and none were found")
+    extra: dict[str, str] = {"RoleSessionName": "zonekeeper"}
+    if settings.provider.aws_assume_role_external_id:
+        extra["ExternalId"] = settings.provider.aws_assume_role_external_id
+    fetcher = AssumeRoleCredentialFetcher(
+        # STS needs a region even though Route 53 is global.
+        client_creator=functools.partial(_sts_client, core, source, region_name=region),
+        source_credentials=source, role_arn=settings.provider.aws_assume_role, extra_args=extra,
+    )
+    core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
+        method="assume-role", refresh_using=functools.partial(_fetch_registered, fetcher)
+    )
+
+
+def aws_accounts(settings: Settings) -> list[Account]:
+    """One Account per --aws-profile (in the order given, repeats dropped; none: the default chain),
+    each with its own session, Route 53 client and token bucket: Route 53 throttles per account."""
+    profiles = list(dict.fromkeys(p for p in settings.provider.aws_profile if p)) or [""]
+    rate = settings.provider.aws_rate_limit
+    accounts: list[Account] = []
+    for profile in profiles:
+        session = aws_session(settings, profile)
+        role = settings.provider.aws_assume_role or str(session._session.get_scoped_config().get("role_arn", ""))
+        accounts.append(Account(route53_client(settings, session), name=profile or "default",
+                                bucket=TokenBucket(rate=rate, burst=max(1, int(rate) + 1)), role_arn=role,
+                                session=session))
+    return accounts
+
+
+def route53_client(settings: Settings, session: Any = None) -> Any:
+    """A boto3 Route 53 client of `session` (by default `aws_session(settings)`): standard retries,
+    and the endpoint from --aws-endpoint-url or AWS_ENDPOINT_URL[_ROUTE_53]."""
     from botocore.config import Config
 
-    core = botocore.session.get_session()
-    region = settings.provider.aws_region or core.get_config_variable("region") or "us-east-1"
-    if settings.provider.aws_assume_role:
-        from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
-
-        source = core.get_credentials()
-        if source is None:
-            raise ConfigError("--aws-assume-role needs base AWS credentials, and none were found")
-        extra: dict[str, str] = {"RoleSessionName": "zonekeeper"}
-        if settings.provider.aws_assume_role_external_id:
-            extra["ExternalId"] = settings.provider.aws_assume_role_external_id
-        fetcher = AssumeRoleCredentialFetcher(
-            # STS needs a region even though Route 53 is global.
-            client_creator=functools.partial(_sts_client, core, source, region_name=region),
-            source_credentials=source, role_arn=settings.provider.aws_assume_role, extra_args=extra,
-        )
-        core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
-            method="assume-role", refresh_using=functools.partial(_fetch_registered, fetcher)
-        )
-    session = boto3.Session(botocore_session=core)
+    session = session if session is not None else aws_session(settings)
+    region = _region(settings, session._session)
     connect_timeout = 10.0
     if settings.controller.leader_elect:
         # A write starts only while the lease is certainly ours (kube/leader.py, "Write deadline"); a
@@ -168,10 +207,7 @@ def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) ->
         zones_cache_seconds=settings.provider.aws_zones_cache_duration,
         records_cache_seconds=records_cache_seconds,
     )
-    bucket = TokenBucket(rate=settings.provider.aws_rate_limit,
-                         burst=max(1, int(settings.provider.aws_rate_limit) + 1))
-    account = Account(route53_client(settings), bucket=bucket, role_arn=settings.provider.aws_assume_role)
-    return Route53Provider(options=options, accounts=[account], zone_filter=zone_filter)
+    return Route53Provider(options=options, accounts=aws_accounts(settings), zone_filter=zone_filter)
 
 
 def build_registry(settings: Settings, provider: Provider) -> Registry:

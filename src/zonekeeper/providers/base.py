@@ -83,6 +83,11 @@ class Provider(Protocol):
         """The hosted zones this instance manages (after zone filters)."""
         ...
 
+    def zone_errors(self) -> list[str]:
+        """Why zones may be missing from the last `zones()` answer: one message per part of the
+        provider (an AWS account) that could not be listed while the others could; [] when all were."""
+        ...
+
     def records(self, zone: Zone) -> list[Endpoint]:
         """Every record set of the zone, in canonical form (so it compares with adjusted endpoints)."""
         ...

@@ -31,6 +31,9 @@ class InMemoryProvider:
     def zones(self) -> list[Zone]:
         return list(self._zones)
 
+    def zone_errors(self) -> list[str]:
+        return []
+
     def records(self, zone: Zone) -> list[Endpoint]:
         self.requests += 1
         return sorted(self._records[zone.id].values(), key=lambda e: e.key)

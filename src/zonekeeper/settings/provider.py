@@ -27,6 +27,7 @@ class ProviderSettings:
     aws_batch_change_size_values: int = 1000
     aws_batch_change_size_bytes: int = 32000
     aws_api_retries: int = 5
+    aws_profile: tuple[str, ...] = ()
     aws_assume_role: str = ""
     aws_assume_role_external_id: str = ""
     aws_endpoint_url: str = ""
@@ -71,8 +72,12 @@ FLAGS: tuple[Flag, ...] = (
          kind="int"),
     Flag("aws-api-retries", "aws_api_retries", "Attempts per Route 53 call (standard retries).", kind="int",
          commands=ALL_COMMANDS),
-    Flag("aws-assume-role", "aws_assume_role", "IAM role to assume on top of the default credentials.",
+    Flag("aws-profile", "aws_profile",
+         "Profile of the shared AWS config/credentials files (repeatable: one AWS account each; every zone "
+         "is written with the profile that lists it, the first given if several do).", repeatable=True,
          commands=ALL_COMMANDS),
+    Flag("aws-assume-role", "aws_assume_role",
+         "IAM role to assume on top of the credentials (of each --aws-profile).", commands=ALL_COMMANDS),
     Flag("aws-assume-role-external-id", "aws_assume_role_external_id", "External id for --aws-assume-role.",
          commands=ALL_COMMANDS),
     Flag("aws-endpoint-url", "aws_endpoint_url", "Route 53 endpoint (else AWS_ENDPOINT_URL[_ROUTE_53]).",

@@ -1,5 +1,5 @@
-"""An AWS account as the provider sees it: a value, so that serving zones from several accounts is a
-list of accounts and a map from zone to account, not a rewrite.
+"""An AWS account as the provider sees it: a value, so that serving zones from several accounts
+(--aws-profile, given several times) is a list of accounts and a map from zone to account.
 
 Route 53 throttles per account (5 requests/s), so the rate limiter belongs to the account: every HTTP
 attempt made with its client, retries included, takes a token from its bucket (see attempts.py).
@@ -22,6 +22,9 @@ class Account:
     bucket: TokenBucket | None = None
     # The role the client's credentials come from, for messages; "" when none is assumed.
     role_arn: str = ""
+    # The boto3 session the client was made from (this account's credentials, for other AWS clients
+    # such as the DynamoDB registry's); None when only a client was handed in.
+    session: Any = None
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role_arn})" if self.role_arn else self.name

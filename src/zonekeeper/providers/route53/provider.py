@@ -9,6 +9,7 @@ reported, while the rest is applied.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -53,6 +54,7 @@ class Route53Provider:
         self.accounts: tuple[Account, ...] = tuple(accounts) or (Account(client, bucket=bucket),)
         self.options = options
         self.calls: Counter[tuple[str, str]] = Counter()  # (operation, ok|throttled|error)
+        self.calls_by_account: Counter[tuple[str, str, str]] = Counter()  # (account name, operation, outcome)
         # Public: the live controller plugs its metrics in after the wiring is built.
         self.metrics: CallMetrics = metrics
         # Asked right before every write attempt: a replica that lost its leadership must not write.
@@ -64,14 +66,18 @@ class Route53Provider:
         self._rules = aws_rules.RuleOptions(default_ttl=self.default_ttl, prefer_cname=options.prefer_cname,
                                             evaluate_target_health=options.evaluate_target_health)
         for account in self.accounts:
-            AttemptHooks(account, lambda: self.fence, self._count).install()
+            AttemptHooks(account, lambda: self.fence, functools.partial(self._count, account.name)).install()
 
-    def _count(self, operation: str, outcome: str) -> None:
+    def _count(self, account: str, operation: str, outcome: str) -> None:
         self.calls[(operation, outcome)] += 1
+        self.calls_by_account[(account, operation, outcome)] += 1
         self.metrics.observe_api_call(operation, outcome)
 
     def zones(self) -> list[Zone]:
         return self._zones.zones()
+
+    def zone_errors(self) -> list[str]:
+        return self._zones.errors()
 
     def records(self, zone: Zone) -> list[Endpoint]:
         return self._cache.records(self._zones.account(zone), zone)
