@@ -13,9 +13,13 @@ This module runs moto's WSGI app in a thread behind a middleware that:
   ordering, page caps and Next* tokens (including NextRecordIdentifier);
 * fixes a few smaller gaps (CallerReference reuse, DeleteHostedZone of a zone with records,
   ListTagsForResource of an unknown zone, per-change ChangeInfo ids with PENDING -> INSYNC);
+* serves several AWS accounts as moto does: a request is in the account moto derives from it (the
+  ``x-moto-account-id`` header, else the account moto's IAM/STS issued its access key in -- an
+  assumed role's credentials are in the role's account --, else ``account_id``); ``deny_access_key``
+  answers a key's requests ``InvalidClientTokenId`` (bad credentials);
 * counts requests per operation (names from botocore's model) and per (access key id, operation), so
   tests with several clients (HA replicas) can tell who sent what; records every change batch (with
-  its access key id and arrival time), and can delay answers (``inject_delay``), and can
+  its access key id, account and arrival time), and can delay answers (``inject_delay``), and can
   throttle (token bucket, ``Throttling``/``Rate exceeded``) or inject errors such as
   ``PriorRequestNotComplete`` -- both retried by botocore's standard retry mode.
 
@@ -35,6 +39,7 @@ import copy
 import datetime as dt
 import io
 import math
+import os
 import secrets
 import signal
 import string
@@ -50,6 +55,7 @@ from urllib.parse import parse_qs, unquote
 import boto3
 from botocore.config import Config
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.route53.models import FakeZone, RecordSet, Route53Backend, route53_backends
 from werkzeug.serving import make_server
@@ -70,6 +76,8 @@ __all__ = ["HARNESS_HEADER", "StrictRoute53Server", "iter_all_records", "main"]
 
 HARNESS_HEADER = "x-zonekeeper-harness"
 _HARNESS_ENVIRON = "HTTP_" + HARNESS_HEADER.upper().replace("-", "_")
+_ACCOUNT_HEADER = "x-moto-account-id"
+_ACCOUNT_ENVIRON = "HTTP_" + _ACCOUNT_HEADER.upper().replace("-", "_")
 MAX_RRSETS_PER_PAGE = 300
 MAX_ZONES_PER_PAGE = 100
 PRIOR_REQUEST_NOT_COMPLETE = ("The request was rejected because Route 53 was still processing a prior request.")
@@ -207,6 +215,9 @@ class StrictRoute53Server:
         #: itself always answers PENDING, like Route 53)
         self.change_insync_after = 0
         self.throttled = 0
+        #: access key ids whose requests are answered InvalidClientTokenId (403)
+        self.denied_keys: set[str] = set()
+        self._request = threading.local()  # .account: the account of the request this thread serves
         self._lock = threading.RLock()
         self._bucket: _TokenBucket | None = None
         self._injections: list[_Injection] = []
@@ -256,10 +267,12 @@ class StrictRoute53Server:
 
     # ------------------------------------------------------------------------------------ test API
 
-    def client(self, *, config: Config | None = None, counted: bool = True, **kwargs: Any) -> Any:
+    def client(self, *, config: Config | None = None, counted: bool = True, account_id: str | None = None,
+               **kwargs: Any) -> Any:
         """A boto3 Route 53 client for this endpoint (dummy credentials, us-east-1).
 
-        ``counted=False`` marks its requests as harness requests (not counted, throttled or recorded).
+        ``counted=False`` marks its requests as harness requests (not counted, throttled or recorded);
+        ``account_id`` sends them to that account (moto's ``x-moto-account-id``).
         """
         with self._lock:
             if self._session is None:
@@ -267,9 +280,12 @@ class StrictRoute53Server:
                 self._session = boto3.session.Session(
                     aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
             client = self._session.client("route53", endpoint_url=self.endpoint, config=config, **kwargs)
-        if not counted:
+        if not counted or account_id is not None:
             def mark(request: Any, **_: Any) -> None:
-                request.headers[HARNESS_HEADER] = "1"
+                if not counted:
+                    request.headers[HARNESS_HEADER] = "1"
+                if account_id is not None:
+                    request.headers[_ACCOUNT_HEADER] = account_id
             client.meta.events.register("before-send.route53", mark)
         return client
 
@@ -279,9 +295,17 @@ class StrictRoute53Server:
             self._harness_client = self.client(counted=False)
         return self._harness_client
 
+    def deny_access_key(self, key_id: str) -> None:
+        """Answer every request signed with ``key_id`` as Route 53 answers unknown credentials."""
+        with self._lock:
+            self.denied_keys.add(key_id)
+
     def create_zone(self, name: str, private: bool = False, vpc: str | dict[str, str] | None = None,
-                    tags: dict[str, str] | None = None, comment: str | None = None) -> str:
-        """Create a hosted zone (not counted); returns its bare id (no ``/hostedzone/`` prefix)."""
+                    tags: dict[str, str] | None = None, comment: str | None = None,
+                    account_id: str | None = None) -> str:
+        """Create a hosted zone (not counted), in ``account_id`` (default: the server's account); returns
+        its bare id (no ``/hostedzone/`` prefix)."""
+        harness = self.harness if account_id is None else self.client(counted=False, account_id=account_id)
         kwargs: dict[str, Any] = {"Name": name, "CallerReference": str(uuid.uuid4())}
         config: dict[str, Any] = {}
         if comment is not None:
@@ -294,18 +318,22 @@ class StrictRoute53Server:
                 kwargs["VPC"] = {"VPCRegion": "us-east-1", "VPCId": vpc or "vpc-0a1b2c3d4e5f60718"}
         if config:
             kwargs["HostedZoneConfig"] = config
-        zone_id = str(self.harness.create_hosted_zone(**kwargs)["HostedZone"]["Id"]).split("/")[-1]
+        zone_id = str(harness.create_hosted_zone(**kwargs)["HostedZone"]["Id"]).split("/")[-1]
         if tags:
-            self.harness.change_tags_for_resource(
+            harness.change_tags_for_resource(
                 ResourceType="hostedzone", ResourceId=zone_id,
                 AddTags=[{"Key": k, "Value": v} for k, v in tags.items()])
         return zone_id
 
-    def records(self, zone_id: str) -> list[Record]:
+    def records(self, zone_id: str, account_id: str | None = None) -> list[Record]:
         """The zone's records in Route 53's list order, read in-process (not counted)."""
         with self._lock:
-            state = self._state(self._zone(zone_id))
-            return copy.deepcopy(self._sorted(state)[1])
+            self._request.account = account_id
+            try:
+                state = self._state(self._zone(zone_id))
+                return copy.deepcopy(self._sorted(state)[1])
+            finally:
+                self._request.account = None
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -359,7 +387,18 @@ class StrictRoute53Server:
 
     @property
     def backend(self) -> Route53Backend:
-        return route53_backends[self.account_id]["aws"]
+        """The Route 53 state of the account of the request being served (else the server's account)."""
+        return route53_backends[getattr(self._request, "account", None) or self.account_id]["aws"]
+
+    def _account_of(self, environ: dict[str, Any], key_id: str) -> str:
+        # moto's own order (BaseResponse.get_current_account), so the strict layer and moto agree.
+        if "MOTO_ACCOUNT_ID" in os.environ:
+            return os.environ["MOTO_ACCOUNT_ID"]
+        header = environ.get(_ACCOUNT_ENVIRON)
+        if header:
+            return str(header)
+        found = get_account_id_from(key_id) if key_id else DEFAULT_ACCOUNT_ID
+        return self.account_id if found == DEFAULT_ACCOUNT_ID else found
 
     def _zone(self, raw_id: str) -> FakeZone:
         zone_id = unquote(raw_id).rstrip("/").split("/")[-1]
@@ -433,14 +472,20 @@ class StrictRoute53Server:
             environ["wsgi.input"] = io.BytesIO(body)
         batch: dict[str, Any] | None = None
         key_id = _access_key_id(environ)
+        self._request.account = self._account_of(environ, key_id)
         try:
             if operation == "ChangeResourceRecordSets" and not harness:
                 batch = self._record_batch(params, body)
                 batch["AccessKeyId"] = key_id
+                batch["AccountId"] = self._request.account
                 body = b""  # parsed once: the handler reads the recorded batch
             if not harness:
                 with self._lock:
                     self.counts_by_key[(key_id, operation)] += 1
+                    denied = key_id in self.denied_keys
+                if denied:
+                    raise RequestRejected("InvalidClientTokenId",
+                                          "The security token included in the request is invalid.", 403)
                 self._delay(operation)
                 self._admit(operation, batch)
             handler = self._handlers.get(operation)
@@ -504,6 +549,7 @@ class StrictRoute53Server:
             "Status": "received",
             "Error": None,
             "AccessKeyId": "",
+            "AccountId": "",
             "ReceivedAt": time.monotonic(),
         }
         with self._lock:
