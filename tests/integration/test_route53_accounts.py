@@ -40,7 +40,7 @@ CREDENTIALS = textwrap.dedent(f"""
     [base]
     aws_access_key_id = {BASE_KEY}
     aws_secret_access_key = base-secret
-    [gamma]
+    [gammabase]
     aws_access_key_id = {GAMMA_KEY}
     aws_secret_access_key = gamma-secret
     """)
@@ -50,6 +50,9 @@ CONFIG = textwrap.dedent(f"""
     [profile beta]
     role_arn = {BETA_ROLE}
     source_profile = base
+    [profile gamma]
+    role_arn = arn:aws:iam::{GAMMA_ACCOUNT}:role/dns
+    source_profile = gammabase
     """)
 
 
@@ -144,11 +147,11 @@ def test_one_run_writes_each_zone_with_its_own_accounts_credentials(
 
 def test_an_account_with_bad_credentials_is_reported_and_the_other_is_written(
         route53: StrictRoute53Server, aws_env: dict[str, str], zones: dict[str, str], tmp_path: Path) -> None:
-    route53.deny_access_key(GAMMA_KEY)
+    route53.deny_access_key(GAMMA_KEY)  # gamma's role cannot be assumed: its source key is refused
     result = run_cli(aws_env, tmp_path, "gamma", "alpha")
     assert result.returncode == 1, result.stderr[-3000:]
-    assert ("aws profile gamma: cannot list hosted zones: InvalidClientTokenId: The security token included in "
-            "the request is invalid.") in result.stderr
+    assert (f"aws profile gamma (arn:aws:iam::{GAMMA_ACCOUNT}:role/dns): cannot list hosted zones: "
+            "InvalidClientTokenId: The security token included in the request is invalid.") in result.stderr
     assert written(route53, zones["alpha"]) == [(ALPHA_ACCOUNT, ALPHA_KEY)]
     assert ("web.alpha.example.", "A") in names(route53, zones["alpha"], ALPHA_ACCOUNT)
     assert names(route53, zones["gamma"], GAMMA_ACCOUNT) == set()
@@ -162,8 +165,8 @@ def provider(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterat
         if name.startswith("AWS_"):
             monkeypatch.setenv(name, value)
 
-    def build(*profiles: str, rate: float = 4.0) -> Route53Provider:
-        built = wiring.build_provider(Settings.of(aws_profile=profiles, aws_rate_limit=rate))
+    def build(*profiles: str, rate: float = 4.0, **settings: Any) -> Route53Provider:
+        built = wiring.build_provider(Settings.of(aws_profile=profiles, aws_rate_limit=rate, **settings))
         assert isinstance(built, Route53Provider)
         return built
 
@@ -202,3 +205,29 @@ def test_each_account_is_paced_by_its_own_bucket(route53: StrictRoute53Server, z
     assert beta_took < 0.5 <= alpha_took, (beta_took, alpha_took)
     assert built.calls_by_account[("alpha", "ListResourceRecordSets", "ok")] == 1
     assert built.calls_by_account[("beta", "ListResourceRecordSets", "ok")] == 1
+
+
+def test_an_account_failing_later_keeps_its_zones_reported_per_zone_and_is_asked_again(
+        route53: StrictRoute53Server, zones: dict[str, str], provider: Any) -> None:
+    from zonekeeper.providers.base import ProviderError
+
+    denied = "InvalidClientTokenId: The security token included in the request is invalid."
+    both = provider("alpha", "beta", aws_zones_cache_duration=0.0)  # every pass lists again
+    assert {z.name for z in both.zones()} == {"alpha.example", "beta.example"} and both.zone_errors() == []
+    route53.deny_access_key(ALPHA_KEY)
+    by_name = {z.name: z for z in both.zones()}
+    assert set(by_name) == {"alpha.example", "beta.example"}  # alpha's zone kept from its last listing
+    assert both.zone_errors() == [f"aws profile alpha: cannot list hosted zones: {denied} "
+                                  "(1 zone known from an earlier listing kept)"]
+    with pytest.raises(ProviderError, match="InvalidClientTokenId"):
+        both.records(by_name["alpha.example"])  # reported for alpha's zone only
+    both.records(by_name["beta.example"])
+    assert both.calls_by_account[("beta", "ListResourceRecordSets", "ok")] == 1
+    route53.denied_keys.clear()
+    both.zones()
+    assert both.zone_errors() == []  # asked again, and it answered
+
+    route53.deny_access_key(ALPHA_KEY)
+    route53.deny_access_key(ALPHA2_KEY)
+    with pytest.raises(ProviderError, match=r"^alpha: InvalidClientTokenId.*; alpha2: InvalidClientTokenId"):
+        provider("alpha", "alpha2").zones()  # no account answers: the pass cannot start
