@@ -65,9 +65,19 @@ def aws_session(settings: Settings, profile: str = "") -> Any:
         core.get_scoped_config()
     except ProfileNotFound as exc:
         raise ConfigError(f"--aws-profile {profile!r}: no such profile in {_aws_files(core)}") from exc
+    if profile:
+        _register_profile_secrets(core)
     if settings.provider.aws_assume_role:
         _assume_role_on_top(settings, core, _region(settings, core))
     return boto3.Session(botocore_session=core)
+
+
+def _register_profile_secrets(core: Any) -> None:
+    """The static keys of every profile of the shared files, before any is used: botocore's own STS
+    client (a profile's `role_arn` with `source_profile`) signs with them outside our signing hook."""
+    for values in core.full_config.get("profiles", {}).values():
+        logs.register_secret(values.get("aws_access_key_id"), values.get("aws_secret_access_key"),
+                             values.get("aws_session_token"))
 
 
 def _aws_files(core: Any) -> str:

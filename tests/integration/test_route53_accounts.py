@@ -33,16 +33,16 @@ BETA_ROLE = f"arn:aws:iam::{BETA_ACCOUNT}:role/dns"
 CREDENTIALS = textwrap.dedent(f"""
     [alpha]
     aws_access_key_id = {ALPHA_KEY}
-    aws_secret_access_key = alpha-secret
+    aws_secret_access_key = alpha-secret-Zr8pQm2vX
     [alpha2]
     aws_access_key_id = {ALPHA2_KEY}
-    aws_secret_access_key = alpha2-secret
+    aws_secret_access_key = alpha2-secret-Lq4nWc7T
     [base]
     aws_access_key_id = {BASE_KEY}
-    aws_secret_access_key = base-secret
+    aws_secret_access_key = base-secret-Hd9sKf3Y
     [gammabase]
     aws_access_key_id = {GAMMA_KEY}
-    aws_secret_access_key = gamma-secret
+    aws_secret_access_key = gamma-secret-Pv6tBn1R
     """)
 CONFIG = textwrap.dedent(f"""
     [default]
@@ -109,10 +109,24 @@ def run_cli(env: dict[str, str], tmp_path: Path, *profiles: str) -> subprocess.C
     script = Path(sys.executable).with_name("zonekeeper")
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "zonekeeper.cli"]
     args = [*cli, "run", "--once", "--from-file", str(objects), "--source", "service", "--txt-owner-id", "accounts",
-            "--log-format", "json"]
+            "--log-format", "json", "--log-level", "debug"]
     for profile in profiles:
         args += ["--aws-profile", profile]
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+
+def assert_no_secret(result: subprocess.CompletedProcess[str]) -> None:
+    """No key id, secret key or session token of any profile, nor of a role moto's STS issued, in the output."""
+    from moto.sts.models import sts_backends
+
+    secrets = [ALPHA_KEY, BASE_KEY, GAMMA_KEY, ALPHA2_KEY, "alpha-secret-Zr8pQm2vX", "alpha2-secret-Lq4nWc7T",
+               "base-secret-Hd9sKf3Y", "gamma-secret-Pv6tBn1R"]
+    for account in (BETA_ACCOUNT, GAMMA_ACCOUNT):
+        for role in sts_backends[account]["aws"].assumed_roles:
+            secrets += [role.access_key_id, role.secret_access_key, role.session_token]
+    output = result.stdout + result.stderr
+    assert "aws call" in output  # debug lines were written: the check is not vacuous
+    assert [s[:8] for s in secrets if s in output] == []
 
 
 def written(route53: StrictRoute53Server, zone_id: str) -> list[tuple[str, str]]:
@@ -143,6 +157,7 @@ def test_one_run_writes_each_zone_with_its_own_accounts_credentials(
     assert route53.counts_by_key[(ALPHA_KEY, "ListHostedZones")] == 1
     assert route53.counts_by_key[(key, "ListHostedZones")] == 1
     assert route53.counts_by_key[(BASE_KEY, "ListHostedZones")] == 0
+    assert_no_secret(result)
 
 
 def test_an_account_with_bad_credentials_is_reported_and_the_other_is_written(
@@ -155,6 +170,7 @@ def test_an_account_with_bad_credentials_is_reported_and_the_other_is_written(
     assert written(route53, zones["alpha"]) == [(ALPHA_ACCOUNT, ALPHA_KEY)]
     assert ("web.alpha.example.", "A") in names(route53, zones["alpha"], ALPHA_ACCOUNT)
     assert names(route53, zones["gamma"], GAMMA_ACCOUNT) == set()
+    assert_no_secret(result)
 
 
 @pytest.fixture

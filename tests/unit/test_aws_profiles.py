@@ -75,3 +75,12 @@ def test_the_provider_holds_every_account() -> None:
     provider = wiring.build_provider(Settings.of(aws_profile=("alpha", "beta")))
     assert isinstance(provider, Route53Provider)
     assert [a.name for a in provider.accounts] == ["alpha", "beta"]
+
+
+def test_every_profiles_static_keys_are_masked_in_logs_before_any_is_used() -> None:
+    from zonekeeper import logs
+
+    # gamma's source profile (alpha) is signed with by botocore's own STS client, outside our hook.
+    wiring.aws_accounts(Settings.of(aws_profile=("gamma",)))
+    masked = logs.redact("keys AKIAALPHA alpha-secret AKIABETA beta-secret")
+    assert all(word not in masked for word in ("AKIAALPHA", "alpha-secret", "AKIABETA", "beta-secret")), masked
