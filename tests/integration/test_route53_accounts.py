@@ -7,6 +7,7 @@ sent every change batch, so each zone is checked to be written with its own acco
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,12 +104,15 @@ def zones(route53: StrictRoute53Server) -> dict[str, str]:
             "gamma": route53.create_zone("gamma.example", account_id=GAMMA_ACCOUNT)}
 
 
+def cli() -> list[str]:
+    script = Path(sys.executable).with_name("zonekeeper")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "zonekeeper.cli"]
+
+
 def run_cli(env: dict[str, str], tmp_path: Path, *profiles: str) -> subprocess.CompletedProcess[str]:
     objects = tmp_path / "objects.yaml"
     objects.write_text(OBJECTS)
-    script = Path(sys.executable).with_name("zonekeeper")
-    cli = [str(script)] if script.exists() else [sys.executable, "-m", "zonekeeper.cli"]
-    args = [*cli, "run", "--once", "--from-file", str(objects), "--source", "service", "--txt-owner-id", "accounts",
+    args = [*cli(), "run", "--once", "--from-file", str(objects), "--source", "service", "--txt-owner-id", "accounts",
             "--log-format", "json", "--log-level", "debug"]
     for profile in profiles:
         args += ["--aws-profile", profile]
@@ -171,6 +175,16 @@ def test_an_account_with_bad_credentials_is_reported_and_the_other_is_written(
     assert ("web.alpha.example.", "A") in names(route53, zones["alpha"], ALPHA_ACCOUNT)
     assert names(route53, zones["gamma"], GAMMA_ACCOUNT) == set()
     assert_no_secret(result)
+
+    # `records` lists alpha's records and names the account it could not reach.
+    listed = subprocess.run([*cli(), "records", "--txt-owner-id", "accounts", "--output", "json",
+                             "--aws-profile", "gamma", "--aws-profile", "alpha"],
+                            env=aws_env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 1, listed.stderr[-3000:]
+    doc = json.loads(listed.stdout)
+    assert [e["zone"] for e in doc["errors"]] == [None]
+    assert doc["errors"][0]["error"].startswith("aws profile gamma (")
+    assert "web.alpha.example" in listed.stdout
 
 
 @pytest.fixture
