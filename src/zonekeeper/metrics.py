@@ -71,7 +71,7 @@ def sync_succeeded(result: PassResult) -> bool:
 class MetricsSink(Protocol):
     """What instrumented code calls. `NULL_METRICS` does nothing; `Metrics` records."""
 
-    def observe_api_call(self, operation: str, outcome: str) -> None: ...
+    def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None: ...
 
     def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None: ...
 
@@ -79,7 +79,7 @@ class MetricsSink(Protocol):
 
 
 class NullMetrics:
-    def observe_api_call(self, operation: str, outcome: str) -> None:
+    def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
         pass
 
     def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None:
@@ -126,9 +126,9 @@ class Metrics:
         self._zones: set[tuple[str, str]] = set()
 
         self.api_calls = self._counter(
-            "route53_api_calls_total", ("operation", "outcome"),
-            "Route 53 API requests by operation and outcome (ok, throttled, error); every HTTP attempt "
-            "counts, retries included.")
+            "route53_api_calls_total", ("operation", "outcome", "account"),
+            "Route 53 API requests by operation, outcome (ok, throttled, error) and AWS account (the "
+            "--aws-profile, `default` without one); every HTTP attempt counts, retries included.")
         self.changes_applied = self._counter(
             "changes_applied_total", ("zone", "zone_id", "action", "record_type"),
             "Record changes Route 53 accepted, by zone, action (create, update, delete) and record type. "
@@ -210,8 +210,8 @@ class Metrics:
 
     # -- MetricsSink ----------------------------------------------------------------------------
 
-    def observe_api_call(self, operation: str, outcome: str) -> None:
-        self.api_calls.labels(operation, outcome).inc()
+    def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
+        self.api_calls.labels(operation, outcome, account).inc()
 
     def observe_latency(self, seconds: float) -> None:
         self.event_latency.observe(max(0.0, seconds))

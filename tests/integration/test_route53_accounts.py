@@ -221,7 +221,10 @@ def test_a_zone_seen_from_two_profiles_is_written_with_the_first_given(
 
 def test_each_account_is_paced_by_its_own_bucket(route53: StrictRoute53Server, zones: dict[str, str],
                                                  provider: Any) -> None:
+    from zonekeeper.metrics import Metrics
+
     built = provider("alpha", "beta", rate=1.0)
+    built.metrics = metrics = Metrics()
     by_name = {z.name: z for z in built.zones()}
     alpha, beta = built.accounts
     assert alpha.bucket is not None and beta.bucket is not None
@@ -235,6 +238,9 @@ def test_each_account_is_paced_by_its_own_bucket(route53: StrictRoute53Server, z
     assert beta_took < 0.5 <= alpha_took, (beta_took, alpha_took)
     assert built.calls_by_account[("alpha", "ListResourceRecordSets", "ok")] == 1
     assert built.calls_by_account[("beta", "ListResourceRecordSets", "ok")] == 1
+    for account in ("alpha", "beta"):
+        assert metrics.registry.get_sample_value("zonekeeper_route53_api_calls_total", {
+            "operation": "ListResourceRecordSets", "outcome": "ok", "account": account}) == 1
 
 
 def test_an_account_failing_later_keeps_its_zones_reported_per_zone_and_is_asked_again(

@@ -209,9 +209,14 @@ def test_api_calls_and_latency() -> None:
     m.observe_api_call("ChangeResourceRecordSets", "throttled")
     m.observe_latency(0.3)
     m.observe_latency(-1)  # clocks are monotonic, but a negative value must never corrupt the histogram
-    assert value(m, "zonekeeper_route53_api_calls_total", operation="ListHostedZones", outcome="ok") == 2
+    m.observe_api_call("ListHostedZones", "ok", account="prod")
+    assert value(m, "zonekeeper_route53_api_calls_total", operation="ListHostedZones", outcome="ok",
+                 account="default") == 2
     assert value(m, "zonekeeper_route53_api_calls_total", operation="ChangeResourceRecordSets",
-                 outcome="throttled") == 1
+                 outcome="throttled", account="default") == 1
+    # Route 53 throttles per account: with several --aws-profile, each one's calls are apart.
+    assert value(m, "zonekeeper_route53_api_calls_total", operation="ListHostedZones", outcome="ok",
+                 account="prod") == 1
     assert value(m, "zonekeeper_event_to_dns_latency_seconds_count") == 2
     assert value(m, "zonekeeper_event_to_dns_latency_seconds_bucket", le="0.5") == 2
 
@@ -240,7 +245,8 @@ def test_components_are_read_at_scrape_time() -> None:
 def test_registries_are_independent_and_build_info_is_set() -> None:
     a, b = Metrics(), Metrics()
     a.observe_api_call("ListHostedZones", "ok")
-    assert value(b, "zonekeeper_route53_api_calls_total", operation="ListHostedZones", outcome="ok") is None
+    assert value(b, "zonekeeper_route53_api_calls_total", operation="ListHostedZones", outcome="ok",
+                 account="default") is None
     samples = [s for f in a.registry.collect() if f.name == "zonekeeper_build_info" for s in f.samples]
     assert len(samples) == 1 and samples[0].value == 1 and samples[0].labels["version"]
     # No *_created series next to every counter.
@@ -260,7 +266,8 @@ def test_every_registered_metric_is_documented_with_low_cardinality_labels() -> 
     assert len(specs) == len(names) >= 17
     assert all(n.startswith("zonekeeper_") for n in names)
     allowed = {"zone", "zone_id", "operation", "outcome", "action", "record_type", "source", "reason", "mode",
-               "kind", "version", "python_version"}
+               "kind", "version", "python_version",
+               "account"}  # account: one of the configured --aws-profile names
     assert {label for s in specs for label in s.labels} <= allowed
     # Something registered behind the declarations' back is caught.
     from prometheus_client import Counter

@@ -53,11 +53,11 @@ class CallMetrics(Protocol):
     """Where a provider reports its API calls (the live controller passes its Prometheus metrics;
     the default, `NO_CALL_METRICS`, drops them). A provider never imports Prometheus itself."""
 
-    def observe_api_call(self, operation: str, outcome: str) -> None: ...
+    def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None: ...
 
 
 class _NoCallMetrics:
-    def observe_api_call(self, operation: str, outcome: str) -> None:
+    def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
         pass
 
 

@@ -71,7 +71,7 @@ class Route53Provider:
     def _count(self, account: str, operation: str, outcome: str) -> None:
         self.calls[(operation, outcome)] += 1
         self.calls_by_account[(account, operation, outcome)] += 1
-        self.metrics.observe_api_call(operation, outcome)
+        self.metrics.observe_api_call(operation, outcome, account)
 
     def zones(self) -> list[Zone]:
         return self._zones.zones()
