@@ -55,7 +55,8 @@ def source_config(settings: Settings) -> SourceConfig:
 def aws_session(settings: Settings, profile: str = "") -> Any:
     """A boto3 session with one account's credentials: the default credential chain (IRSA, Pod
     Identity, env, AWS_PROFILE) or the named profile of the shared config/credentials files (its own
-    `role_arn`/`source_profile` assumed by botocore), with --aws-assume-role assumed on top."""
+    `role_arn`/`source_profile` assumed by botocore), with --aws-assume-role assumed on top.
+    external-dns's other AWS clients (the DynamoDB registry) use the default chain: profile ""."""
     import boto3
     import botocore.session
     from botocore.exceptions import ProfileNotFound
