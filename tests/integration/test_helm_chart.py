@@ -14,7 +14,6 @@ import asyncio
 import base64
 import copy
 import difflib
-import hashlib
 import importlib.util
 import json
 import os
@@ -210,9 +209,13 @@ def test_every_value_is_honoured(helm: Helm) -> None:
     secret = find(docs, "Secret")
     credentials = v["secretConfiguration"]["data"]["credentials"].replace("{{ .Release.Name }}", "zonekeeper")
     assert base64.b64decode(secret["data"]["credentials"]).decode() == credentials
-    assert spec["template"]["metadata"]["annotations"] == {
-        **v["podAnnotations"], "checksum/secret": hashlib.sha256(yaml.safe_dump(
-            {"credentials": credentials}, default_flow_style=False).encode()).hexdigest()}
+    annotations = spec["template"]["metadata"]["annotations"]
+    checksum = annotations.pop("checksum/secret")
+    assert annotations == v["podAnnotations"]
+    # Another Secret, another pod template: the pods roll when the Secret changes.
+    other = find(helm.template("-f", str(VALUES_FULL), "--set", "secretConfiguration.data.credentials=x"), "Deployment")
+    assert re.fullmatch("[0-9a-f]{64}", checksum) and other["spec"]["template"]["metadata"]["annotations"][
+        "checksum/secret"] != checksum
     assert pod["serviceAccountName"] == "zk-dns"
     assert pod["imagePullSecrets"] == v["imagePullSecrets"]  # not global.imagePullSecrets: a fallback
     assert pod["automountServiceAccountToken"] is True and pod["shareProcessNamespace"] is True
@@ -648,9 +651,11 @@ def test_dockerfile_builds_a_minimal_non_root_image(helm: Helm) -> None:
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["zonekeeper"]
 
     # The chart runs the image as the same user, read-only.
+    # (the container's securityContext, as in the external-dns chart, whose image runs as 65532 too).
     pod = find(helm.template(), "Deployment")["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsUser"] == 65532 == pod["securityContext"]["runAsGroup"]
-    assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    security = pod["containers"][0]["securityContext"]
+    assert security["runAsUser"] == 65532 == security["runAsGroup"] and pod["securityContext"]["runAsNonRoot"]
+    assert security["readOnlyRootFilesystem"] is True
 
     # The build context holds what the builder copies, and no more.
     ignore = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
@@ -988,12 +993,21 @@ def test_an_external_dns_release_switches_in_place_and_back(helm: Helm, kube_clu
     kube_cluster.ensure_namespace(namespace)
 
     # Before: the release as the real external-dns chart installs it, from the doc's values file.
-    install = cli.run("install", release, str(external_dns_chart), "--namespace", namespace,
+    # (--skip-crds: the DNSEndpoint CRD is installed already, as it is where external-dns runs.)
+    install = cli.run("install", release, str(external_dns_chart), "--namespace", namespace, "--skip-crds",
                       "-f", str(files[options["-f"][0]]), timeout=120)
     assert install.returncode == 0, install.stderr
     before = _installed(kube_cluster, namespace, release)
     assert before["serviceAccount"][0] == "external-dns" and before["containerPorts"] == [("http", 7979)]
     assert before["serviceAccount"][1]["eks.amazonaws.com/role-arn"].endswith(":role/external-dns")
+
+    # Forgetting externalDnsNames fails before anything changes (not half-way, on the immutable selector).
+    words = _runnable(to_ours, files, external_dns_chart)
+    at = words.index("externalDnsNames=true")
+    forgot = words[:at - 1] + words[at + 1:]  # without `--set externalDnsNames=true`
+    refused = cli.run(*forgot, timeout=120)
+    assert refused.returncode != 0 and "set externalDnsNames=true" in refused.stderr, refused.stderr
+    assert _installed(kube_cluster, namespace, release) == before
 
     upgrade = cli.run(*_runnable(to_ours, files, external_dns_chart), timeout=120)
     assert upgrade.returncode == 0, upgrade.stderr

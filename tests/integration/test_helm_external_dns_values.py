@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -187,10 +186,11 @@ def _flatten(node: Any, path: str, out: dict[str, Any]) -> None:
         out[path] = json.dumps(node, sort_keys=True) if isinstance(node, list) else node
 
 
-def normalized(docs: Sequence[Mapping[str, Any]], ours: bool, default_tag: str) -> dict[str, dict[str, Any]]:
+def normalized(docs: Sequence[Mapping[str, Any]], ours: bool, default_image: tuple[str, str]
+               ) -> dict[str, dict[str, Any]]:
     """Each object's leaves, keyed by kind (kind/name when a kind occurs twice), with what only says which
-    chart rendered it taken out: the chart label, the container's name, its default image tag, `run` and
-    the leader-election flags (zonekeeper's additions)."""
+    chart rendered it taken out: the chart label, the container's name, its default image repository
+    and tag, `run` and the leader-election flags (zonekeeper's additions)."""
     counts: dict[str, int] = {}
     for doc in docs:
         counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
@@ -204,7 +204,9 @@ def normalized(docs: Sequence[Mapping[str, Any]], ours: bool, default_tag: str) 
             for c in doc["spec"]["template"]["spec"]["containers"]:
                 if c["name"] == ("zonekeeper" if ours else "external-dns"):
                     c["name"] = "controller"
-                    c["image"] = re.sub(f":{re.escape(default_tag)}$", ":<default>", c["image"])
+                    repository, _, tag = c["image"].rpartition(":")
+                    c["image"] = ":".join("<default>" if part == default else part
+                                          for part, default in zip((repository, tag), default_image, strict=True))
                     c["args"] = [a for a in c["args"] if a != "run" and not a.startswith("--leader-elect")]
         key = doc["kind"] if counts[doc["kind"]] == 1 else f"{doc['kind']}/{doc['metadata']['name']}"
         leaves: dict[str, Any] = {}
@@ -241,8 +243,10 @@ class Renderings:
 
     def __init__(self, helm: Helm, external_dns_chart: Path, tmp_path: Path) -> None:
         self.helm, self.external_dns_chart, self.tmp_path = helm, external_dns_chart, tmp_path
-        self.external_dns_tag = "v" + str(yaml.safe_load((external_dns_chart / "Chart.yaml").read_text())["appVersion"])
-        self.our_tag = str(yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"])
+        self.external_dns_image = (str(EXTERNAL_DNS_VALUES["image"]["repository"]),
+                                   "v" + str(yaml.safe_load((external_dns_chart / "Chart.yaml").read_text())["appVersion"]))
+        self.our_image = (str(yaml.safe_load((CHART / "values.yaml").read_text())["image"]["repository"]),
+                          str(yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]))
 
     def _file(self, name: str, values: Mapping[str, Any]) -> str:
         path = self.tmp_path / name
@@ -252,12 +256,12 @@ class Renderings:
     def external_dns(self, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         docs = self.helm.template("-f", self._file("external-dns.yaml", merge(BASE, values)), release=RELEASE,
                                   namespace=NAMESPACE, chart=self.external_dns_chart)
-        return normalized(docs, ours=False, default_tag=self.external_dns_tag)
+        return normalized(docs, ours=False, default_image=self.external_dns_image)
 
     def ours(self, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         docs = self.helm.template("-f", self._file("ours.yaml", merge(BASE, values)), "-f",
                                   self._file("ours-names.yaml", OURS), release=RELEASE, namespace=NAMESPACE)
-        return normalized(docs, ours=True, default_tag=self.our_tag)
+        return normalized(docs, ours=True, default_image=self.our_image)
 
     def our_error(self, values: Mapping[str, Any]) -> str:
         proc = self.helm.render("-f", self._file("ours.yaml", merge(BASE, values)), release=RELEASE,

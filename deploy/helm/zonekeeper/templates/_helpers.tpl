@@ -14,14 +14,38 @@
 
 {{/* The full name: the release name alone when it already contains the name. */}}
 {{- define "zonekeeper.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- include "zonekeeper.fullnameFrom" (list . (include "zonekeeper.chartName" .)) }}
+{{- end }}
+
+{{/* The full name the chart named `chartName` gives (arguments: the context, chartName). */}}
+{{- define "zonekeeper.fullnameFrom" -}}
+{{- $ctx := index . 0 }}
+{{- $chartName := index . 1 }}
+{{- if $ctx.Values.fullnameOverride }}
+{{- $ctx.Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default (include "zonekeeper.chartName" .) .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- $name := default $chartName $ctx.Values.nameOverride }}
+{{- if contains $name $ctx.Release.Name }}
+{{- $ctx.Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" $ctx.Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Upgrading a release the external-dns chart installed without externalDnsNames would rename the
+     ServiceAccount (breaking its IRSA trust) and change the Deployment's selector, which the apiserver
+     refuses half-way through the upgrade: fail before anything is changed. Needs the cluster (helm
+     install/upgrade); `helm template` cannot look. */}}
+{{- define "zonekeeper.switchGuard" -}}
+{{- if not (or .Values.externalDnsNames .Values.nameOverride) }}
+{{- $name := include "zonekeeper.fullnameFrom" (list . "external-dns") }}
+{{- with lookup "apps/v1" "Deployment" (include "zonekeeper.namespace" .) $name }}
+{{- $release := dig "metadata" "annotations" "meta.helm.sh/release-name" "" . }}
+{{- $selector := dig "spec" "selector" "matchLabels" "app.kubernetes.io/name" "" . }}
+{{- if and (eq $release $.Release.Name) (eq $selector "external-dns") }}
+{{- fail (printf "externalDnsNames: release %s was installed by the external-dns chart (Deployment %s, selector app.kubernetes.io/name=external-dns); set externalDnsNames=true to keep its names, ServiceAccount and selector (docs/install.md, \"Switching an external-dns release in place\")" $.Release.Name $name) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -109,12 +133,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toJson (uniq .Values.sources) }}
 {{- end }}
 
-{{/* The first key path under `path` where `value` differs from `default`, or "" (both plain values
-     trees; an empty or missing value equals an empty one). Names the key a refusal is about. */}}
+{{/* The first key path under `path` where `value` is set (not empty) to something else than `default`,
+     or "" (both plain values trees). Names the key a refusal is about. */}}
 {{- define "zonekeeper.firstDifference" -}}
-{{- $value, $default, $path := index . 0, index . 1, index . 2 }}
+{{- $value := index . 0 }}
+{{- $default := index . 1 }}
+{{- $path := index . 2 }}
 {{- if or (kindIs "map" $value) (kindIs "map" $default) }}
-{{- $value, $default = $value | default dict, $default | default dict }}
+{{- $value = $value | default dict }}
+{{- $default = $default | default dict }}
 {{- $found := "" }}
 {{- range $key := concat (keys $value) (keys $default) | uniq | sortAlpha }}
 {{- if not $found }}
@@ -122,8 +149,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 {{- $found }}
-{{- else if not (and (empty $value) (empty $default)) }}
-{{- if ne (toJson $value) (toJson $default) }}{{ $path }}{{ end }}
+{{- else if and (not (empty $value)) (ne (toJson $value) (toJson $default)) }}
+{{- $path }}
 {{- end }}
 {{- end }}
 
@@ -277,7 +304,8 @@ labelSelector:
 {{/* The pod's affinity: node affinity as is; pod (anti-)affinity terms without a labelSelector get
      this release's selector (as the external-dns chart renders them). Arguments: (affinity, selector). */}}
 {{- define "zonekeeper.affinity" -}}
-{{- $affinity, $selector := index . 0, index . 1 }}
+{{- $affinity := index . 0 }}
+{{- $selector := index . 1 }}
 {{- $out := dict }}
 {{- with $affinity.nodeAffinity }}
 {{- $_ := set $out "nodeAffinity" . }}
