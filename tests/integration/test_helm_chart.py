@@ -11,6 +11,7 @@ builds the image and runs it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import difflib
 import importlib.util
@@ -32,15 +33,16 @@ from unittest import mock
 import pytest
 import yaml
 
+from tests.support.helm import CHART, Helm, external_dns_chart, find, helm, key_paths
 from tests.support.kube import KubeCluster
 from tests.support.route53 import StrictRoute53Server
+
+__all__ = ["external_dns_chart", "helm"]  # fixtures
 
 pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(120, func_only=True)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-CHART = ROOT / "deploy" / "helm" / "zonekeeper"
 MANIFESTS = ROOT / "deploy" / "manifests"
-HELM_BUILD = ROOT / "tests" / "helm" / "build.sh"
 VALUES_FULL = ROOT / "tests" / "helm" / "values-full.yaml"
 INSTALL_DOC = ROOT / "docs" / "install.md"
 POLICY = ROOT / "deploy" / "iam" / "policy.json"
@@ -51,60 +53,6 @@ NLB = "k8s-web-nlb1-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com"
 READ = ["list", "watch"]
 # Values of the shell variables docs/install.md sets with a command substitution ($(aws ...)).
 DOC_SAMPLES = {"ACCOUNT_ID": "123456789012"}
-HELM_BUILD_TIMEOUT = 3600
-
-
-# -- helm ------------------------------------------------------------------------------------------
-
-
-class Helm:
-    """The pinned helm CLI with its own, empty config/cache/data directories."""
-
-    def __init__(self, binary: str, home: Path) -> None:
-        self.binary = binary
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(home),
-            "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_CACHE_HOME": str(home / "cache"),
-            "HELM_DATA_HOME": str(home / "data"),
-            "KUBECONFIG": str(home / "no-kubeconfig"),
-        }
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.binary, *args], capture_output=True, text=True, cwd=ROOT, env=self.env,
-                              timeout=60)
-
-    def template(self, *args: str, release: str = "zonekeeper", namespace: str = "zonekeeper",
-                 chart: str | Path = CHART) -> list[dict[str, Any]]:
-        proc = self.run("template", release, str(chart), "--namespace", namespace, *args)
-        assert proc.returncode == 0, f"helm template {' '.join(args)} failed:\n{proc.stderr}"
-        return [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
-
-    def template_error(self, *args: str) -> str:
-        proc = self.run("template", "zonekeeper", str(CHART), "--namespace", "zonekeeper", *args)
-        assert proc.returncode != 0, f"helm template {' '.join(args)} should have failed:\n{proc.stdout}"
-        return proc.stderr
-
-
-@pytest.fixture(scope="session")
-def helm(tmp_path_factory: pytest.TempPathFactory) -> Helm:
-    binary = subprocess.run(["bash", str(HELM_BUILD), "--print"], check=True, capture_output=True,
-                            text=True).stdout.strip()
-    if not os.access(binary, os.X_OK):
-        build = subprocess.run(["bash", str(HELM_BUILD)], capture_output=True, text=True,
-                               timeout=HELM_BUILD_TIMEOUT)
-        assert build.returncode == 0, f"tests/helm/build.sh failed:\n{build.stderr[-4000:]}"
-    return Helm(binary, tmp_path_factory.mktemp("helm-home"))
-
-
-# -- rendered objects ------------------------------------------------------------------------------
-
-
-def find(docs: Sequence[Mapping[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    matches = [d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)]
-    assert len(matches) == 1, f"expected one {kind} {name or ''}, got {[d['metadata']['name'] for d in matches]}"
-    return dict(matches[0])
 
 
 def kinds(docs: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -112,9 +60,10 @@ def kinds(docs: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def container(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """zonekeeper's container (extraContainers may add others)."""
     containers = find(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
-    assert [c["name"] for c in containers] == ["zonekeeper"]
-    return dict(containers[0])
+    (ours,) = [c for c in containers if c["name"] == "zonekeeper"]
+    return dict(ours)
 
 
 def read_rules(cluster_role: Mapping[str, Any]) -> set[tuple[str, str]]:
@@ -172,17 +121,17 @@ def test_default_values_render_a_least_privilege_single_writer(helm: Helm) -> No
 
     c = container(docs)
     assert c["image"] == f"zonekeeper:{meta['appVersion']}"
-    assert c["args"] == ["run", "--provider=aws", "--source=service", "--source=ingress", "--policy=sync",
-                         "--registry=txt", "--interval=1m", "--log-level=info", "--log-format=text",
-                         "--metrics-address=:7979"]
+    # The external-dns chart's flags, in its order (policy: its 1.21 default, never sync).
+    assert c["args"] == ["run", "--log-level=info", "--log-format=text", "--interval=1m", "--source=service",
+                         "--source=ingress", "--policy=upsert-only", "--registry=txt", "--provider=aws"]
     assert {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in c["env"]} == {
         "POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
-    assert c["ports"] == [{"name": "metrics", "containerPort": 7979, "protocol": "TCP"}]
-    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
-    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert c["ports"] == [{"name": "http", "containerPort": 7979, "protocol": "TCP"}]
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert c["securityContext"] == {"allowPrivilegeEscalation": False, "privileged": False,
-                                    "readOnlyRootFilesystem": True, "runAsNonRoot": True,
-                                    "capabilities": {"drop": ["ALL"]}}
+                                    "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 65532,
+                                    "runAsGroup": 65532, "capabilities": {"drop": ["ALL"]}}
     assert c["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
 
     deployment = find(docs, "Deployment", "zonekeeper")
@@ -191,40 +140,34 @@ def test_default_values_render_a_least_privilege_single_writer(helm: Helm) -> No
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     assert pod["serviceAccountName"] == "zonekeeper"
-    assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
-                                      "fsGroup": 65532, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["securityContext"] == {"runAsNonRoot": True, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert deployment["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "zonekeeper",
+                                                             "app.kubernetes.io/instance": "zonekeeper"}
     assert pod["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
 
     sa = find(docs, "ServiceAccount", "zonekeeper")
     assert sa["metadata"]["namespace"] == "zonekeeper" and "annotations" not in sa["metadata"]
-    binding = find(docs, "ClusterRoleBinding", "zonekeeper")
+    binding = find(docs, "ClusterRoleBinding", "zonekeeper-viewer")
     assert binding["roleRef"]["name"] == "zonekeeper"
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "zonekeeper", "namespace": "zonekeeper"}]
     service = find(docs, "Service", "zonekeeper")
-    assert service["spec"]["ports"] == [{"name": "metrics", "port": 7979, "targetPort": "metrics", "protocol": "TCP"}]
+    assert service["spec"]["ports"] == [{"name": "http", "port": 7979, "targetPort": "http", "protocol": "TCP"}]
     assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
     assert deployment["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
 
     settings = cli_settings(c["args"])
-    assert settings.source.sources == ("service", "ingress") and settings.plan.policy == "sync"
+    assert settings.source.sources == ("service", "ingress") and settings.plan.policy == "upsert-only"
     assert settings.provider.provider == "aws" and not settings.controller.leader_elect
 
 
 # -- every value -------------------------------------------------------------------------------------
 
 
-def _key_paths(values: Any, prefix: str = "") -> set[str]:
-    """Key paths of a values tree, down to the leaves (an empty map or a list is a leaf)."""
-    if not isinstance(values, dict) or not values:
-        return {prefix}
-    return set().union(*(_key_paths(v, f"{prefix}.{k}" if prefix else str(k)) for k, v in values.items()))
-
-
 def test_values_full_sets_every_value_of_the_chart() -> None:
     defaults, full = load_yaml(CHART / "values.yaml"), load_yaml(VALUES_FULL)
-    missing = {p for p in _key_paths(defaults) if not _has_path(full, p)}
+    missing = {p for p in key_paths(defaults) if not _has_path(full, p)}
     assert not missing, f"tests/helm/values-full.yaml does not set: {sorted(missing)}"
-    unknown = {p.split(".")[0] for p in _key_paths(full)} - set(defaults)
+    unknown = {p.split(".")[0] for p in key_paths(full)} - set(defaults)
     assert not unknown, f"tests/helm/values-full.yaml sets values the chart does not have: {sorted(unknown)}"
 
 
@@ -240,15 +183,18 @@ def _has_path(values: Mapping[str, Any], path: str) -> bool:
 def test_every_value_is_honoured(helm: Helm) -> None:
     v = load_yaml(VALUES_FULL)
     docs = helm.template("-f", str(VALUES_FULL))
-    assert kinds(docs) == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service",
-                           "ServiceAccount", "ServiceMonitor"]
+    assert kinds(docs) == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Secret",
+                           "Service", "ServiceAccount", "ServiceMonitor"]
+    names = {"ServiceAccount": v["serviceAccount"]["name"], "Role": "zk-full-leader-election",
+             "RoleBinding": "zk-full-leader-election", "ClusterRoleBinding": "zk-full-viewer"}
     for doc in docs:
         assert doc["metadata"]["labels"]["team"] == "platform", doc["kind"]  # commonLabels
-        assert doc["metadata"]["name"] == (v["serviceAccount"]["name"] if doc["kind"] == "ServiceAccount" else
-                                           "zk-full-leader-election" if doc["kind"] in ("Role", "RoleBinding") else
-                                           v["fullnameOverride"])
+        assert doc["metadata"]["name"] == names.get(doc["kind"], v["fullnameOverride"]), doc["kind"]
+        if doc["kind"] not in ("ClusterRole", "ClusterRoleBinding", "ServiceMonitor"):
+            assert doc["metadata"]["namespace"] == v["namespaceOverride"], doc["kind"]
 
     sa = find(docs, "ServiceAccount")
+    # Annotations are templates (release `zonekeeper`).
     assert sa["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/zonekeeper"}
     assert sa["metadata"]["labels"]["iam"] == "irsa"
     assert sa["automountServiceAccountToken"] is True
@@ -260,15 +206,29 @@ def test_every_value_is_honoured(helm: Helm) -> None:
     assert spec["strategy"] == v["deploymentStrategy"]
     assert spec["selector"]["matchLabels"] == {"app.kubernetes.io/name": "dns", "app.kubernetes.io/instance": "zonekeeper"}
     assert spec["template"]["metadata"]["labels"]["tier"] == "dns"
-    assert spec["template"]["metadata"]["annotations"] == v["podAnnotations"]
+    secret = find(docs, "Secret")
+    credentials = v["secretConfiguration"]["data"]["credentials"].replace("{{ .Release.Name }}", "zonekeeper")
+    assert base64.b64decode(secret["data"]["credentials"]).decode() == credentials
+    annotations = spec["template"]["metadata"]["annotations"]
+    checksum = annotations.pop("checksum/secret")
+    assert annotations == v["podAnnotations"]
+    # Another Secret, another pod template: the pods roll when the Secret changes.
+    other = find(helm.template("-f", str(VALUES_FULL), "--set", "secretConfiguration.data.credentials=x"), "Deployment")
+    assert re.fullmatch("[0-9a-f]{64}", checksum) and other["spec"]["template"]["metadata"]["annotations"][
+        "checksum/secret"] != checksum
     assert pod["serviceAccountName"] == "zk-dns"
-    assert pod["imagePullSecrets"] == v["imagePullSecrets"]
+    assert pod["imagePullSecrets"] == v["imagePullSecrets"]  # not global.imagePullSecrets: a fallback
+    assert pod["automountServiceAccountToken"] is True and pod["shareProcessNamespace"] is True
+    for key in ("dnsPolicy", "dnsConfig", "hostAliases", "initContainers"):
+        assert pod[key] == v[key], key
+    assert [c["name"] for c in pod["containers"]] == ["sidecar", "zonekeeper"]
+    assert pod["containers"][0] == v["extraContainers"][0]
     assert pod["securityContext"] == v["podSecurityContext"]
     assert pod["priorityClassName"] == "system-cluster-critical"
     assert pod["terminationGracePeriodSeconds"] == 45
     for key in ("nodeSelector", "tolerations", "affinity", "topologySpreadConstraints"):
         assert pod[key] == v[key], key
-    assert pod["volumes"][1:] == v["extraVolumes"]
+    assert pod["volumes"][1:] == [{"name": "secrets", "secret": {"secretName": "zk-full"}}, *v["extraVolumes"]]
 
     c = container(docs)
     assert c["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/zonekeeper:0.1.0-rc1"
@@ -278,49 +238,60 @@ def test_every_value_is_honoured(helm: Helm) -> None:
     assert c["livenessProbe"] == v["livenessProbe"] and c["readinessProbe"] == v["readinessProbe"]
     assert c["securityContext"] == v["securityContext"]
     assert c["resources"] == v["resources"]
-    assert c["volumeMounts"][1:] == v["extraVolumeMounts"]
+    assert c["volumeMounts"][1:] == [{"name": "secrets", "mountPath": "/etc/aws-credentials"}, *v["extraVolumeMounts"]]
+    assert c["ports"] == [{"name": "http", "containerPort": 7979, "protocol": "TCP"}]
     assert c["args"] == [
-        "run", "--provider=aws",
+        "run", "--log-level=debug", "--log-format=json", "--interval=5m",
         "--source=service", "--source=ingress", "--source=istio-gateway", "--source=istio-virtualservice",
         "--source=crd", "--source=gateway-httproute",
         "--policy=upsert-only", "--registry=txt", "--txt-owner-id=prod-eu-1", "--txt-prefix=extdns-%{record_type}.",
         "--domain-filter=example.com", "--domain-filter=example.org", "--exclude-domains=internal.example.com",
-        "--interval=5m", "--log-level=debug", "--log-format=json", "--metrics-address=:7979",
+        "--label-filter=dns=public", "--annotation-filter=kubernetes.io/ingress.class in (nginx)",
+        "--managed-record-types=A", "--managed-record-types=AAAA", "--managed-record-types=CNAME",
+        "--provider=aws",
         "--leader-elect", "--leader-elect-lease-name=zk-lease", "--leader-elect-lease-duration=20s",
         "--leader-elect-renew-deadline=12s", "--leader-elect-retry-period=3s",
-        # extraArgs as a map: sorted by key; true is a bare flag, a list repeats the flag
-        "--aws-prefer-cname", "--aws-rate-limit=2", "--aws-zone-tags=team=platform", "--aws-zone-tags=env=prod",
-        "--aws-zone-type=public", "--no-aws-evaluate-target-health",
+        # extraArgs as a map, as the external-dns chart renders it: sorted by key; true or null is the bare
+        # flag, false --no-<flag>, a list repeats the flag
+        "--no-aws-evaluate-target-health", "--aws-prefer-cname", "--aws-rate-limit=2",
+        "--aws-zone-match-parent", "--aws-zone-tags=team=platform", "--aws-zone-tags=env=prod",
+        "--aws-zone-type=public",
     ]
     settings = cli_settings(c["args"])
     assert settings.controller.leader_elect and settings.controller.leader_elect_lease_name == "zk-lease"
     assert settings.provider.aws_zone_tags == ("team=platform", "env=prod") and settings.provider.aws_prefer_cname
-    assert not settings.provider.aws_evaluate_target_health and not settings.provider.aws_zone_match_parent
+    assert not settings.provider.aws_evaluate_target_health and settings.provider.aws_zone_match_parent
+    assert settings.source.label_filter == "dns=public" and settings.plan.managed_record_types == ("A", "AAAA", "CNAME")
     assert settings.provider.aws_rate_limit == 2.0
     assert settings.registry.txt_prefix == "extdns-%{record_type}." and settings.controller.interval == 300.0
 
     role = find(docs, "Role")
-    assert role["metadata"]["namespace"] == "zonekeeper"
+    assert role["metadata"]["namespace"] == "dns-system"
     assert role["rules"] == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
                               "verbs": ["get", "create", "update"]}]
     role_binding = find(docs, "RoleBinding")
     assert role_binding["roleRef"]["name"] == role["metadata"]["name"]
-    assert role_binding["subjects"] == [{"kind": "ServiceAccount", "name": "zk-dns", "namespace": "zonekeeper"}]
+    assert role_binding["subjects"] == [{"kind": "ServiceAccount", "name": "zk-dns", "namespace": "dns-system"}]
     assert find(docs, "ClusterRoleBinding")["subjects"] == role_binding["subjects"]
     assert find(docs, "ClusterRole")["rules"][-1] == v["rbac"]["additionalPermissions"][0]
 
     service = find(docs, "Service")
     assert service["metadata"]["annotations"] == v["service"]["annotations"]
+    assert service["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": "http", "protocol": "TCP"}]
+    assert service["spec"]["ipFamilies"] == ["IPv4"] and service["spec"]["ipFamilyPolicy"] == "SingleStack"
     monitor = find(docs, "ServiceMonitor")
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     assert monitor["metadata"]["namespace"] == "monitoring"
     assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     assert monitor["metadata"]["annotations"] == {"owner": "platform"}
     assert monitor["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
-    assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["zonekeeper"]}
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["dns-system"]}
+    assert monitor["spec"]["jobLabel"] == "app.kubernetes.io/instance"
     sm = v["serviceMonitor"]
+    assert monitor["spec"]["targetLabels"] == sm["targetLabels"]
     assert monitor["spec"]["endpoints"] == [{
-        "port": "metrics", "path": "/metrics", "interval": sm["interval"], "scrapeTimeout": sm["scrapeTimeout"],
+        "port": "http", "path": "/metrics", "interval": sm["interval"], "scrapeTimeout": sm["scrapeTimeout"],
+        "scheme": sm["scheme"], "tlsConfig": sm["tlsConfig"], "bearerTokenFile": sm["bearerTokenFile"],
         "honorLabels": True, "relabelings": sm["relabelings"], "metricRelabelings": sm["metricRelabelings"]}]
 
 
@@ -333,9 +304,8 @@ def test_leader_election_follows_the_replica_count(helm: Helm) -> None:
         assert ("Role" in kinds(docs) and "RoleBinding" in kinds(docs)) is elected, args
         if elected:
             assert "--leader-elect-lease-name=zonekeeper" in c["args"]
-            assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
-        else:
-            assert spec["strategy"] == {"type": "Recreate"}
+        # The external-dns chart's default either way; deploymentStrategy chooses.
+        assert spec["strategy"] == {"type": "Recreate"}
     assert "every replica would write" in helm.template_error("--set", "replicaCount=3",
                                                               "--set", "leaderElection.enabled=false")
 
@@ -345,9 +315,8 @@ def test_leader_election_follows_the_replica_count(helm: Helm) -> None:
     (["--set", "sources=null"], "at least one source"),
     (["--set", "txtPrefix=a-", "--set", "txtSuffix=-b"], "mutually exclusive"),
     (["--set", "provider=google"], "provider google is not supported"),
-    (["--set-json", 'extraArgs={"aws-zone-type": null}'], "extraArgs.aws-zone-type must not be null"),
-    (["--set", "extraArgs=--once"], "extraArgs must be a list or a map"),
-    (["--set", "serviceAccount.create=false"], "serviceAccount.name is required"),
+    (["--set", "extraArgs=--once"], "extraArgs"),
+    (["--set", "secretConfiguration.enabled=true"], "secretConfiguration.mountPath is required"),
 ])
 def test_bad_values_fail_at_install_time(helm: Helm, args: list[str], message: str) -> None:
     assert message in helm.template_error(*args)
@@ -357,12 +326,16 @@ def test_extra_args_as_a_list_and_provider_as_a_map(helm: Helm) -> None:
     c = container(helm.template("--set-json", 'extraArgs=["--aws-zone-type=private", "--zone-id-filter=Z1"]',
                                 "--set", "provider.name=route53", "--set", "serviceAccount.create=false",
                                 "--set", "serviceAccount.name=existing", "--set", "rbac.create=false"))
-    assert c["args"][1] == "--provider=route53"
-    assert c["args"][-2:] == ["--aws-zone-type=private", "--zone-id-filter=Z1"]
+    assert c["args"][-3:] == ["--provider=route53", "--aws-zone-type=private", "--zone-id-filter=Z1"]
+    c = container(helm.template("--set", "provider=aws"))  # the external-dns chart's older, string form
+    assert c["args"][-1] == "--provider=aws"
     docs = helm.template("--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing",
                          "--set", "rbac.create=false")
     assert kinds(docs) == ["Deployment", "Service"]
     assert find(docs, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "existing"
+    # No ServiceAccount and none named: the namespace's `default`, as with the external-dns chart.
+    docs = helm.template("--set", "serviceAccount.create=false")
+    assert find(docs, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "default"
 
 
 # -- RBAC: derived from the sources, and from the code ---------------------------------------------------
@@ -390,6 +363,27 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
     assert all("*" not in r["verbs"] and "*" not in r["resources"] for r in role["rules"])
 
 
+def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
+    from zonekeeper.sources import SOURCES
+
+    docs = helm.template("--set", "namespaced=true", "--set", "sourceNamespace=apps",
+                         "--set", "sources={service,ingress}")
+    assert "--namespace=apps" in container(docs)["args"]
+    role, binding = find(docs, "Role"), find(docs, "RoleBinding")
+    assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "apps"
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "zonekeeper"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "zonekeeper", "namespace": "zonekeeper"}]
+    # Nodes are cluster-scoped: the service source still reads them through a ClusterRole, and nothing else.
+    nodes = find(docs, "ClusterRole")
+    assert nodes["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": READ}]
+    assert find(docs, "ClusterRoleBinding")["roleRef"]["name"] == nodes["metadata"]["name"]
+    watched = {_resource(k) for s in ("service", "ingress") for k in SOURCES[s].watched_kinds}
+    assert read_rules(role) | read_rules(nodes) == watched and ("", "nodes") not in read_rules(role)
+    # Without the service source, nothing cluster-wide at all.
+    docs = helm.template("--set", "namespaced=true", "--set", "sources={ingress}")
+    assert "ClusterRole" not in kinds(docs) and find(docs, "Role")["metadata"]["namespace"] == "zonekeeper"
+
+
 def test_the_chart_accepts_exactly_the_cli_s_choices(helm: Helm) -> None:
     from zonekeeper.config import POLICIES, PROVIDERS, REGISTRIES, SOURCES
 
@@ -398,7 +392,7 @@ def test_the_chart_accepts_exactly_the_cli_s_choices(helm: Helm) -> None:
 
     assert read_rules(role) == {_resource(k) for s in SPECS.values() for k in s.watched_kinds}
     for provider in PROVIDERS:
-        assert container(helm.template("--set", f"provider={provider}"))["args"][1] == f"--provider={provider}"
+        assert container(helm.template("--set", f"provider={provider}"))["args"][-1] == f"--provider={provider}"
     for policy in POLICIES:
         cli_settings(container(helm.template("--set", f"policy={policy}"))["args"])
     for registry in REGISTRIES:
@@ -469,7 +463,7 @@ def service_monitor_crd(kube_cluster: KubeCluster, tmp_path_factory: pytest.Temp
 
 def test_renderings_pass_server_side_dry_run(helm: Helm, kube_cluster: KubeCluster,
                                              service_monitor_crd: None) -> None:
-    for namespace in ("zonekeeper", "monitoring"):
+    for namespace in ("zonekeeper", "monitoring", "dns-system"):
         kube_cluster.ensure_namespace(namespace)
     dry_run_apply(kube_cluster, helm.template())
     dry_run_apply(kube_cluster, helm.template("-f", str(VALUES_FULL)))
@@ -575,7 +569,7 @@ async def test_installed_chart_runs_with_the_rendered_identity(
                          what="RecordCreated event")
         # The probes the chart declares answer on the metrics port, and so does /metrics.
         for probe in (c["livenessProbe"], c["readinessProbe"]):
-            assert probe["httpGet"]["port"] == "metrics"
+            assert probe["httpGet"]["port"] == "http"
             await eventually(lambda p=probe["httpGet"]["path"]: _http_status(port, p) == 200,
                              what=f"{probe['httpGet']['path']} answers 200")
         assert await asyncio.to_thread(_http_status, port, "/metrics") == 200  # the server shares this loop
@@ -657,9 +651,11 @@ def test_dockerfile_builds_a_minimal_non_root_image(helm: Helm) -> None:
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["zonekeeper"]
 
     # The chart runs the image as the same user, read-only.
+    # (the container's securityContext, as in the external-dns chart, whose image runs as 65532 too).
     pod = find(helm.template(), "Deployment")["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsUser"] == 65532 == pod["securityContext"]["runAsGroup"]
-    assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    security = pod["containers"][0]["securityContext"]
+    assert security["runAsUser"] == 65532 == security["runAsGroup"] and pod["securityContext"]["runAsNonRoot"]
+    assert security["readOnlyRootFilesystem"] is True
 
     # The build context holds what the builder copies, and no more.
     ignore = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
@@ -724,10 +720,25 @@ def _options(words: Sequence[str], with_value: set[str]) -> tuple[list[str], dic
     return positional, options
 
 
+HELM_OPTIONS = {"--namespace", "-n", "--set", "--set-json", "-f", "--values", "--version"}
+# The external-dns chart as docs/install.md names it (its Helm repository's).
+EXTERNAL_DNS_CHART_REF = "external-dns/external-dns"
+
+
+def helm_values_args(options: Mapping[str, list[str]], files: Mapping[str, Path]) -> list[str]:
+    """A documented helm command's values (--set and -f with the doc's files), as helm arguments."""
+    args: list[str] = []
+    for value in options.get("--set", []):
+        args += ["--set", value]
+    for name in options.get("-f", []):
+        args += ["-f", str(files[name])]
+    return args
+
+
 class DocRun:
     """Exercises docs/install.md's commands in order, keeping what earlier ones established."""
 
-    def __init__(self, helm: Helm, cluster: KubeCluster, files: Mapping[str, Path]) -> None:
+    def __init__(self, helm: Helm, cluster: KubeCluster, files: Mapping[str, Path], external_dns_chart: Path) -> None:
         self.helm, self.cluster, self.files = helm, cluster, files
         self.env: dict[str, str] = {}
         self.policies: dict[str, Path] = {}
@@ -738,6 +749,9 @@ class DocRun:
         self.service_accounts: set[tuple[str, str]] = set()
         self.used_files: set[str] = set()
         self.app_version = str(chart_meta()["appVersion"])
+        self.switched: set[tuple[str, str]] = set()
+        self.external_dns_chart = external_dns_chart
+        self.external_dns_version = str(load_yaml(external_dns_chart / "Chart.yaml")["version"])
 
     def run(self, command: str) -> None:
         if command.startswith("export "):
@@ -813,27 +827,39 @@ class DocRun:
             assert "--override-existing-serviceaccounts" in options and sa in self.service_accounts, command
 
     def _helm(self, words: list[str], command: str) -> None:
-        positional, options = _options(words, {"--namespace", "-n", "--set", "--set-json", "-f", "--values"})
+        positional, options = _options(words, HELM_OPTIONS)
+        release, chart = positional[1:]
+        namespace = options["--namespace"][0]
+        args = helm_values_args(options, self.files)
+        self.used_files.update(options.get("-f", []))
+        if chart == EXTERNAL_DNS_CHART_REF:
+            # Switching back: the external-dns chart, pinned to the version the switch is tested with.
+            assert positional[0] == "upgrade" and options["--version"] == [self.external_dns_version], command
+            assert (namespace, release) in self.switched, f"docs/install.md: nothing was switched to go back: {command}"
+            docs = self.helm.template(*args, release=release, namespace=namespace, chart=self.external_dns_chart)
+            dry_run_apply(self.cluster, docs)
+            return
+        assert (ROOT / chart) == CHART, command
+        switch = "externalDnsNames=true" in options.get("--set", [])
         if positional[0] == "upgrade":
-            assert "--install" in options, command
+            # An upgrade installs too, unless it switches a release the external-dns chart installed.
+            assert switch or "--install" in options, command
         else:
             assert positional[0] == "install", command
-        release, chart = positional[1:]
-        assert (ROOT / chart) == CHART, command
-        namespace = options["--namespace"][0]
-        args: list[str] = []
-        for value in options.get("--set", []):
-            args += ["--set", value]
-        for name in options.get("-f", []):
-            self.used_files.add(name)
-            args += ["-f", str(self.files[name])]
         docs = self.helm.template(*args, release=release, namespace=namespace)
         self.cluster.ensure_namespace(namespace)
         dry_run_apply(self.cluster, docs)
         self._learn(docs)
         sa = find(docs, "ServiceAccount")
-        key = (namespace, sa["metadata"]["name"])
-        assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == self.role_for[key], command
+        if switch:
+            # The external-dns chart's names and the IRSA role its values file gave.
+            self.switched.add((namespace, release))
+            values = yaml.safe_load(self.files[options["-f"][0]].read_text())
+            assert sa["metadata"]["name"] == release == find(docs, "Deployment")["metadata"]["name"], command
+            assert sa["metadata"]["annotations"] == values["serviceAccount"]["annotations"], command
+        else:
+            key = (namespace, sa["metadata"]["name"])
+            assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == self.role_for[key], command
         assert container(docs)["image"] == f"{self.env['REGISTRY']}/zonekeeper:{self.app_version}"
         cli_settings(container(docs)["args"])
 
@@ -880,12 +906,18 @@ class DocRun:
                 self.service_accounts.add(key)
 
 
-def test_install_doc_commands_work(helm: Helm, kube_cluster: KubeCluster, tmp_path: Path) -> None:
+def doc_file_paths(tmp_path: Path) -> dict[str, Path]:
     files = {}
     for name, obj in doc_files().items():
         files[name] = tmp_path / name
         files[name].write_text(yaml.safe_dump(obj))
-    run = DocRun(helm, kube_cluster, files)
+    return files
+
+
+def test_install_doc_commands_work(helm: Helm, kube_cluster: KubeCluster, external_dns_chart: Path,
+                                   tmp_path: Path) -> None:
+    files = doc_file_paths(tmp_path)
+    run = DocRun(helm, kube_cluster, files, external_dns_chart)
     commands = list(doc_commands())
     for command in commands:
         run.run(command)
@@ -896,3 +928,100 @@ def test_install_doc_commands_work(helm: Helm, kube_cluster: KubeCluster, tmp_pa
         helm.template(*shlex.split(fragment))
     istio = find(helm.template("-f", str(files["istio-values.yaml"])), "ClusterRole")
     assert {("networking.istio.io", "gateways"), ("networking.istio.io", "virtualservices")} <= read_rules(istio)
+
+
+# -- switching an external-dns release in place (docs/install.md) ------------------------------------------
+
+
+SWITCH_ENV = {"REGISTRY": "123456789012.dkr.ecr.eu-west-1.amazonaws.com"}
+
+
+def _switch_commands() -> list[list[str]]:
+    """docs/install.md's `helm upgrade external-dns ...` commands: to zonekeeper's chart, then back."""
+    found = [shell_words(c, SWITCH_ENV) for c in doc_commands() if c.startswith("helm upgrade external-dns ")]
+    assert [w[3] for w in found] == [str(CHART.relative_to(ROOT)), EXTERNAL_DNS_CHART_REF], found
+    return found
+
+
+def _runnable(words: Sequence[str], files: Mapping[str, Path], external_dns_chart: Path) -> list[str]:
+    """A documented helm command's arguments with the doc's files and the local external-dns chart
+    (`--version` selects from a repository; a chart directory has one)."""
+    out: list[str] = []
+    i = 1
+    while i < len(words):
+        if words[i] in ("-f", "--version"):
+            out += ["-f", str(files[words[i + 1]])] if words[i] == "-f" else []
+            i += 2
+            continue
+        out.append(str(external_dns_chart) if words[i] == EXTERNAL_DNS_CHART_REF else words[i])
+        i += 1
+    return out
+
+
+def _installed(cluster: KubeCluster, namespace: str, release: str) -> dict[str, Any]:
+    """What must survive a switch, read from the apiserver: ServiceAccount, selector, Service, bindings."""
+    from kubernetes import client
+
+    apps, core = client.AppsV1Api(cluster.admin), client.CoreV1Api(cluster.admin)
+    rbac = client.RbacAuthorizationV1Api(cluster.admin)
+    deployment = apps.read_namespaced_deployment(release, namespace)
+    pod = deployment.spec.template.spec
+    service = core.read_namespaced_service(release, namespace)
+    sa = core.read_namespaced_service_account(pod.service_account_name, namespace)
+    bindings = [b for b in rbac.list_cluster_role_binding().items
+                if (b.metadata.labels or {}).get("app.kubernetes.io/instance") == release]
+    return {
+        "serviceAccount": (sa.metadata.name, sa.metadata.annotations),
+        "selector": deployment.spec.selector.match_labels,
+        "podLabels": deployment.spec.template.metadata.labels,
+        "service": (service.metadata.name, service.spec.selector,
+                    [(p.name, p.port, p.target_port) for p in service.spec.ports]),
+        "bindingSubjects": [(s.kind, s.name, s.namespace) for b in bindings for s in b.subjects],
+        "containerPorts": [(p.name, p.container_port) for c in pod.containers for p in c.ports or []],
+        "image": [c.image for c in pod.containers],
+        "generation": deployment.metadata.generation,
+    }
+
+
+def test_an_external_dns_release_switches_in_place_and_back(helm: Helm, kube_cluster: KubeCluster,
+                                                            external_dns_chart: Path, tmp_path: Path) -> None:
+    files = doc_file_paths(tmp_path)
+    to_ours, back = _switch_commands()
+    _, options = _options(to_ours[2:], HELM_OPTIONS)
+    namespace, release = options["--namespace"][0], to_ours[2]
+    cli = helm.with_kubeconfig(kube_cluster.admin_kubeconfig)
+    kube_cluster.ensure_namespace(namespace)
+
+    # Before: the release as the real external-dns chart installs it, from the doc's values file.
+    # (--skip-crds: the DNSEndpoint CRD is installed already, as it is where external-dns runs.)
+    install = cli.run("install", release, str(external_dns_chart), "--namespace", namespace, "--skip-crds",
+                      "-f", str(files[options["-f"][0]]), timeout=120)
+    assert install.returncode == 0, install.stderr
+    before = _installed(kube_cluster, namespace, release)
+    assert before["serviceAccount"][0] == "external-dns" and before["containerPorts"] == [("http", 7979)]
+    assert before["serviceAccount"][1]["eks.amazonaws.com/role-arn"].endswith(":role/external-dns")
+
+    # Forgetting externalDnsNames fails before anything changes (not half-way, on the immutable selector).
+    words = _runnable(to_ours, files, external_dns_chart)
+    at = words.index("externalDnsNames=true")
+    forgot = words[:at - 1] + words[at + 1:]  # without `--set externalDnsNames=true`
+    refused = cli.run(*forgot, timeout=120)
+    assert refused.returncode != 0 and "set externalDnsNames=true" in refused.stderr, refused.stderr
+    assert _installed(kube_cluster, namespace, release) == before
+
+    upgrade = cli.run(*_runnable(to_ours, files, external_dns_chart), timeout=120)
+    assert upgrade.returncode == 0, upgrade.stderr
+    switched = _installed(kube_cluster, namespace, release)
+    for kept in ("serviceAccount", "selector", "service", "bindingSubjects", "containerPorts"):
+        assert switched[kept] == before[kept], kept
+    assert switched["podLabels"].items() >= switched["selector"].items()
+    # The Deployment rolls: a new pod template, with zonekeeper's image.
+    assert switched["image"] == [f"{SWITCH_ENV['REGISTRY']}/zonekeeper:{chart_meta()['appVersion']}"]
+    assert switched["generation"] > before["generation"]
+
+    downgrade = cli.run(*_runnable(back, files, external_dns_chart), timeout=120)
+    assert downgrade.returncode == 0, downgrade.stderr
+    after = _installed(kube_cluster, namespace, release)
+    for kept in ("serviceAccount", "selector", "service", "bindingSubjects", "containerPorts"):
+        assert after[kept] == before[kept], kept
+    assert after["image"] == before["image"] and after["generation"] > switched["generation"]

@@ -489,7 +489,8 @@ def test_sigterm_releases_the_lease_and_exits_0_within_the_grace_period(
     pod.add_file(f"{sa_dir}/namespace", ns)
     host, _, port = kube_cluster.server.removeprefix("https://").rpartition(":")
     metrics = _free_port()
-    grace = yaml.safe_load(VALUES.read_text())["terminationGracePeriodSeconds"]
+    # Unset in the chart (as in the external-dns chart): the pod gets Kubernetes' default, 30 s.
+    grace = yaml.safe_load(VALUES.read_text())["terminationGracePeriodSeconds"] or 30
     # The environment the kubelet gives the chart's pod: the apiserver's Service and the downward API.
     env = {**aws_env(route53), "KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port,
            "POD_NAME": "zonekeeper-image-test", "POD_NAMESPACE": ns}
