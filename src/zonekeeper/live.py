@@ -210,7 +210,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
     cache = ClusterCache(client)
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
-        debounce=loop.min_event_sync_interval, resync=loop.interval, apply=not dry_run, metrics=sink,
+        resync=loop.interval, apply=not dry_run, metrics=sink,
         pod_ref=own_pod(),
     )
     if metrics is not None:
