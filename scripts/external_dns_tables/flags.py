@@ -56,7 +56,7 @@ PREFIXES = (
     ("inmemory-", "provider inmemory"), ("ns1-", "provider ns1"), ("oci-", "provider oci"),
     ("ovh-", "provider ovh"), ("pdns-", "provider pdns"), ("pihole-", "provider pihole"),
     ("rfc2136-", "provider rfc2136"), ("webhook-", "provider webhook"), ("dynamodb-", "registry dynamodb"),
-    ("crd-registry-", "registry crd"), ("tls-", "provider TLS (pdns, etcd/coredns)"),
+    ("crd-registry-", "registry crd"), ("tls-", "provider pdns, rfc2136"),
 )
 _SECTION = re.compile(r"//\s*(?:Flags related to (?:the )?)?(.+?)(?: flags)?\s*$")
 

@@ -132,15 +132,21 @@ def mapping(name: str) -> Mapped:
     return _MAPPED[name]
 
 
+def _provider_of(flag: EdnsFlag) -> str:
+    if flag.name in _PROVIDER_OF:
+        return _PROVIDER_OF[flag.name]
+    return flag.group.removeprefix("provider ") if flag.group.startswith("provider ") else ""
+
+
 def refusal(flag: EdnsFlag) -> str:
     """Why `flag` is refused, naming it and what zonekeeper does not support."""
     from zonekeeper.settings.registry import REGISTRIES
     from zonekeeper.settings.source import source_names
 
-    provider = _PROVIDER_OF.get(flag.name) or (flag.group.removeprefix("provider ").split(" ")[0]
-                                               if flag.group.startswith("provider ") else "")
+    provider = _provider_of(flag)
     if provider and provider != "aws":
-        return f"{flag.option} belongs to the {provider} provider; zonekeeper supports only --provider=aws"
+        noun = "providers" if "," in provider else "provider"
+        return f"{flag.option} belongs to the {provider} {noun}; zonekeeper supports only --provider=aws"
     if flag.group.startswith("registry "):
         registry = flag.group.removeprefix("registry ")
         return (f"{flag.option} belongs to the {registry} registry; zonekeeper supports "
