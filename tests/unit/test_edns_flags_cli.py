@@ -147,3 +147,12 @@ def test_no_mapping_line_without_a_mapped_flag() -> None:
     result = invoke(OFFLINE)
     assert result.exit_code in (0, 3), result.output
     assert "zonekeeper always reconciles" not in result.output
+
+
+def test_kube_api_request_timeout_is_ours_and_the_deprecated_request_timeout_fills_it() -> None:
+    settings = cli._settings(dict(parse([*OFFLINE, "--kube-api-request-timeout", "10s"]).params))
+    assert settings.source.kube_api_request_timeout == 10.0
+    settings = cli._settings(dict(parse([*OFFLINE, "--request-timeout", "15s"]).params))
+    assert settings.source.kube_api_request_timeout == 15.0
+    both = [*OFFLINE, "--request-timeout", "15s", "--kube-api-request-timeout", "10s"]
+    assert cli._settings(dict(parse(both).params)).source.kube_api_request_timeout == 10.0

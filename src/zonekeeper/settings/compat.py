@@ -69,10 +69,9 @@ MAPPED: tuple[Mapped, ...] = (
                                 "--aws-batch-change-size-bytes"),
     Mapped("batch-change-interval", "read only by external-dns's cloudflare provider; zonekeeper paces Route 53 "
                                     "requests with --aws-rate-limit"),
-    Mapped("request-timeout", "deprecated in external-dns for --kube-api-request-timeout; zonekeeper's Kubernetes "
-                              "requests time out after 30s (lists 120s; watches end on the server's timeout)"),
-    Mapped("kube-api-request-timeout", "zonekeeper's Kubernetes requests time out after 30s (lists 120s; watches "
-                                       "end on the server's timeout)"),
+    Mapped("request-timeout", "deprecated in external-dns for --kube-api-request-timeout, which this value sets "
+                              "(unless that flag is given too, as in external-dns)",
+           field="kube_api_request_timeout"),
     Mapped("listen-endpoint-events", "zonekeeper watches EndpointSlices whenever the service source needs them "
                                      "(headless Services) and reconciles on their changes"),
     Mapped("events-emit", "zonekeeper records Kubernetes Events on the source objects with --emit-events "
