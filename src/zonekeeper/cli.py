@@ -52,11 +52,21 @@ def _bool_decl(name: str) -> str:
     return f"--{name}/--no-{name}"
 
 
-def _choices(flag: Flag) -> tuple[str, ...]:
-    """The values click accepts: ours and external-dns's, so that `--provider=google` gets our
-    message (the settings' validate) rather than click's."""
+class _Choice(click.Choice):  # type: ignore[type-arg]
+    """Our values, shown in --help; external-dns's other values are let through too, so that
+    `--provider=google` gets our message (the settings' validate) rather than click's."""
+
+    def __init__(self, shown: Sequence[str], also: Sequence[str]) -> None:
+        super().__init__(shown)
+        self.also = frozenset(also)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return value if value in self.also else super().convert(value, param, ctx)
+
+
+def _choices(flag: Flag) -> click.Choice:  # type: ignore[type-arg]
     edns = _EDNS.get(flag.name)
-    return tuple(dict.fromkeys(flag.choices + (edns.choices if edns else ())))
+    return _Choice(flag.choices, edns.choices if edns else ())
 
 
 def _option(flag: Flag) -> Callable[[Any], Any]:
@@ -68,7 +78,7 @@ def _option(flag: Flag) -> Callable[[Any], Any]:
         kwargs["callback"] = _duration
         default = format_duration(default)
     if flag.choices:
-        kwargs["type"] = click.Choice(_choices(flag))
+        kwargs["type"] = _choices(flag)
     elif flag.kind in _CLICK_TYPES:
         kwargs["type"] = _CLICK_TYPES[flag.kind]
     return click.option(decl, flag.field, default=default, multiple=flag.repeatable, **kwargs)
