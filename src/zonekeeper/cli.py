@@ -20,12 +20,18 @@ from zonekeeper.config import FLAGS, ConfigError, Settings, parse_duration, spli
 from zonekeeper.endpoint import Problem
 from zonekeeper.pipeline import PassResult
 from zonekeeper.report import render_json, render_text
-from zonekeeper.settings.flag import Flag, env_name, format_duration
+from zonekeeper.settings import compat
+from zonekeeper.settings.argv import normalize_booleans
+from zonekeeper.settings.edns_flag import EdnsFlag
+from zonekeeper.settings.flag import Flag, env_name, env_names, format_duration
 
 if TYPE_CHECKING:
     from zonekeeper.wiring import Wiring
 
 _BY_FIELD: dict[str, Flag] = {flag.field: flag for flag in FLAGS}
+_EDNS = compat.by_name()
+# The external-dns flags we accept without a settings row (mapped or refused), by click parameter name.
+_EXTRA_PREFIX = "edns__"
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: Any) -> float | None:
@@ -40,29 +46,58 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: Any) -> float
 _CLICK_TYPES: dict[str, Any] = {"int": int, "float": float, "path": click.Path()}
 
 
+def _bool_decl(name: str) -> str:
+    """Every boolean, as in external-dns (kingpin), also has `--no-<name>` (and `=true`/`=false`,
+    zonekeeper.settings.argv)."""
+    return f"--{name}/--no-{name}"
+
+
+class _Choice(click.Choice):  # type: ignore[type-arg]
+    """Our values, shown in --help; external-dns's other values are let through too, so that
+    `--provider=google` gets our message (the settings' validate) rather than click's."""
+
+    def __init__(self, shown: Sequence[str], also: Sequence[str]) -> None:
+        super().__init__(shown)
+        self.also = frozenset(also)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return value if value in self.also else super().convert(value, param, ctx)
+
+
+def _choices(flag: Flag) -> click.Choice:  # type: ignore[type-arg]
+    edns = _EDNS.get(flag.name)
+    return _Choice(flag.choices, edns.choices if edns else ())
+
+
 def _option(flag: Flag) -> Callable[[Any], Any]:
     """The click option of one table row; its default is the settings field's."""
     default = config.default(flag.field)
-    kwargs: dict[str, Any] = {"help": flag.help, "show_default": flag.show_default, "envvar": flag.env}
-    decl = flag.option
-    if flag.kind == "bool":
-        if flag.negatable:
-            decl = f"{flag.option}/--no-{flag.name}"
-        else:
-            kwargs["is_flag"] = True
+    kwargs: dict[str, Any] = {"help": flag.help, "show_default": flag.show_default, "envvar": list(flag.envs)}
+    decl = _bool_decl(flag.name) if flag.kind == "bool" else flag.option
     if flag.kind == "duration":
         kwargs["callback"] = _duration
         default = format_duration(default)
     if flag.choices:
-        kwargs["type"] = click.Choice(flag.choices)
+        kwargs["type"] = _choices(flag)
     elif flag.kind in _CLICK_TYPES:
         kwargs["type"] = _CLICK_TYPES[flag.kind]
     return click.option(decl, flag.field, default=default, multiple=flag.repeatable, **kwargs)
 
 
+def _extra_option(flag: EdnsFlag) -> Callable[[Any], Any]:
+    """An external-dns flag without a settings row: accepted as text (hidden from --help; docs/flags.md
+    lists them), then mapped or refused by zonekeeper.settings.compat."""
+    decl = _bool_decl(flag.name) if flag.kind == "bool" else flag.option
+    return click.option(decl, _EXTRA_PREFIX + flag.name.replace("-", "_"), default=None,
+                        multiple=flag.kind == "repeatable", hidden=True, envvar=list(env_names(flag.name)))
+
+
 def _flag_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Every settings flag of `command`, in table order."""
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for extra in reversed(compat.extra()):
+            if extra.name not in compat.COMMAND_OPTIONS:
+                func = _extra_option(extra)(func)
         for flag in reversed(FLAGS):
             if command in flag.commands:
                 func = _option(flag)(func)
@@ -71,7 +106,29 @@ def _flag_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
-def _settings(params: dict[str, Any]) -> Settings:
+def _extras_given(params: dict[str, Any]) -> dict[str, Any]:
+    """The mapped and refused external-dns flags set on the command line or in the environment."""
+    return {name.removeprefix(_EXTRA_PREFIX).replace("_", "-"): value for name, value in params.items()
+            if name.startswith(_EXTRA_PREFIX) and value is not None and value != ()}
+
+
+def _explicit_fields(params: dict[str, Any]) -> frozenset[str]:
+    """Settings fields whose own flag was given (they win over a mapped flag's value)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:  # parsed outside a command (tests): what differs from the default
+        return frozenset(n for n, v in params.items() if n in _BY_FIELD and v is not None
+                         and v != _option_default(_BY_FIELD[n]))
+    return frozenset(n for n in params if n in _BY_FIELD
+                     and ctx.get_parameter_source(n) not in (None, click.core.ParameterSource.DEFAULT))
+
+
+def _option_default(flag: Flag) -> Any:
+    default = config.default(flag.field)
+    return parse_duration(format_duration(default)) if flag.kind == "duration" else default
+
+
+def _parse(params: dict[str, Any]) -> tuple[Settings, compat.Resolution]:
+    resolution = compat.resolve(_extras_given(params), _explicit_fields(params))
     values: dict[str, Any] = {}
     for name, value in params.items():
         flag = _BY_FIELD.get(name)
@@ -80,9 +137,13 @@ def _settings(params: dict[str, Any]) -> Settings:
         if isinstance(value, tuple):
             value = split_list(value)
         values[name] = flag.convert(value) if flag.convert else value
-    settings = Settings.of(**values)
+    settings = Settings.of(**(values | resolution.values))
     settings.validate()
-    return settings
+    return settings, resolution
+
+
+def _settings(params: dict[str, Any]) -> Settings:
+    return _parse(params)[0]
 
 
 def _fail_config(message: str) -> None:
@@ -108,8 +169,10 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
 
     try:
         logs.register_secret(params.get("txt_encrypt_aes_key"))  # before anything could log it
-        settings = _settings(params)
+        settings, resolution = _parse(params)
         logs.setup(settings.serving.log_level, settings.serving.log_format)
+        for note in resolution.notes:  # one line per external-dns flag zonekeeper maps
+            logs.get("zonekeeper").info(note)
         logs.get("zonekeeper").debug("configuration", settings=repr(settings))  # the repr leaves secrets out
         wired = wiring.build(settings, records_cache_seconds=0.0 if settings.source.from_files else
                              settings.provider.aws_records_cache_duration)
@@ -141,6 +204,15 @@ def _usage_exit() -> Iterator[None]:
         raise _UsageError(exc.format_message(), exc.ctx) from exc
 
 
+class _Command(click.Command):
+    """A subcommand whose booleans also take kingpin's `--flag=true` / `--flag=false`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        booleans = {o.lstrip("-") for p in self.params if isinstance(p, click.Option) and p.secondary_opts
+                    for o in p.opts}
+        return super().parse_args(ctx, normalize_booleans(args, booleans))
+
+
 class _Main(click.Group):
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         with _usage_exit():
@@ -157,7 +229,7 @@ def main() -> None:
     """Keep AWS Route 53 in step with a Kubernetes cluster (external-dns compatible)."""
 
 
-@main.command()
+@main.command(cls=_Command)
 @_flag_options("plan")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", envvar=env_name("--output"),
               help="Table or JSON.")
@@ -173,10 +245,11 @@ def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
     sys.exit(exitcodes.of_plan(result, detailed=detailed_exitcode))
 
 
-@main.command()
+@main.command(cls=_Command)
 @_flag_options("run")
-@click.option("--once", is_flag=True, default=False, envvar=env_name("--once"), help="One pass, then exit.")
-@click.option("--dry-run", is_flag=True, default=False, envvar=env_name("--dry-run"), help="Plan and log only.")
+@click.option("--once/--no-once", default=False, envvar=list(env_names("once")), help="One pass, then exit.")
+@click.option("--dry-run/--no-dry-run", default=False, envvar=list(env_names("dry-run")),
+              help="Plan and log only.")
 def run(once: bool, dry_run: bool, **params: Any) -> None:
     """Reconcile DNS with the cluster (or with --from-file objects)."""
     if not params.get("from_files"):
@@ -236,7 +309,7 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Wiring, desire
             server.stop()
 
 
-@main.command()
+@main.command(cls=_Command)
 @_flag_options("records")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", envvar=env_name("--output"),
               help="Table or JSON.")

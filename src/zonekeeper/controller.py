@@ -2,7 +2,9 @@
 
 A change to one object recomputes that object's endpoints (and those of the objects that depend
 on it, such as the Gateways selecting a Service) and plans only the DNS names it touches; changes
-arriving within the debounce window go together. A periodic full pass re-plans everything from
+arriving within the batch window go together, and a pass triggered by changes starts no sooner than
+`--min-event-sync-interval` after the last pass started (external-dns's meaning: the first sync is
+immediate; the interval only spaces event-triggered runs). A periodic full pass re-plans everything from
 caches (no API calls); the Route 53 record cache expires after `--aws-records-cache-duration` and is
 listed again, which catches changes made behind our back.
 
@@ -44,6 +46,18 @@ ObjectKey = tuple[str, str, str]  # (source name, namespace, name)
 # How often a periodic full pass also recomputes every object's endpoints from the cache.
 RECOMPUTE_ALL_EVERY = 600.0
 RETRY_AFTER_ERROR = 5.0
+# Changes arriving this soon after the first are planned together (a Deployment rollout is a burst).
+BATCH_WINDOW = 0.2
+
+
+def event_pass_at(now: float, last_pass: float | None, *, min_interval: float, batch: float, due: float) -> float:
+    """When a pass triggered by a change at `now` may start: after the batch window, no sooner than
+    `min_interval` after the last pass started (none yet: at once), and not after `due`, when a full
+    pass or a grace period's end is due anyway (those are not spaced)."""
+    start = now + batch
+    if last_pass is not None:
+        start = max(start, last_pass + min_interval)
+    return min(start, max(due, now + batch))
 
 
 class Cache(ObjectView, Protocol):
@@ -76,7 +90,7 @@ class Controller:
         recorder: Any = None,
         status: Any = None,
         accept: Callable[[Obj], bool] | None = None,
-        debounce: float = 0.2,
+        debounce: float = BATCH_WINDOW,
         resync: float = 60.0,
         apply: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -90,7 +104,10 @@ class Controller:
         self.recorder = recorder
         self.status = status
         self.accept = accept
-        self.debounce = debounce
+        self.min_interval = wiring.settings.controller.min_event_sync_interval
+        # The batch window never exceeds the spacing asked for (--min-event-sync-interval=50ms: 50ms).
+        self.debounce = min(debounce, self.min_interval)
+        self._last_pass_at: float | None = None  # when the last pass started (spacing event passes)
         self.resync = resync
         self.clock = clock
         self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.source.sources)}
@@ -330,7 +347,10 @@ class Controller:
             timeout = max(0.0, self._wake_at(next_full) - self.clock())
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-                await asyncio.sleep(self.debounce)  # let a burst of changes arrive together
+                now = self.clock()
+                start = event_pass_at(now, self._last_pass_at, min_interval=self.min_interval,
+                                      batch=self.debounce, due=self._wake_at(next_full))
+                await asyncio.sleep(start - now)
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -343,6 +363,7 @@ class Controller:
                     continue
                 self._full_requested = False
                 next_full = self.clock() + self.resync
+            self._last_pass_at = self.clock()
             try:
                 result = await self.run_pass(full=full)
                 if result is not None and (not result.listed_all or any(z.error for z in result.zones)):

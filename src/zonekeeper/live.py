@@ -99,7 +99,7 @@ async def _connect(settings: Settings) -> KubeClient:
     try:
         chosen = settings.source
         return await KubeClient.connect(chosen.kubeconfig or None, qps=chosen.kube_api_qps,
-                                        burst=chosen.kube_api_burst)
+                                        burst=chosen.kube_api_burst, request_timeout=chosen.kube_api_request_timeout)
     except Exception as exc:  # kubernetes' loaders raise their own types for every kind of bad config
         raise ConfigError(
             f"no usable Kubernetes configuration ({exc}); pass --kubeconfig, run in a cluster, or read "
@@ -210,7 +210,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
     cache = ClusterCache(client)
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
-        debounce=loop.min_event_sync_interval, resync=loop.interval, apply=not dry_run, metrics=sink,
+        resync=loop.interval, apply=not dry_run, metrics=sink,
         pod_ref=own_pod(),
     )
     if metrics is not None:

@@ -77,7 +77,7 @@ def _params(command: click.Command) -> list[click.Option]:
 
 def _shown_default(option: click.Option) -> str:
     default = option.default
-    if option.is_flag and not option.secondary_opts:
+    if option.is_flag:
         return "off" if not default else "on"
     if isinstance(default, tuple | list):
         return ", ".join(str(d) for d in default) or "—"
@@ -88,7 +88,8 @@ def _shown_default(option: click.Option) -> str:
 
 def _flag_row(option: click.Option) -> str:
     flag = " / ".join(f"`{o}`" for o in option.opts + option.secondary_opts)
-    env = f"`{option.envvar}`" if isinstance(option.envvar, str) else ""
+    envs = [option.envvar] if isinstance(option.envvar, str) else list(option.envvar or ())
+    env = ", ".join(f"`{e}`" for e in envs)
     repeat = " (repeatable)" if option.multiple and "repeatable" not in (option.help or "") else ""
     return f"| {flag} | {env} | {_shown_default(option)} | {(option.help or '').strip()}{repeat} |"
 
@@ -101,8 +102,10 @@ def render_flags() -> str:
         "",
         "Generated from the code (`uv run python -m zonekeeper.reference`); do not edit by hand.",
         "",
-        "Every flag can also be set as an environment variable, shown beside it. Repeatable flags take",
-        "comma-separated values in the environment.",
+        "Every flag can also be set as an environment variable, shown beside it: `ZONEKEEPER_<FLAG>`, or",
+        "external-dns's `EXTERNAL_DNS_<FLAG>` (the first wins when both are set). Repeatable flags take",
+        "newline- or comma-separated values in the environment. Every boolean also takes `--no-<flag>`,",
+        "`--<flag>=true` and `--<flag>=false`, as external-dns does.",
         "",
     ]
     assert isinstance(main, click.Group)
@@ -112,7 +115,31 @@ def render_flags() -> str:
                   "| flag | environment | default | meaning |", "|---|---|---|---|"]
         lines += [_flag_row(option) for option in _params(command)]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _compat_lines())
+
+
+def _compat_lines() -> list[str]:
+    """The external-dns flags without a row above: what each maps to, or why it is refused."""
+    from zonekeeper.settings import compat
+    from zonekeeper.settings.edns_flags import VERSION
+
+    same, mapped, refused = compat.same(), compat.mapped(), compat.refused()
+    total = len(same) + len(mapped) + len(refused)
+    lines = [
+        f"## external-dns {VERSION} flags", "",
+        f"Every one of external-dns's {total} flags is accepted: {len(same)} with the same meaning (the tables "
+        f"above), {len(mapped)} mapped to what zonekeeper does instead, and {len(refused)} refused with a message "
+        "(exit 64). A mapped flag, when given, logs one line at start-up saying how it maps.", "",
+        "Defaults that differ from external-dns's:", "",
+        "| flag | why |", "|---|---|",
+    ]
+    lines += [f"| `--{name}` | {why} |" for name, why in sorted(compat.DEFAULT_DIFFERENCES.items())]
+    lines += ["", "### Mapped", "", "| flag | what zonekeeper does |", "|---|---|"]
+    lines += [f"| `{f.option}` | {compat.mapping(f.name).how} |" for f in mapped]
+    lines += ["", "### Refused", "", "| flag | external-dns group | message |", "|---|---|---|"]
+    lines += [f"| `{f.option}` | {f.group} | {compat.refusal(f)} |" for f in refused]
+    lines.append("")
+    return lines
 
 
 def render_metrics() -> str:

@@ -195,3 +195,47 @@ def test_failed_pass_is_retried_soon_not_an_interval_later(monkeypatch: Any) -> 
         assert records(provider) == {("a.example.com", "A"): ("10.0.0.1",)}
 
     asyncio.run(scenario())
+
+
+# -- --min-event-sync-interval: external-dns's meaning ------------------------------------------------
+
+
+def test_an_event_pass_waits_only_the_batch_window_then_keeps_min_event_sync_interval_from_the_last() -> None:
+    from zonekeeper.controller import event_pass_at
+
+    # The first pass (no pass yet) goes after the batch window alone, however long the interval.
+    assert event_pass_at(100.0, None, min_interval=30.0, batch=0.2, due=1000.0) == 100.2
+    # Later ones start no sooner than --min-event-sync-interval after the last pass started ...
+    assert event_pass_at(100.0, 90.0, min_interval=30.0, batch=0.2, due=1000.0) == 120.0
+    # ... and at once (after the window) when that is long past.
+    assert event_pass_at(100.0, 10.0, min_interval=30.0, batch=0.2, due=1000.0) == 100.2
+    # A full pass due sooner is not held back by the spacing (only event-triggered runs are spaced).
+    assert event_pass_at(100.0, 90.0, min_interval=30.0, batch=0.2, due=105.0) == 105.0
+
+
+def test_min_event_sync_interval_spaces_event_passes_but_not_the_first_sync() -> None:
+    async def scenario() -> None:
+        settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=("service",),
+                               txt_owner_id="c", min_event_sync_interval=1.5, interval=3600.0)
+        store = Store()
+        controller = Controller(build(settings), store)
+        provider = controller.wiring.provider
+        store.add(service("a", "a.example.com", ip="10.0.0.1"))
+        controller.on_change(SERVICES, "added", None, store.get(SERVICES, "default", "a"))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        task = asyncio.create_task(controller.run())
+        while not records(provider) and loop.time() - started < 5:
+            await asyncio.sleep(0.02)
+        first = loop.time() - started
+        change(controller, store, SERVICES, None, service("b", "b.example.com", ip="10.0.0.2"))
+        while len(records(provider)) < 2 and loop.time() - started < 5:
+            await asyncio.sleep(0.02)
+        second = loop.time() - started
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert first < 1.0, f"the first sync waited {first:.2f}s"
+        assert second >= 1.5, f"an event pass {second:.2f}s after the first one, inside --min-event-sync-interval"
+        assert len(records(provider)) == 2
+
+    asyncio.run(scenario())

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
@@ -72,13 +72,15 @@ class KubeClient:
     """Raw JSON requests against the API server, paced by a client-side token bucket
     (`--kube-api-qps`), like client-go's rate limiter. Watches are not paced: they are long-lived."""
 
-    def __init__(self, api: Any, qps: float = 5.0, burst: int = 10) -> None:
+    def __init__(self, api: Any, qps: float = 5.0, burst: int = 10, request_timeout: float = 30.0) -> None:
         self._api = api
         self._bucket = TokenBucket(rate=qps, burst=burst) if qps > 0 else None
+        # --kube-api-request-timeout: every request but a watch (0 = none); a list page gets at least 120s.
+        self.request_timeout = request_timeout
 
     @classmethod
     async def connect(cls, kubeconfig: str | None = None, context: str | None = None, *, qps: float = 5.0,
-                      burst: int = 10) -> KubeClient:
+                      burst: int = 10, request_timeout: float = 30.0) -> KubeClient:
         """From --kubeconfig (or $KUBECONFIG), else the in-cluster service account, else ~/.kube/config."""
         from kubernetes.aio import config as kconfig
         from kubernetes.aio.client import ApiClient, Configuration
@@ -92,14 +94,16 @@ class KubeClient:
         else:
             await kconfig.load_kube_config(context=context, client_configuration=configuration)
         _register_secrets(configuration)
-        return cls(ApiClient(configuration), qps=qps, burst=burst)
+        return cls(ApiClient(configuration), qps=qps, burst=burst, request_timeout=request_timeout)
 
     async def close(self) -> None:
         await self._api.close()
 
     async def _send(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
                     body: Any = None, content_type: str = "application/json",
-                    timeout: float | None = 30.0) -> Any:
+                    timeout: float | Literal["request"] | None = "request") -> Any:
+        if timeout == "request":
+            timeout = self.request_timeout or None
         headers = {"Accept": "application/json", "Content-Type": content_type}
         params = [(k, str(v).lower() if isinstance(v, bool) else v) for k, v in (query or {}).items()
                   if v is not None]
@@ -132,7 +136,8 @@ class KubeClient:
                        resource_version: str | None = None) -> bytes:
         query = {"limit": limit, "continue": continue_token, "labelSelector": label_selector or None,
                  "resourceVersion": resource_version}
-        return await self._request("GET", resource.path(namespace), query=query, timeout=120)
+        page_timeout = max(self.request_timeout, 120.0) if self.request_timeout else None
+        return await self._request("GET", resource.path(namespace), query=query, timeout=page_timeout)
 
     async def watch_raw(self, resource: Resource, *, resource_version: str, namespace: str | None = None,
                         label_selector: str | None = None, timeout_seconds: int = 300,

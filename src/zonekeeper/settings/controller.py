@@ -1,4 +1,4 @@
-"""Settings of the controller loop: full-pass interval, event debounce, Kubernetes Events, the
+"""Settings of the controller loop: full-pass interval, spacing of event-triggered passes, Kubernetes Events, the
 load-balancer grace period and leader election. Read by zonekeeper.live and zonekeeper.controller."""
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ FLAGS: tuple[Flag, ...] = (
     Flag("interval", "interval", "Time between full passes.", kind="duration", show_default=False,
          commands=RUN_ONLY),
     Flag("min-event-sync-interval", "min_event_sync_interval",
-         "Changes arriving within this window are planned together.", kind="duration"),
+         "A pass triggered by changes starts no sooner than this after the last pass (the first sync "
+         "and full passes are not held).", kind="duration"),
     Flag("emit-events", "emit_events", "Kubernetes Events on the source objects.", kind="bool", negatable=True),
     Flag("load-balancer-grace-period", "load_balancer_grace_period",
          "Keep the records of a Service or Ingress whose load-balancer status emptied this long "

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ENV_PREFIX = "ZONEKEEPER_"
+# external-dns's own environment variables (kingpin's DefaultEnvars) are read too; ours win.
+EDNS_ENV_PREFIX = "EXTERNAL_DNS_"
 
 # How a flag's text becomes its value. "duration" takes Go durations (`1m30s`) or bare seconds.
 Kind = Literal["str", "int", "float", "bool", "duration", "path"]
@@ -36,7 +38,7 @@ class Flag:
     kind: Kind = "str"
     repeatable: bool = False  # may be given several times; each value may also be comma-separated
     choices: tuple[str, ...] = ()
-    # A boolean that also has a `--no-<name>` form (needed when its default is on).
+    # Kept so rows stay valid: every boolean now has `--no-<name>` (and `=true`/`=false`), as in external-dns.
     negatable: bool = False
     show_default: bool = True
     commands: tuple[str, ...] = PLAN_RUN
@@ -51,10 +53,19 @@ class Flag:
     def env(self) -> str:
         return env_name(self.name)
 
+    @property
+    def envs(self) -> tuple[str, str]:
+        return env_names(self.name)
+
 
 def env_name(flag: str) -> str:
     """`--txt-owner-id` → `ZONEKEEPER_TXT_OWNER_ID`."""
     return ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
+
+
+def env_names(flag: str) -> tuple[str, str]:
+    """The environment variables of a flag, the one that wins first: `ZONEKEEPER_X`, `EXTERNAL_DNS_X`."""
+    return env_name(flag), EDNS_ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
 
 
 def parse_duration(text: str) -> float:

@@ -39,7 +39,8 @@ class ProviderSettings:
 
     def validate(self) -> None:
         if self.provider not in PROVIDERS:
-            raise ConfigError(f"--provider {self.provider!r} is not supported (one of: aws, inmemory)")
+            raise ConfigError(f"--provider={self.provider} is not supported: zonekeeper supports only --provider=aws "
+                              "(or route53, its other name; inmemory is for tests)")
         if self.aws_zone_type not in ZONE_TYPES:
             raise ConfigError(f"--aws-zone-type {self.aws_zone_type!r} must be public or private")
         for size, name, top in ((self.aws_batch_change_size, "--aws-batch-change-size", 1000),

@@ -34,6 +34,7 @@ class SourceSettings:
     annotation_filter: str = ""
     kube_api_qps: float = 5.0
     kube_api_burst: int = 10
+    kube_api_request_timeout: float = 30.0
 
     def validate(self) -> None:
         names = source_names()
@@ -49,6 +50,8 @@ class SourceSettings:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
+        if self.kube_api_request_timeout < 0:
+            raise ConfigError("--kube-api-request-timeout must not be negative")
 
 
 FLAGS: tuple[Flag, ...] = (
@@ -75,5 +78,8 @@ FLAGS: tuple[Flag, ...] = (
     Flag("annotation-filter", "annotation_filter", "Only source objects whose annotations match this selector."),
     Flag("kube-api-qps", "kube_api_qps", "Kubernetes API requests per second.", kind="float"),
     Flag("kube-api-burst", "kube_api_burst", "Kubernetes API request burst.", kind="int"),
+    Flag("kube-api-request-timeout", "kube_api_request_timeout",
+         "Timeout of a Kubernetes API request, watches excepted (0 = none; list pages get at least 2m).",
+         kind="duration"),
 )
 
