@@ -11,6 +11,14 @@ if [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
   # external-dns itself, for the compatibility suite (tests/compat): ~10 min cold, cached like the others.
   [ "${ZONEKEEPER_SKIP_EXTERNAL_DNS:-0}" = "1" ] || bash tests/external_dns/build.sh
 fi
+# The drift tests ask a real authoritative DNS server (Knot, from Debian) on loopback.
+if ! [ -x /usr/sbin/knotd ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq knot >&2
+  else
+    echo "test.sh: Knot DNS is missing; install it (Debian: apt-get install knot)" >&2; exit 1
+  fi
+fi
 # The image test builds the Dockerfile with podman on a stand-in base from mmdebstrap.
 [ "${ZONEKEEPER_SKIP_IMAGE:-0}" = "1" ] || bash scripts/image.sh --install-tools
 echo "== ruff"

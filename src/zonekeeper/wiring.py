@@ -14,6 +14,7 @@ from zonekeeper.plan import PlanOptions, Policy
 from zonekeeper.providers.base import Provider
 from zonekeeper.providers.inmemory import InMemoryProvider
 from zonekeeper.providers.route53 import Account, Route53Options, Route53Provider
+from zonekeeper.providers.route53.records import DriftCheck
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.registry import crypto
 from zonekeeper.registry.mapper import TXTNameMapper
@@ -217,8 +218,18 @@ def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) ->
         batch_change_size_bytes=settings.provider.aws_batch_change_size_bytes,
         zones_cache_seconds=settings.provider.aws_zones_cache_duration,
         records_cache_seconds=records_cache_seconds,
+        full_list_seconds=settings.provider.drift_full_list_interval,
     )
-    return Route53Provider(options=options, accounts=aws_accounts(settings), zone_filter=zone_filter)
+    return Route53Provider(options=options, accounts=aws_accounts(settings), zone_filter=zone_filter,
+                           drift=drift_check(settings))
+
+
+def drift_check(settings: Settings) -> DriftCheck | None:
+    if settings.provider.drift_check != "dns":
+        return None
+    from zonekeeper.providers.route53.dnsprobe import DnsDriftCheck, parse_server  # dnspython: only when used
+
+    return DnsDriftCheck(servers=tuple(parse_server(s) for s in settings.provider.drift_nameserver))
 
 
 def build_registry(settings: Settings, provider: Provider) -> Registry:

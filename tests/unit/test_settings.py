@@ -113,3 +113,14 @@ def test_records_takes_only_what_reaching_zones_needs() -> None:
     records = {p.name for p in cli.main.commands["records"].params}  # type: ignore[attr-defined]
     assert "txt_owner_id" in records and "aws_endpoint_url" in records and "log_format" in records
     assert not {"sources", "policy", "interval", "leader_elect", "metrics_address"} & records
+
+
+@pytest.mark.parametrize("server", ["192.0.2.1", "127.0.0.1:5353", "[2001:db8::1]:53", "2001:db8::1"])
+def test_drift_nameservers_are_addresses(server: str) -> None:
+    Settings.of(drift_nameserver=(server,)).validate()
+
+
+@pytest.mark.parametrize("server", ["ns-1.awsdns-01.com", "192.0.2.1:", "1.2.3.4:53:1"])
+def test_a_drift_nameserver_that_is_not_an_address_is_refused(server: str) -> None:
+    with pytest.raises(ConfigError, match="--drift-nameserver"):
+        Settings.of(drift_nameserver=(server,)).validate()

@@ -3,12 +3,14 @@ retries, credentials, caches, rate limit). Read by wiring.build_provider and wir
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zonekeeper.settings.flag import ALL_COMMANDS, ConfigError, Flag
 
 PROVIDERS = ("aws", "route53", "inmemory")  # route53 is another name for aws
 ZONE_TYPES = ("", "public", "private")
+DRIFT_CHECKS = ("dns", "list")
 
 
 def _canonical_provider(name: str) -> str:
@@ -36,6 +38,10 @@ class ProviderSettings:
     aws_records_cache_duration: float = 3600.0
     aws_rate_limit: float = 4.0
     inmemory_zone: tuple[str, ...] = ()
+    # drift (providers/route53/drift.py): ask public zones' name servers before re-listing them
+    drift_check: str = "dns"
+    drift_nameserver: tuple[str, ...] = ()
+    drift_full_list_interval: float = 86400.0
 
     def validate(self) -> None:
         if self.provider not in PROVIDERS:
@@ -53,6 +59,10 @@ class ProviderSettings:
                 raise ConfigError(f"--aws-zone-tags entry {tag!r} needs a key (key or key=value)")
         if self.provider == "inmemory" and not self.inmemory_zone:
             raise ConfigError("--provider=inmemory needs at least one --inmemory-zone")
+        for server in self.drift_nameserver:
+            if not re.fullmatch(r"[0-9.]+(:\d+)?|\[[0-9a-fA-F:.]+\](:\d+)?|[0-9a-fA-F:]+", server):
+                raise ConfigError(f"--drift-nameserver {server!r} must be an IP address, optionally with "
+                                  "a port (192.0.2.1:53, [2001:db8::1]:53)")
 
 
 FLAGS: tuple[Flag, ...] = (
@@ -92,4 +102,13 @@ FLAGS: tuple[Flag, ...] = (
          commands=ALL_COMMANDS),
     Flag("inmemory-zone", "inmemory_zone", "Zones of the inmemory provider (repeatable).", repeatable=True,
          commands=ALL_COMMANDS),
+    Flag("drift-check", "drift_check",
+         "How expired records of a public zone are checked for drift: dns asks the zone's name servers and "
+         "re-reads only names that differ (aliases and routing-policy records through the API); list "
+         "re-lists the zone.", choices=DRIFT_CHECKS),
+    Flag("drift-nameserver", "drift_nameserver",
+         "Name servers to ask for --drift-check=dns, IP[:port] (repeatable; default: each zone's "
+         "delegation set).", repeatable=True),
+    Flag("drift-full-list-interval", "drift_full_list_interval",
+         "With --drift-check=dns, each zone is still listed in full at least this often.", kind="duration"),
 )

@@ -19,3 +19,6 @@ class Route53Options:
     # 0 lists a zone on every call; the controller sets a long value and relies on its own
     # bookkeeping plus a periodic re-list to catch drift.
     records_cache_seconds: float = 0.0
+    # With a drift check (records.py), expired records of a public zone are vouched for by its name
+    # servers; the zone is still listed in full at least this often.
+    full_list_seconds: float = 86400.0

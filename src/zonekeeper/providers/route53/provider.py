@@ -24,7 +24,7 @@ from zonekeeper.providers.route53.account import Account
 from zonekeeper.providers.route53.attempts import AttemptHooks
 from zonekeeper.providers.route53.changes import Outgoing
 from zonekeeper.providers.route53.options import Route53Options
-from zonekeeper.providers.route53.records import RecordCache
+from zonekeeper.providers.route53.records import DriftCheck, RecordCache
 from zonekeeper.providers.route53.refused import NOT_SENT_AGAIN, RefusedMemory
 from zonekeeper.providers.route53.send import Sender
 from zonekeeper.providers.route53.zones import ZoneDirectory, ZoneFilter
@@ -47,6 +47,7 @@ class Route53Provider:
         bucket: TokenBucket | None = None,
         clock: Callable[[], float] = time.monotonic,
         metrics: CallMetrics = NO_CALL_METRICS,
+        drift: DriftCheck | None = None,
     ) -> None:
         """Either `accounts`, or one boto3 `client` (an account named "default", paced by `bucket`)."""
         if (client is None) == (not accounts):
@@ -60,7 +61,8 @@ class Route53Provider:
         # Asked right before every write attempt: a replica that lost its leadership must not write.
         self.fence: WriteFence | None = None
         self._zones = ZoneDirectory(self.accounts, options, zone_filter, clock)
-        self._cache = RecordCache(options.records_cache_seconds, clock)
+        self._cache = RecordCache(options.records_cache_seconds, clock, drift=drift,
+                                  list_every=options.full_list_seconds)
         self._refused = RefusedMemory()
         self._sender = Sender(self._cache, self._refused, lambda: self.fence)
         self._rules = aws_rules.RuleOptions(default_ttl=self.default_ttl, prefer_cname=options.prefer_cname,
