@@ -16,6 +16,7 @@ from zonekeeper.providers.inmemory import InMemoryProvider
 from zonekeeper.providers.route53 import Account, Route53Options, Route53Provider
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.registry import crypto
+from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
@@ -56,9 +57,29 @@ def route53_client(settings: Settings) -> Any:
     """A boto3 Route 53 client: the default credential chain (IRSA, Pod Identity, env, profile),
     optionally an assumed role on top, standard retries, and the endpoint from
     --aws-endpoint-url or AWS_ENDPOINT_URL[_ROUTE_53]."""
+    session, region = _aws_session(settings)
+    client = session.client("route53", region_name=region, endpoint_url=settings.provider.aws_endpoint_url or None,
+                            config=_aws_config(settings))
+    _register_before_signing(client, session.get_credentials())
+    _log_calls(client)
+    return client
+
+
+def dynamodb_client(settings: Settings) -> Any:
+    """A boto3 DynamoDB client for the dynamodb registry's table: the Route 53 client's credentials
+    (and assumed role), in --dynamodb-region, the endpoint from AWS_ENDPOINT_URL[_DYNAMODB]."""
+    session, region = _aws_session(settings)
+    client = session.client("dynamodb", region_name=settings.registry.dynamodb_region or region,
+                            config=_aws_config(settings))
+    _register_before_signing(client, session.get_credentials())
+    _log_calls(client)
+    return client
+
+
+def _aws_session(settings: Settings) -> tuple[Any, str]:
+    """The boto3 session every AWS client is made from, and the AWS region."""
     import boto3
     import botocore.session
-    from botocore.config import Config
 
     core = botocore.session.get_session()
     region = settings.provider.aws_region or core.get_config_variable("region") or "us-east-1"
@@ -79,25 +100,25 @@ def route53_client(settings: Settings) -> Any:
         core._credentials = DeferredRefreshableCredentials(  # botocore's own way to plug in credentials
             method="assume-role", refresh_using=functools.partial(_fetch_registered, fetcher)
         )
-    session = boto3.Session(botocore_session=core)
+    return boto3.Session(botocore_session=core), region
+
+
+def _aws_config(settings: Settings) -> Any:
+    from botocore.config import Config
+
     connect_timeout = 10.0
     if settings.controller.leader_elect:
         # A write starts only while the lease is certainly ours (kube/leader.py, "Write deadline"); a
         # connection set up after that must not carry it out beyond half the margin the lease leaves.
         margin = settings.controller.leader_elect_lease_duration - settings.controller.leader_elect_renew_deadline
         connect_timeout = min(connect_timeout, max(margin / 2, 0.1))
-    config = Config(
+    return Config(
         retries={"mode": "standard", "max_attempts": max(1, settings.provider.aws_api_retries)},
         max_pool_connections=4,
         connect_timeout=connect_timeout,
         read_timeout=60,
         user_agent_extra="zonekeeper",
     )
-    client = session.client("route53", region_name=region, endpoint_url=settings.provider.aws_endpoint_url or None,
-                            config=config)
-    _register_before_signing(client, session.get_credentials())
-    _log_calls(client)
-    return client
 
 
 def _log_calls(client: Any) -> None:
@@ -183,7 +204,12 @@ def build_registry(settings: Settings, provider: Provider) -> Registry:
         key = crypto.parse_key(txt.txt_encrypt_aes_key) if txt.txt_encrypt_aes_key else None
     except ValueError as exc:
         raise ConfigError(f"--txt-encrypt-aes-key: {exc}") from exc
-    return TXTRegistry(provider, txt.txt_owner_id, mapper, key, seal=txt.txt_encrypt_enabled)
+    if txt.registry == "dynamodb":
+        # The TXT settings still matter: they name and open the TXT records migrated from.
+        table = DynamoDBTable(dynamodb_client(settings), txt.dynamodb_table)
+        return DynamoDBRegistry(provider, txt.txt_owner_id, table, mapper, key)
+    return TXTRegistry(provider, txt.txt_owner_id, mapper, key, seal=txt.txt_encrypt_enabled,
+                       old_owner_id=txt.migrate_from_txt_owner)
 
 
 def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:

@@ -1,0 +1,228 @@
+"""The DynamoDB registry (`--registry=dynamodb`): ownership kept as items of a DynamoDB table, in
+external-dns v0.23's layout (registry/dynamodb_items.py), so either tool takes over from the other.
+
+The I/O edge: the table's boto3 client, called from the pipeline's worker thread like the Route 53
+client. Every write is conditional, so two owners never both hold a record:
+
+* before a record is created, its item is put only if no item has its key (external-dns's PartiQL
+  INSERT fails the same way with DuplicateItem); a lost race refuses that record's change;
+* label updates and deletes of an item apply only while its owner (`o`) is us;
+* an item goes after its record's deletion was applied; an item put for a create Route 53 then
+  refused is taken back.
+
+The table is read with one consistent Scan (every owner's items: another owner's item labels its
+record, which is then never ours) and kept current from our own writes; a full pass reads it again
+once the reading is older than `max_scan_age`. The table is never created, only its key schema checked.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from zonekeeper.changes import Action, Change, group_by_name
+from zonekeeper.endpoint import Endpoint, Key, Problem
+from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
+from zonekeeper.registry.base import ZoneState
+from zonekeeper.registry.dynamodb_items import (
+    Item,
+    ItemError,
+    Op,
+    Reading,
+    Write,
+    attributes,
+    encode_key,
+    item_of,
+    key_schema_problem,
+    needs_route53,
+    plan_writes,
+    read_zone,
+)
+from zonekeeper.registry.mapper import TXTNameMapper
+
+__all__ = ["DynamoDBRegistry", "DynamoDBTable"]
+
+log = logging.getLogger(__name__)
+
+_LOST_RACE = "ConditionalCheckFailedException"
+
+
+def _error(exc: Exception) -> tuple[str, str]:
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return str(err.get("Code", "Error")), str(err.get("Message", exc))
+    return type(exc).__name__, str(exc)
+
+
+class DynamoDBTable:
+    """One DynamoDB table through a boto3 client; botocore's errors become ProviderError or reasons."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def _call(self, what: str, operation: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, operation)(TableName=self.name, **kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            code, message = _error(exc)
+            if code == "ResourceNotFoundException":
+                raise ProviderError(
+                    f"DynamoDB table {self.name!r} does not exist: create it with a partition (HASH) key 'k' of "
+                    "type S and no sort key (--dynamodb-table, --dynamodb-region; docs/migration.md)") from exc
+            raise ProviderError(f"{what} DynamoDB table {self.name!r}: {code}: {message}") from exc
+
+    def read(self) -> tuple[dict[Key, Item], list[str]]:
+        """Every item of the table (checked first: its key schema must be external-dns's), and a
+        message for each item that is not in that layout (left alone, never guessed at)."""
+        table = self._call("describing", "describe_table")["Table"]
+        problem = key_schema_problem(self.name, table)
+        if problem is not None:
+            raise ProviderError(problem)
+        items: dict[Key, Item] = {}
+        problems: list[str] = []
+        start: dict[str, Any] | None = None
+        while True:
+            extra = {"ExclusiveStartKey": start} if start else {}
+            page = self._call("scanning", "scan", ConsistentRead=True, **extra)
+            for raw in page.get("Items", ()):
+                try:
+                    item = item_of(raw)
+                except ItemError as exc:
+                    problems.append(f"DynamoDB table {self.name!r}: {exc}")
+                    continue
+                items[item.key] = item
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items, problems
+
+    def write(self, write: Write, owner_id: str) -> str | None:
+        """Carry out one conditional write; the reason it was refused, or None."""
+        key = {"k": {"S": encode_key(write.key)}}
+        names = {"#o": "o"}
+        owner = {":o": {"S": owner_id}}
+        if write.op is Op.INSERT:
+            operation, kwargs = "put_item", {"Item": attributes(write.key, owner_id, write.labels),
+                                            "ConditionExpression": "attribute_not_exists(k)"}
+        elif write.op is Op.UPDATE:
+            operation, kwargs = "update_item", {
+                "Key": key, "UpdateExpression": "SET #l = :l", "ConditionExpression": "#o = :o",
+                "ExpressionAttributeNames": {**names, "#l": "l"},
+                "ExpressionAttributeValues": {**owner, ":l": attributes(write.key, owner_id, write.labels)["l"]}}
+        else:
+            operation, kwargs = "delete_item", {"Key": key, "ConditionExpression": "#o = :o",
+                                               "ExpressionAttributeNames": names, "ExpressionAttributeValues": owner}
+        try:
+            self._call(f"{write.op.value} item {encode_key(write.key)!r} in", operation, **kwargs)
+        except ProviderError as exc:
+            if isinstance(exc.__cause__, Exception) and _error(exc.__cause__)[0] == _LOST_RACE:
+                return (f"the DynamoDB item {encode_key(write.key)!r} was written by another owner meanwhile "
+                        f"({write.op.value} refused)")
+            return str(exc)
+        return None
+
+
+class DynamoDBRegistry:
+    def __init__(
+        self,
+        provider: Provider,
+        owner_id: str,
+        table: DynamoDBTable,
+        mapper: TXTNameMapper | None = None,
+        encryption_key: bytes | None = None,
+        *,
+        max_scan_age: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not owner_id:
+            raise ValueError("the DynamoDB registry needs an owner id (--txt-owner-id)")
+        self.provider = provider
+        self.owner_id = owner_id
+        self.table = table
+        # For migrating from the TXT registry: how its TXT records are named and sealed.
+        self.mapper = mapper or TXTNameMapper()
+        self.encryption_key = encryption_key
+        self.max_scan_age = max_scan_age
+        self.clock = clock
+        self._items: dict[Key, Item] | None = None
+        self._problems: list[str] = []
+        self._read_at = 0.0
+        self._last: dict[str, Reading] = {}
+
+    def _table_items(self, full: bool) -> dict[Key, Item]:
+        stale = full and self.clock() - self._read_at >= self.max_scan_age
+        if self._items is None or stale:
+            self._items, self._problems = self.table.read()
+            self._read_at = self.clock()
+        return self._items
+
+    def records(self, zone: Zone, names: Collection[str] | None = None) -> ZoneState:
+        items = self._table_items(full=names is None)
+        reading = read_zone(zone, self.provider.records(zone), items, self.owner_id, self.mapper,
+                            self.encryption_key, names)
+        reading.state.problems.extend(Problem(f"dynamodb/{self.table.name}", "DynamoDBItemInvalid", p)
+                                      for p in self._problems)
+        self._last[zone.id] = reading
+        return reading.state
+
+    def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
+        return list(endpoints), []  # an item can be kept for any record
+
+    def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
+        reading = self._last.get(state.zone.id)
+        if reading is None or reading.state is not state:
+            raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
+        writes = plan_writes(changes, reading.items, self.owner_id)
+        result = ApplyResult(failed=list(writes.refused))
+        inserted: list[Write] = []
+        for write in writes.before:
+            reason = self.table.write(write, self.owner_id)
+            if reason is None:
+                self._remember(write)
+                inserted += [write] if write.op is Op.INSERT else []
+            elif write.change is not None:
+                result.failed.append((write.change, reason))
+        # A name goes all or nothing (a CNAME-to-alias swap is a delete and a create at one name).
+        held = {c.key.name for c, _ in result.failed}
+        for change in changes:
+            if change.key.name in held and all(change is not c for c, _ in result.failed):
+                result.failed.append((change, "not applied: another change at this name was refused"))
+        ready = [c for c in changes if c.key.name not in held]
+        result.applied.extend(c for c in ready if not needs_route53(c))
+        sent = self.provider.apply(state.zone, group_by_name([c for c in ready if needs_route53(c)]))
+        result.extend(sent)
+        self._take_back(inserted, sent)
+        for write in writes.after:
+            if write.change in sent.applied:
+                self._delete_item(write)
+        return result
+
+    def _remember(self, write: Write) -> None:
+        if self._items is None:
+            return
+        if write.op is Op.DELETE:
+            self._items.pop(write.key, None)
+        else:
+            self._items[write.key] = Item(write.key, self.owner_id, write.labels)
+
+    def _take_back(self, inserted: Sequence[Write], sent: ApplyResult) -> None:
+        """Items put for creates that Route 53 refused: they would claim records that do not exist."""
+        refused = [c for c, _ in sent.failed if c.action is Action.CREATE]
+        for write in inserted:
+            if write.change in refused:
+                self._delete_item(Write(Op.DELETE, write.key, change=write.change))
+
+    def _delete_item(self, write: Write) -> None:
+        reason = self.table.write(write, self.owner_id)
+        if reason is None:
+            self._remember(write)
+        else:
+            # The record is gone, its item stays: the name stays ours (reused if the record comes back).
+            log.warning("could not delete DynamoDB item %s: %s", encode_key(write.key), reason)
+            self._items = None  # read the table again next time
