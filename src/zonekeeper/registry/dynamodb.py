@@ -180,20 +180,8 @@ class DynamoDBRegistry:
             raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
         writes = plan_writes(changes, reading.items, self.owner_id)
         result = ApplyResult(failed=list(writes.refused))
-        inserted: list[Write] = []
-        for write in writes.before:
-            reason = self.table.write(write, self.owner_id)
-            if reason is None:
-                self._remember(write)
-                inserted += [write] if write.op is Op.INSERT else []
-            elif write.change is not None:
-                result.failed.append((write.change, reason))
-        # A name goes all or nothing (a CNAME-to-alias swap is a delete and a create at one name).
-        held = {c.key.name for c, _ in result.failed}
-        for change in changes:
-            if change.key.name in held and all(change is not c for c, _ in result.failed):
-                result.failed.append((change, "not applied: another change at this name was refused"))
-        ready = [c for c in changes if c.key.name not in held]
+        inserted = self._write_before(writes.before, result)
+        ready = _hold_names(changes, result)
         result.applied.extend(c for c in ready if not needs_route53(c))
         sent = self.provider.apply(state.zone, group_by_name([c for c in ready if needs_route53(c)]))
         result.extend(sent)
@@ -202,6 +190,18 @@ class DynamoDBRegistry:
             if write.change in sent.applied:
                 self._delete_item(write)
         return result
+
+    def _write_before(self, writes: Sequence[Write], result: ApplyResult) -> list[Write]:
+        """The writes due before the record changes; those refused fail their change. The inserts made."""
+        inserted: list[Write] = []
+        for write in writes:
+            reason = self.table.write(write, self.owner_id)
+            if reason is None:
+                self._remember(write)
+                inserted += [write] if write.op is Op.INSERT else []
+            elif write.change is not None:
+                result.failed.append((write.change, reason))
+        return inserted
 
     def _remember(self, write: Write) -> None:
         if self._items is None:
@@ -226,3 +226,13 @@ class DynamoDBRegistry:
             # The record is gone, its item stays: the name stays ours (reused if the record comes back).
             log.warning("could not delete DynamoDB item %s: %s", encode_key(write.key), reason)
             self._items = None  # read the table again next time
+
+
+def _hold_names(changes: Sequence[Change], result: ApplyResult) -> list[Change]:
+    """The changes still to send: a name goes all or nothing (a CNAME-to-alias swap is a delete and a
+    create at one name), so a refused change holds back the others at its name."""
+    held = {c.key.name for c, _ in result.failed}
+    for change in changes:
+        if change.key.name in held and all(change is not c for c, _ in result.failed):
+            result.failed.append((change, "not applied: another change at this name was refused"))
+    return [c for c in changes if c.key.name not in held]

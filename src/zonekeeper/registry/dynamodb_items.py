@@ -189,14 +189,18 @@ def read_zone(
         if record.key in ownership:
             draft.records.append(_label_ownership_txt(record, zone_items, ownership[record.key], claims,
                                                       owner_id, draft))
-    existing = {r.key for r in records}
-    for key, item in zone_items.items():
-        if item.owner != owner_id and key not in existing:
-            draft.blocked[key] = (f"the DynamoDB item {encode_key(key)!r} names owner '{item.owner}'; "
-                                  "delete that item if its owner no longer uses the record")
+    _block_claimed(zone_items, {r.key for r in records}, owner_id, draft)
     state = ZoneState(zone, records=draft.records, blocked=draft.blocked,
                       force_update=frozenset(draft.migrating), owned_count=draft.owned)
     return Reading(state, zone_items)
+
+
+def _block_claimed(items: Mapping[Key, Item], existing: Collection[Key], owner_id: str, draft: _Draft) -> None:
+    """Names another owner's item claims without a record: created by us, they would be claimed twice."""
+    for key, item in items.items():
+        if item.owner != owner_id and key not in existing:
+            draft.blocked[key] = (f"the DynamoDB item {encode_key(key)!r} names owner '{item.owner}'; "
+                                  "delete that item if its owner no longer uses the record")
 
 
 def _label(record: Endpoint, items: Mapping[Key, Item], claims: _Claims, owner_id: str, draft: _Draft) -> Endpoint:
