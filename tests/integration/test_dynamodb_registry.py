@@ -187,3 +187,26 @@ def test_txt_records_stay_when_txt_is_not_managed(zone: str, route53: StrictRout
     assert route53.change_batches == []
     assert ("a-web.example.com.", "TXT") in zone_records(route53, zone)
     assert set(dynamodb.items()) == {WEB}
+
+
+def test_the_endpoint_answers_external_dns_partiql_statements_as_dynamodb_does(dynamodb: DynamoDBServer) -> None:
+    """The test endpoint's stand-in for the PartiQL moto lacks (external-dns writes with it)."""
+    dynamodb.create_table()
+    table = '"external-dns"'
+
+    def insert(owner: str) -> dict[str, object]:
+        return {"Statement": f"INSERT INTO {table} VALUE {{'k':?, 'o':?, 'l':?}}",
+                "Parameters": [{"S": WEB}, {"S": owner}, {"M": {"resource": {"S": f"service/{owner}/web"}}}]}
+
+    def delete(owner: str) -> dict[str, object]:
+        return {"Statement": f'DELETE FROM {table} WHERE "k"=? AND "o"=?', "Parameters": [{"S": WEB}, {"S": owner}]}
+
+    update = {"Statement": f'UPDATE {table} SET "l"=? WHERE "k"=?',
+              "Parameters": [{"M": {"resource": {"S": "service/c1/new"}}}, {"S": WEB}]}
+    answers = dynamodb.client.batch_execute_statement(
+        Statements=[insert("c1"), insert("other"), update, delete("other")])["Responses"]
+    assert [a.get("Error", {}).get("Code") for a in answers] == [None, "DuplicateItem", None, "ConditionalCheckFailed"]
+    assert dynamodb.items() == {WEB: ("c1", {"resource": "service/c1/new"})}
+    answers = dynamodb.client.batch_execute_statement(Statements=[delete("c1"), update])["Responses"]
+    assert [a.get("Error", {}).get("Code") for a in answers] == [None, "ConditionalCheckFailed"]
+    assert dynamodb.items() == {}

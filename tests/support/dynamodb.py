@@ -1,9 +1,18 @@
 """A DynamoDB endpoint for tests: moto's server app on 127.0.0.1 (moto's DynamoDB lives in the same
-in-process backends as its Route 53: a reset of one is a reset of both)."""
+in-process backends as its Route 53: a reset of one is a reset of both).
+
+moto (5.2) cannot run the PartiQL statements external-dns's DynamoDB registry sends (parameters in an
+INSERT or a DELETE fail, and an INSERT over an existing key succeeds): BatchExecuteStatement calls of
+those three shapes are carried out here with moto's item API and DynamoDB's answers (`DuplicateItem`,
+`ConditionalCheckFailed`); every other request goes to moto as it is.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
@@ -18,10 +27,17 @@ class _QuietHandler(MotoRequestHandler):
         pass
 
 
+_TABLE = r'"(?P<table>[^"]+)"'
+_INSERT = re.compile(rf"INSERT INTO {_TABLE} VALUE \{{'k':\?, 'o':\?, 'l':\?\}}")
+_UPDATE = re.compile(rf'UPDATE {_TABLE} SET "l"=\? WHERE "k"=\?')
+_DELETE = re.compile(rf'DELETE FROM {_TABLE} WHERE "k"=\? AND "o"=\?')
+_BATCH = "DynamoDB_20120810.BatchExecuteStatement"
+
+
 class DynamoDBServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self._server = make_server(host, 0, DomainDispatcherApplication(create_backend_app), threaded=True,
-                                   request_handler=_QuietHandler)
+        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(host, 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self.endpoint = f"http://{host}:{self._server.server_address[1]}"
         self._thread: threading.Thread | None = None
         self._client: Any = None
@@ -37,6 +53,51 @@ class DynamoDBServer:
         if self._thread is not None:
             self._thread.join()
         self._server.server_close()
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") != _BATCH:
+            return self._moto(environ, start_response)  # type: ignore[no-any-return]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        payload = json.dumps({"Responses": [self._statement(s) for s in body.get("Statements", [])]}).encode()
+        start_response("200 OK", [("Content-Type", "application/x-amz-json-1.0"),
+                                  ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    def _statement(self, statement: dict[str, Any]) -> dict[str, Any]:
+        """One of external-dns's three statements, as DynamoDB answers it in a batch."""
+        text, params = statement.get("Statement", ""), statement.get("Parameters", [])
+        from botocore.exceptions import ClientError
+
+        for pattern, run, failure in ((_INSERT, self._insert, ("DuplicateItem", "Duplicate primary key exists in table")),
+                                      (_UPDATE, self._update, ("ConditionalCheckFailed", "The conditional request failed")),
+                                      (_DELETE, self._delete, ("ConditionalCheckFailed", "The conditional request failed"))):
+            match = pattern.fullmatch(text)
+            if match is None:
+                continue
+            table = match["table"]
+            try:
+                run(table, params)
+            except ClientError as exc:
+                code = exc.response["Error"]["Code"]
+                if code != "ConditionalCheckFailedException":
+                    return {"TableName": table, "Error": {"Code": code, "Message": str(exc)}}
+                return {"TableName": table, "Error": {"Code": failure[0], "Message": failure[1]}}
+            return {"TableName": table}
+        return {"Error": {"Code": "ValidationError", "Message": f"statement not supported here: {text}"}}
+
+    def _insert(self, table: str, params: list[Any]) -> None:
+        self.client.put_item(TableName=table, Item={"k": params[0], "o": params[1], "l": params[2]},
+                             ConditionExpression="attribute_not_exists(k)")
+
+    def _update(self, table: str, params: list[Any]) -> None:
+        self.client.update_item(TableName=table, Key={"k": params[1]}, UpdateExpression="SET #l = :l",
+                                ConditionExpression="attribute_exists(k)", ExpressionAttributeNames={"#l": "l"},
+                                ExpressionAttributeValues={":l": params[0]})
+
+    def _delete(self, table: str, params: list[Any]) -> None:
+        self.client.delete_item(TableName=table, Key={"k": params[0]}, ConditionExpression="#o = :o",
+                                ExpressionAttributeNames={"#o": "o"}, ExpressionAttributeValues={":o": params[1]})
 
     @property
     def client(self) -> Any:
