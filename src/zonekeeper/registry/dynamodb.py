@@ -25,6 +25,7 @@ from typing import Any
 from zonekeeper.changes import Action, Change, group_by_name
 from zonekeeper.endpoint import Endpoint, Key, Problem
 from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
+from zonekeeper.registry import labels
 from zonekeeper.registry.base import ZoneState
 from zonekeeper.registry.dynamodb_items import (
     Item,
@@ -172,7 +173,17 @@ class DynamoDBRegistry:
         return reading.state
 
     def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
-        return list(endpoints), []  # an item can be kept for any record
+        """An item can be kept for any record; but TXT ownership values are still read (migration), so
+        a desired TXT record holding one is refused, as the TXT registry refuses it."""
+        ok: list[Endpoint] = []
+        problems: list[Problem] = []
+        for endpoint in endpoints:
+            reserved = labels.reserved_value(endpoint, aes_key=self.encryption_key)
+            if reserved is None:
+                ok.append(endpoint)
+            else:
+                problems.append(reserved)
+        return ok, problems
 
     def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
         reading = self._last.get(state.zone.id)

@@ -334,12 +334,9 @@ class TXTRegistry:
         ok: list[Endpoint] = []
         problems: list[Problem] = []
         for endpoint in endpoints:
-            if endpoint.type == "TXT" and any(self._decode(value) is not None for value in endpoint.targets):
-                problems.append(Problem(
-                    endpoint.subject, "TXTValueReserved",
-                    f"{endpoint.key}: a TXT value starting 'heritage=external-dns' is an ownership record; "
-                    "only the registry writes those",
-                ))
+            reserved = labels.reserved_value(endpoint, aes_key=self.encryption_key)
+            if reserved is not None:
+                problems.append(reserved)
                 continue
             reason = self.mapper.txt_name_problem(endpoint.name, endpoint.type, zone.name)
             if reason is None:

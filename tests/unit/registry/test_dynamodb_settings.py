@@ -49,3 +49,16 @@ def test_the_txt_registry_gets_the_old_owner_id(aws_env: None) -> None:
     settings = Settings.of(txt_owner_id="new", migrate_from_txt_owner="old")
     registry = wiring.build_registry(settings, InMemoryProvider(["example.com"]))
     assert isinstance(registry, TXTRegistry) and registry.old_owner_id == "old"
+
+
+def test_a_desired_txt_record_holding_an_ownership_value_is_refused() -> None:
+    from zonekeeper.endpoint import Endpoint
+    from zonekeeper.registry.dynamodb import DynamoDBTable
+
+    provider = InMemoryProvider(["example.com"])
+    registry = DynamoDBRegistry(provider, "c1", DynamoDBTable(None, "external-dns"))  # the table is not read
+    forged = Endpoint.new("a-app.example.com", "TXT", ['"heritage=external-dns,external-dns/owner=c1"'])
+    plain = Endpoint.new("note.example.com", "TXT", ['"v=1"'])
+    ok, problems = registry.check_desired(provider.zones()[0], [forged, plain])
+    assert ok == [plain]
+    assert [(p.reason, p.subject) for p in problems] == [("TXTValueReserved", "a-app.example.com TXT")]
