@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -210,3 +211,38 @@ def test_the_endpoint_answers_external_dns_partiql_statements_as_dynamodb_does(d
     answers = dynamodb.client.batch_execute_statement(Statements=[delete("c1"), update])["Responses"]
     assert [a.get("Error", {}).get("Code") for a in answers] == [None, "ConditionalCheckFailed"]
     assert dynamodb.items() == {}
+
+
+def test_one_full_pass_reads_the_table_once_whatever_the_number_of_zones(
+        route53: StrictRoute53Server, dynamodb: DynamoDBServer) -> None:
+    from collections import Counter
+
+    from zonekeeper.endpoint import Endpoint
+    from zonekeeper.pipeline import Pipeline, PipelineOptions
+    from zonekeeper.plan import PlanOptions
+    from zonekeeper.providers.route53 import Route53Provider
+    from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
+
+    dynamodb.create_table()
+    for name in ("example.com", "example.org", "example.net"):
+        route53.create_zone(name)
+    client = boto3_dynamodb(dynamodb)
+    calls: Counter[str] = Counter()
+    client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.update([model.name]))
+    provider = Route53Provider(route53.client())
+    registry = DynamoDBRegistry(provider, "c1", DynamoDBTable(client, "external-dns"))
+    pipeline = Pipeline(provider, registry, PipelineOptions(plan=PlanOptions(owner_id="c1")))
+    desired = [Endpoint.new(f"web.example.{tld}", "A", ["192.0.2.1"], labels={"resource": "service/default/web"})
+               for tld in ("com", "org", "net")]
+
+    result = pipeline.run(desired, apply=True)
+    assert result.ok, result
+    assert calls == {"DescribeTable": 1, "Scan": 1, "PutItem": 3}
+    assert len(dynamodb.items()) == 3
+
+
+def boto3_dynamodb(dynamodb: DynamoDBServer) -> Any:
+    import boto3
+
+    return boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="us-east-1").client(
+        "dynamodb", endpoint_url=dynamodb.endpoint)
