@@ -151,11 +151,16 @@ def _txt_claims(records: Iterable[Endpoint], mapper: TXTNameMapper, aes_key: byt
     return claims, slots
 
 
-def _claims_on(record: Endpoint, claims: _Claims) -> list[txt_labels.Labels]:
-    found = list(claims.get((record.name, record.type, record.set_identifier), ()))
-    if record.type != "AAAA":  # external-dns's legacy names never covered AAAA
-        found += claims.get((record.name, "", record.set_identifier), ())
-    return found
+def _claimed_by(record: Endpoint) -> list[tuple[str, str, str]]:
+    """The claim slots that can own `record`: its own type, `cname-` for an alias A (before v0.22), and
+    the legacy type-less name (which never covered AAAA)."""
+    name, set_identifier = record.name, record.set_identifier
+    slots = [(name, record.type, set_identifier)]
+    if record.type == "A" and record.is_alias:
+        slots.append((name, "CNAME", set_identifier))
+    if record.type != "AAAA":
+        slots.append((name, "", set_identifier))
+    return slots
 
 
 @dataclass(slots=True)
@@ -163,6 +168,8 @@ class _Draft:
     records: list[Endpoint] = field(default_factory=list)
     blocked: dict[Key, str] = field(default_factory=dict)
     migrating: set[Key] = field(default_factory=set)
+    # The claim slots those records are still owned through: their TXTs stay until the items exist.
+    pending: set[tuple[str, str, str]] = field(default_factory=set)
     owned: int = 0
 
 
@@ -208,7 +215,8 @@ def _label(record: Endpoint, items: Mapping[Key, Item], claims: _Claims, owner_i
     if item is not None:
         draft.owned += item.owner == owner_id
         return record.with_labels(**item.record_labels())
-    found = _claims_on(record, claims)
+    slots = [slot for slot in _claimed_by(record) if slot in claims]
+    found = [value for slot in slots for value in claims[slot]]
     owners = sorted({c.get(OWNER_LABEL, "") for c in found})
     if len(owners) > 1:
         draft.blocked[record.key] = (f"the TXT records claiming this record disagree (owners: {', '.join(owners)}); "
@@ -218,6 +226,7 @@ def _label(record: Endpoint, items: Mapping[Key, Item], claims: _Claims, owner_i
         return record
     if owners == [owner_id]:
         draft.migrating.add(record.key)  # rewritten once: its item is inserted
+        draft.pending.update(slots)
         draft.owned += 1
     return record.with_labels(**found[-1])
 
@@ -229,10 +238,7 @@ def _label_ownership_txt(record: Endpoint, items: Mapping[Key, Item], slot: tupl
         return _label(record, items, claims, owner_id, draft)
     if [c.get(OWNER_LABEL, "") for c in claims[slot]] != [owner_id] * len(claims[slot]):
         return record
-    name, rtype, set_identifier = slot
-    pending = any(k.name == name and k.set_identifier == set_identifier and (k.type == rtype or not rtype)
-                  for k in draft.migrating)
-    return record if pending else record.with_labels(owner=owner_id)
+    return record if slot in draft.pending else record.with_labels(owner=owner_id)
 
 
 # -- writing -----------------------------------------------------------------------------------------

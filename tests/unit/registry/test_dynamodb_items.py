@@ -234,3 +234,11 @@ def test_an_update_of_labels_only_is_not_a_route53_change() -> None:
     assert di.needs_route53(Change.update(old, a(resource="service/default/new"))) is False
     assert di.needs_route53(Change.update(old, a(target="10.0.0.9"))) is True
     assert di.needs_route53(Change.create(a())) is True
+
+
+def test_an_alias_a_record_owned_through_a_pre_v022_cname_txt_is_migrated_and_its_txt_kept_meanwhile() -> None:
+    alias = Endpoint.new("app.example.com", "A", ["lb.example.net"], provider_specific={"alias": "true"})
+    reading = _read([alias, txt("cname-app.example.com", OWNER)], [])
+    assert reading.state.force_update == frozenset({alias.key})
+    ownership = next(r for r in reading.state.records if r.type == "TXT")
+    assert ownership.owner == ""  # still needed until the item exists
