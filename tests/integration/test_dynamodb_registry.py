@@ -204,10 +204,19 @@ def test_the_endpoint_answers_external_dns_partiql_statements_as_dynamodb_does(d
 
     update = {"Statement": f'UPDATE {table} SET "l"=? WHERE "k"=?',
               "Parameters": [{"M": {"resource": {"S": "service/c1/new"}}}, {"S": WEB}]}
+
+    def owned_update(owner: str) -> dict[str, object]:
+        return {"Statement": f'UPDATE {table} SET "l"=? WHERE "k"=? AND "o"=?',
+                "Parameters": [{"M": {"resource": {"S": f"service/{owner}/newer"}}}, {"S": WEB}, {"S": owner}]}
+
     answers = dynamodb.client.batch_execute_statement(
-        Statements=[insert("c1"), insert("other"), update, delete("other")])["Responses"]
-    assert [a.get("Error", {}).get("Code") for a in answers] == [None, "DuplicateItem", None, "ConditionalCheckFailed"]
+        Statements=[insert("c1"), insert("other"), update, delete("other"), owned_update("other")])["Responses"]
+    assert [a.get("Error", {}).get("Code") for a in answers] == [
+        None, "DuplicateItem", None, "ConditionalCheckFailed", "ConditionalCheckFailed"]
     assert dynamodb.items() == {WEB: ("c1", {"resource": "service/c1/new"})}
+    answers = dynamodb.client.batch_execute_statement(Statements=[owned_update("c1")])["Responses"]
+    assert answers[0].get("Error") is None
+    assert dynamodb.items() == {WEB: ("c1", {"resource": "service/c1/newer"})}
     answers = dynamodb.client.batch_execute_statement(Statements=[delete("c1"), update])["Responses"]
     assert [a.get("Error", {}).get("Code") for a in answers] == [None, "ConditionalCheckFailed"]
     assert dynamodb.items() == {}
@@ -237,7 +246,8 @@ def test_one_full_pass_reads_the_table_once_whatever_the_number_of_zones(
 
     result = pipeline.run(desired, apply=True)
     assert result.ok, result
-    assert calls == {"DescribeTable": 1, "Scan": 1, "PutItem": 3}
+    # One write call per zone that has item writes (here: one insert each).
+    assert calls == {"DescribeTable": 1, "Scan": 1, "BatchExecuteStatement": 3}
     assert len(dynamodb.items()) == 3
 
 
@@ -246,3 +256,27 @@ def boto3_dynamodb(dynamodb: DynamoDBServer) -> Any:
 
     return boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="us-east-1").client(
         "dynamodb", endpoint_url=dynamodb.endpoint)
+
+
+def test_a_create_that_loses_the_race_for_its_item_is_not_sent(route53: StrictRoute53Server,
+                                                              dynamodb: DynamoDBServer) -> None:
+    from zonekeeper.changes import Change
+    from zonekeeper.endpoint import Endpoint
+    from zonekeeper.providers.route53 import Route53Provider
+    from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
+
+    dynamodb.create_table()
+    route53.create_zone("example.com")
+    provider = Route53Provider(route53.client())
+    registry = DynamoDBRegistry(provider, "c1", DynamoDBTable(boto3_dynamodb(dynamodb), "external-dns"))
+    zone = provider.zones()[0]
+    state = registry.records(zone)
+    dynamodb.put(WEB, "other")  # another owner claims the name after our reading
+    web = Endpoint.new("web.example.com", "A", ["192.0.2.1"], labels={"resource": "service/default/web"})
+    ok = Endpoint.new("ok.example.com", "A", ["192.0.2.2"], labels={"resource": "service/default/ok"})
+
+    result = registry.apply(state, [Change.create(web), Change.create(ok)])
+    assert [(c.key.name, "another owner" in reason) for c, reason in result.failed] == [("web.example.com", True)]
+    assert [c.key.name for c in result.applied] == ["ok.example.com"]
+    assert zone_records(route53, zone.id) == {("ok.example.com.", "A"): ["192.0.2.2"]}
+    assert dynamodb.items() == {WEB: ("other", {}), "ok.example.com#A#": ("c1", {"resource": "service/default/ok"})}

@@ -1,10 +1,10 @@
 """A DynamoDB endpoint for tests: moto's server app on 127.0.0.1 (moto's DynamoDB lives in the same
 in-process backends as its Route 53: a reset of one is a reset of both).
 
-moto (5.2) cannot run the PartiQL statements external-dns's DynamoDB registry sends (parameters in an
-INSERT or a DELETE fail, and an INSERT over an existing key succeeds): BatchExecuteStatement calls of
-those three shapes are carried out here with moto's item API and DynamoDB's answers (`DuplicateItem`,
-`ConditionalCheckFailed`); every other request goes to moto as it is.
+moto (5.2) cannot run the PartiQL statements the DynamoDB registries (external-dns's, zonekeeper's) send
+(parameters in an INSERT or a DELETE fail, and an INSERT over an existing key succeeds):
+BatchExecuteStatement calls of those shapes are carried out here with moto's item API and DynamoDB's
+answers (`DuplicateItem`, `ConditionalCheckFailed`); every other request goes to moto as it is.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class _QuietHandler(MotoRequestHandler):
 
 _TABLE = r'"(?P<table>[^"]+)"'
 _INSERT = re.compile(rf"INSERT INTO {_TABLE} VALUE \{{'k':\?, 'o':\?, 'l':\?\}}")
-_UPDATE = re.compile(rf'UPDATE {_TABLE} SET "l"=\? WHERE "k"=\?')
+_UPDATE = re.compile(rf'UPDATE {_TABLE} SET "l"=\? WHERE "k"=\?(?P<owned> AND "o"=\?)?')
 _DELETE = re.compile(rf'DELETE FROM {_TABLE} WHERE "k"=\? AND "o"=\?')
 _BATCH = "DynamoDB_20120810.BatchExecuteStatement"
 
@@ -91,9 +91,13 @@ class DynamoDBServer:
                              ConditionExpression="attribute_not_exists(k)")
 
     def _update(self, table: str, params: list[Any]) -> None:
+        # external-dns's form names the key only; zonekeeper's also the owner (`AND "o"=?`).
+        condition, values = "attribute_exists(k)", {":l": params[0]}
+        if len(params) > 2:
+            condition, values = condition + " AND #o = :o", {**values, ":o": params[2]}
         self.client.update_item(TableName=table, Key={"k": params[1]}, UpdateExpression="SET #l = :l",
-                                ConditionExpression="attribute_exists(k)", ExpressionAttributeNames={"#l": "l"},
-                                ExpressionAttributeValues={":l": params[0]})
+                                ConditionExpression=condition, ExpressionAttributeValues=values,
+                                ExpressionAttributeNames={"#l": "l", **({"#o": "o"} if len(params) > 2 else {})})
 
     def _delete(self, table: str, params: list[Any]) -> None:
         self.client.delete_item(TableName=table, Key={"k": params[0]}, ConditionExpression="#o = :o",

@@ -2,10 +2,11 @@
 external-dns v0.23's layout (registry/dynamodb_items.py), so either tool takes over from the other.
 
 The I/O edge: the table's boto3 client, called from the pipeline's worker thread like the Route 53
-client. Every write is conditional, so two owners never both hold a record:
+client. Writes are external-dns's PartiQL statements (BatchExecuteStatement, 25 at a time: its IAM
+policy serves), each conditional, so two owners never both hold a record:
 
-* before a record is created, its item is put only if no item has its key (external-dns's PartiQL
-  INSERT fails the same way with DuplicateItem); a lost race refuses that record's change;
+* before a record is created, its item is inserted, which fails with DuplicateItem when any item has
+  its key; a lost race refuses that record's change;
 * label updates and deletes of an item apply only while its owner (`o`) is us;
 * an item goes after its record's deletion was applied; an item put for a create Route 53 then
   refused is taken back.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from zonekeeper.changes import Action, Change, group_by_name
@@ -33,13 +34,13 @@ from zonekeeper.registry.dynamodb_items import (
     Op,
     Reading,
     Write,
-    attributes,
     encode_key,
     item_of,
     key_schema_problem,
     needs_route53,
     plan_writes,
     read_zone,
+    statement,
 )
 from zonekeeper.registry.mapper import TXTNameMapper
 
@@ -47,7 +48,9 @@ __all__ = ["DynamoDBRegistry", "DynamoDBTable"]
 
 log = logging.getLogger(__name__)
 
-_LOST_RACE = "ConditionalCheckFailedException"
+# A conditional write refused: the item exists (INSERT) or is not ours (UPDATE, DELETE).
+_LOST_RACE = ("DuplicateItem", "ConditionalCheckFailed")
+_BATCH = 25
 
 
 def _error(exc: Exception) -> tuple[str, str]:
@@ -103,30 +106,33 @@ class DynamoDBTable:
             if not start:
                 return items, problems
 
-    def write(self, write: Write, owner_id: str) -> str | None:
-        """Carry out one conditional write; the reason it was refused, or None."""
-        key = {"k": {"S": encode_key(write.key)}}
-        names = {"#o": "o"}
-        owner = {":o": {"S": owner_id}}
-        if write.op is Op.INSERT:
-            operation, kwargs = "put_item", {"Item": attributes(write.key, owner_id, write.labels),
-                                            "ConditionExpression": "attribute_not_exists(k)"}
-        elif write.op is Op.UPDATE:
-            operation, kwargs = "update_item", {
-                "Key": key, "UpdateExpression": "SET #l = :l", "ConditionExpression": "#o = :o",
-                "ExpressionAttributeNames": {**names, "#l": "l"},
-                "ExpressionAttributeValues": {**owner, ":l": attributes(write.key, owner_id, write.labels)["l"]}}
-        else:
-            operation, kwargs = "delete_item", {"Key": key, "ConditionExpression": "#o = :o",
-                                               "ExpressionAttributeNames": names, "ExpressionAttributeValues": owner}
-        try:
-            self._call(f"{write.op.value} item {encode_key(write.key)!r} in", operation, **kwargs)
-        except ProviderError as exc:
-            if isinstance(exc.__cause__, Exception) and _error(exc.__cause__)[0] == _LOST_RACE:
-                return (f"the DynamoDB item {encode_key(write.key)!r} was written by another owner meanwhile "
-                        f"({write.op.value} refused)")
-            return str(exc)
+    def write(self, writes: Sequence[Write], owner_id: str) -> list[str | None]:
+        """Carry out conditional writes, 25 to a BatchExecuteStatement call (DynamoDB's limit); for
+        each, the reason it was refused, or None."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        out: list[str | None] = []
+        for start in range(0, len(writes), _BATCH):
+            chunk = writes[start:start + _BATCH]
+            try:
+                answer = self.client.batch_execute_statement(
+                    Statements=[statement(w, self.name, owner_id) for w in chunk])
+            except (ClientError, BotoCoreError) as exc:  # every write of the chunk is refused with it
+                code, message = _error(exc)
+                out += [f"writing to DynamoDB table {self.name!r}: {code}: {message}"] * len(chunk)
+                continue
+            out += [_refusal(w, r) for w, r in zip(chunk, answer.get("Responses", ()), strict=True)]
+        return out
+
+
+def _refusal(write: Write, response: Mapping[str, Any]) -> str | None:
+    error = response.get("Error")
+    if not error:
         return None
+    code = error.get("Code", "Error")
+    if code in _LOST_RACE:
+        return f"the DynamoDB item {encode_key(write.key)!r} belongs to another owner ({write.op.value}: {code})"
+    return f"{write.op.value} of DynamoDB item {encode_key(write.key)!r}: {code}: {error.get('Message', '')}"
 
 
 class DynamoDBRegistry:
@@ -196,17 +202,17 @@ class DynamoDBRegistry:
         result.applied.extend(c for c in ready if not needs_route53(c))
         sent = self.provider.apply(state.zone, group_by_name([c for c in ready if needs_route53(c)]))
         result.extend(sent)
-        self._take_back(inserted, sent)
-        for write in writes.after:
-            if write.change in sent.applied:
-                self._delete_item(write)
+        refused = [c for c, _ in sent.failed if c.action is Action.CREATE]
+        # Items of deleted records go; items put for creates Route 53 refused are taken back (they
+        # would claim records that do not exist).
+        self._delete_items([w for w in writes.after if w.change in sent.applied]
+                           + [Write(Op.DELETE, w.key, change=w.change) for w in inserted if w.change in refused])
         return result
 
     def _write_before(self, writes: Sequence[Write], result: ApplyResult) -> list[Write]:
         """The writes due before the record changes; those refused fail their change. The inserts made."""
         inserted: list[Write] = []
-        for write in writes:
-            reason = self.table.write(write, self.owner_id)
+        for write, reason in zip(writes, self.table.write(writes, self.owner_id), strict=True):
             if reason is None:
                 self._remember(write)
                 inserted += [write] if write.op is Op.INSERT else []
@@ -222,21 +228,14 @@ class DynamoDBRegistry:
         else:
             self._items[write.key] = Item(write.key, self.owner_id, write.labels)
 
-    def _take_back(self, inserted: Sequence[Write], sent: ApplyResult) -> None:
-        """Items put for creates that Route 53 refused: they would claim records that do not exist."""
-        refused = [c for c, _ in sent.failed if c.action is Action.CREATE]
-        for write in inserted:
-            if write.change in refused:
-                self._delete_item(Write(Op.DELETE, write.key, change=write.change))
-
-    def _delete_item(self, write: Write) -> None:
-        reason = self.table.write(write, self.owner_id)
-        if reason is None:
-            self._remember(write)
-        else:
-            # The record is gone, its item stays: the name stays ours (reused if the record comes back).
-            log.warning("could not delete DynamoDB item %s: %s", encode_key(write.key), reason)
-            self._items = None  # read the table again next time
+    def _delete_items(self, writes: Sequence[Write]) -> None:
+        for write, reason in zip(writes, self.table.write(writes, self.owner_id), strict=True):
+            if reason is None:
+                self._remember(write)
+            else:
+                # The record is gone, its item stays: the name stays ours (reused if the record comes back).
+                log.warning("could not delete DynamoDB item %s: %s", encode_key(write.key), reason)
+                self._items = None  # read the table again next time
 
 
 def _hold_names(changes: Sequence[Change], result: ApplyResult) -> list[Change]:

@@ -30,7 +30,7 @@ from zonekeeper.registry.mapper import TXTNameMapper
 
 __all__ = [
     "Item", "ItemError", "Op", "Reading", "Write", "Writes", "attributes", "decode_key", "encode_key",
-    "item_of", "key_schema_problem", "needs_route53", "plan_writes", "read_zone",
+    "item_of", "key_schema_problem", "needs_route53", "plan_writes", "read_zone", "statement",
 ]
 
 KEY, OWNER, LABELS = "k", "o", "l"
@@ -293,3 +293,18 @@ def plan_writes(changes: Iterable[Change], items: Mapping[Key, Item], owner_id: 
         elif item.labels != wanted:
             out.before.append(Write(Op.UPDATE, key, wanted, change))
     return out
+
+
+def statement(write: Write, table: str, owner_id: str) -> dict[str, Any]:
+    """The write as a PartiQL statement of BatchExecuteStatement, the statements external-dns sends
+    (so the IAM policy external-dns documents, PartiQLInsert/Update/Delete, serves zonekeeper too).
+    An INSERT fails with DuplicateItem when any item has the key; an UPDATE (unlike external-dns's)
+    and a DELETE apply only while the item's owner is us, else ConditionalCheckFailed."""
+    item = attributes(write.key, owner_id, write.labels)
+    if write.op is Op.INSERT:
+        return {"Statement": f"INSERT INTO \"{table}\" VALUE {{'k':?, 'o':?, 'l':?}}",
+                "Parameters": [item[KEY], item[OWNER], item[LABELS]]}
+    if write.op is Op.UPDATE:
+        return {"Statement": f'UPDATE "{table}" SET "l"=? WHERE "k"=? AND "o"=?',
+                "Parameters": [item[LABELS], item[KEY], item[OWNER]]}
+    return {"Statement": f'DELETE FROM "{table}" WHERE "k"=? AND "o"=?', "Parameters": [item[KEY], item[OWNER]]}

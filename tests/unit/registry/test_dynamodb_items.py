@@ -242,3 +242,29 @@ def test_an_alias_a_record_owned_through_a_pre_v022_cname_txt_is_migrated_and_it
     assert reading.state.force_update == frozenset({alias.key})
     ownership = next(r for r in reading.state.records if r.type == "TXT")
     assert ownership.owner == ""  # still needed until the item exists
+
+
+# -- statements (external-dns's PartiQL, so that its IAM policy serves zonekeeper too) -------------
+
+def test_an_insert_is_external_dns_partiql_insert() -> None:
+    write = di.Write(di.Op.INSERT, Key("app.example.com", "A"), (("resource", "service/default/app"),))
+    assert di.statement(write, "external-dns", OWNER) == {
+        "Statement": "INSERT INTO \"external-dns\" VALUE {'k':?, 'o':?, 'l':?}",
+        "Parameters": [{"S": "app.example.com#A#"}, {"S": OWNER}, {"M": {"resource": {"S": "service/default/app"}}}],
+    }
+
+
+def test_an_update_changes_the_labels_of_our_item_only() -> None:
+    write = di.Write(di.Op.UPDATE, Key("app.example.com", "A", "eu"), (("resource", "ingress/x/y"),))
+    assert di.statement(write, "dns", OWNER) == {
+        "Statement": 'UPDATE "dns" SET "l"=? WHERE "k"=? AND "o"=?',
+        "Parameters": [{"M": {"resource": {"S": "ingress/x/y"}}}, {"S": "app.example.com#A#eu"}, {"S": OWNER}],
+    }
+
+
+def test_a_delete_is_external_dns_partiql_delete() -> None:
+    write = di.Write(di.Op.DELETE, Key("app.example.com", "A"))
+    assert di.statement(write, "external-dns", OWNER) == {
+        "Statement": 'DELETE FROM "external-dns" WHERE "k"=? AND "o"=?',
+        "Parameters": [{"S": "app.example.com#A#"}, {"S": OWNER}],
+    }
