@@ -118,3 +118,61 @@ def test_external_dns_takes_over_zonekeeper_table_with_no_change(outcome: Outcom
     assert outcome.back_run.code == 0, outcome.back_run
     assert outcome.back_changes == []
     assert outcome.back_items == outcome.zonekeeper_items
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    txt_run: Run
+    txt_records: frozenset[RecordSet]
+    migrate_run: Run
+    migrate_changes: list[dict[str, Any]]
+    migrated_items: Items
+    after_records: frozenset[RecordSet]
+    back_run: Run
+    back_changes: list[dict[str, Any]]
+    back_items: Items
+
+
+@pytest.fixture(scope="module")
+def migration(controllers: Controllers, kube_cluster: KubeCluster, dynamodb_server: DynamoDBServer) -> Migration:
+    """external-dns with the TXT registry, then zonekeeper with the DynamoDB registry on its zone, then
+    external-dns with the DynamoDB registry on the table zonekeeper filled."""
+    kube_cluster.ensure_namespace(NAMESPACE)
+    kube_cluster.apply(objects())
+    txt_args = shared_args(str(kube_cluster.admin_kubeconfig), NAMESPACE, OWNER)
+    ddb_args = [a.replace("--registry=txt", "--registry=dynamodb") for a in txt_args]
+    controllers.extra_env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_server.endpoint
+    r53 = controllers.route53
+    try:
+        zone = _fresh(controllers, dynamodb_server)
+        txt_run = controllers.external_dns("--once", *txt_args)
+        txt_records = record_sets(r53, zone, ZONE)
+        migrate_run = controllers.zonekeeper("run", "--once", *ddb_args)
+        migrate_changes, migrated_items = controllers.changes_sent(ZONEKEEPER_KEY), dynamodb_server.items()
+        after_records = record_sets(r53, zone, ZONE)
+        sent = len(r53.change_batches)  # external-dns's own TXT-registry run is not counted
+        back_run = controllers.external_dns("--once", *ddb_args)
+        back_changes = [c for b in r53.change_batches[sent:] for c in b["Changes"] or ()]
+        back_items = dynamodb_server.items()
+    finally:
+        controllers.extra_env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+        r53.reset()
+    return Migration(txt_run, txt_records, migrate_run, migrate_changes, migrated_items, after_records, back_run,
+                     back_changes, back_items)
+
+
+def test_zonekeeper_moves_external_dns_txt_ownership_into_the_table_without_churn(migration: Migration) -> None:
+    assert migration.txt_run.code == 0, migration.txt_run
+    assert [r for r in migration.txt_records if r.type == "TXT"], migration.txt_records
+    assert migration.migrate_run.code == 0, migration.migrate_run
+    assert migration.migrate_changes == []  # items inserted; no record rewritten; TXT not managed: kept
+    assert migration.after_records == migration.txt_records
+    records = {r for r in migration.txt_records if r.type != "TXT"}
+    assert len(migration.migrated_items) == len(records), migration.migrated_items
+    assert migration.migrated_items["ddb-ip.example.com#A#"] == (OWNER, {"resource": f"service/{NAMESPACE}/ddb-ip"})
+
+
+def test_external_dns_reads_the_migrated_table_with_no_change(migration: Migration) -> None:
+    assert migration.back_run.code == 0, migration.back_run
+    assert migration.back_changes == []
+    assert migration.back_items == migration.migrated_items
