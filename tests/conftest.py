@@ -8,4 +8,4 @@ from pathlib import Path
 _SRC = str(Path(__file__).resolve().parent.parent / "src")
 os.environ["PYTHONPATH"] = os.pathsep.join([_SRC, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
 
-pytest_plugins = ["tests.support.route53_fixtures", "tests.support.kube_fixtures"]
+pytest_plugins = ["tests.support.route53_fixtures", "tests.support.dynamodb_fixtures", "tests.support.kube_fixtures"]

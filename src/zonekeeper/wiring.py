@@ -17,6 +17,7 @@ from zonekeeper.providers.route53 import Account, Route53Options, Route53Provide
 from zonekeeper.providers.route53.records import DriftCheck
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.registry import crypto
+from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
@@ -127,28 +128,42 @@ def aws_accounts(settings: Settings) -> list[Account]:
 def route53_client(settings: Settings, session: Any = None) -> Any:
     """A boto3 Route 53 client of `session` (by default `aws_session(settings)`): standard retries,
     and the endpoint from --aws-endpoint-url or AWS_ENDPOINT_URL[_ROUTE_53]."""
+    session = session if session is not None else aws_session(settings)
+    client = session.client("route53", region_name=_region(settings, session._session),
+                            endpoint_url=settings.provider.aws_endpoint_url or None, config=_aws_config(settings))
+    _register_before_signing(client, session.get_credentials())
+    _log_calls(client)
+    return client
+
+
+def dynamodb_client(settings: Settings) -> Any:
+    """A boto3 DynamoDB client for the dynamodb registry's table: the default credential chain (as
+    external-dns's registry uses) with --aws-assume-role on top, in --dynamodb-region, the endpoint from
+    AWS_ENDPOINT_URL[_DYNAMODB]."""
+    session = aws_session(settings)
+    client = session.client("dynamodb", region_name=settings.registry.dynamodb_region or
+                            _region(settings, session._session), config=_aws_config(settings))
+    _register_before_signing(client, session.get_credentials())
+    _log_calls(client)
+    return client
+
+
+def _aws_config(settings: Settings) -> Any:
     from botocore.config import Config
 
-    session = session if session is not None else aws_session(settings)
-    region = _region(settings, session._session)
     connect_timeout = 10.0
     if settings.controller.leader_elect:
         # A write starts only while the lease is certainly ours (kube/leader.py, "Write deadline"); a
         # connection set up after that must not carry it out beyond half the margin the lease leaves.
         margin = settings.controller.leader_elect_lease_duration - settings.controller.leader_elect_renew_deadline
         connect_timeout = min(connect_timeout, max(margin / 2, 0.1))
-    config = Config(
+    return Config(
         retries={"mode": "standard", "max_attempts": max(1, settings.provider.aws_api_retries)},
         max_pool_connections=4,
         connect_timeout=connect_timeout,
         read_timeout=60,
         user_agent_extra="zonekeeper",
     )
-    client = session.client("route53", region_name=region, endpoint_url=settings.provider.aws_endpoint_url or None,
-                            config=config)
-    _register_before_signing(client, session.get_credentials())
-    _log_calls(client)
-    return client
 
 
 def _log_calls(client: Any) -> None:
@@ -241,7 +256,12 @@ def build_registry(settings: Settings, provider: Provider) -> Registry:
         key = crypto.parse_key(txt.txt_encrypt_aes_key) if txt.txt_encrypt_aes_key else None
     except ValueError as exc:
         raise ConfigError(f"--txt-encrypt-aes-key: {exc}") from exc
-    return TXTRegistry(provider, txt.txt_owner_id, mapper, key, seal=txt.txt_encrypt_enabled)
+    if txt.registry == "dynamodb":
+        # The TXT settings still matter: they name and open the TXT records migrated from.
+        table = DynamoDBTable(dynamodb_client(settings), txt.dynamodb_table)
+        return DynamoDBRegistry(provider, txt.txt_owner_id, table, mapper, key)
+    return TXTRegistry(provider, txt.txt_owner_id, mapper, key, seal=txt.txt_encrypt_enabled,
+                       old_owner_id=txt.migrate_from_txt_owner)
 
 
 def build(settings: Settings, *, records_cache_seconds: float = 0.0) -> Wiring:

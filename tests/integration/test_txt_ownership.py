@@ -183,3 +183,31 @@ def test_a_dnsendpoint_cannot_forge_an_ownership_txt(env: str, route53: StrictRo
     assert "TXTValueReserved" in out, out
     out = run_once(objects, *flags)
     assert zone_records(route53, env) == {("victim.example.com.", "A"): ["203.0.113.7"]}, out
+
+
+def test_migrate_from_txt_owner_rewrites_only_the_txt_records(env: str, route53: StrictRoute53Server,
+                                                              tmp_path: Path) -> None:
+    old = '"heritage=external-dns,external-dns/owner=old,external-dns/resource=service/default/mixtxt"'
+    put(route53, env, ("mixtxt.example.com", "A", ["203.0.113.99"]), ("a-mixtxt.example.com", "TXT", [old]))
+    objects = tmp_path / "objects.yaml"
+    objects.write_text(SERVICE)
+
+    out = run_once(objects, "--migrate-from-txt-owner", "old")
+    assert zone_records(route53, env) == {("mixtxt.example.com.", "A"): ["203.0.113.99"],
+                                          ("a-mixtxt.example.com.", "TXT"): [OURS]}, out
+    changes = [c for b in route53.accepted_change_batches for c in b["Changes"]]
+    assert {c["ResourceRecordSet"]["Type"] for c in changes} == {"TXT"}, changes  # no record churn
+
+    batches = len(route53.accepted_change_batches)
+    out = run_once(objects, "--migrate-from-txt-owner", "old")  # adopted once: nothing more to do
+    assert len(route53.accepted_change_batches) == batches, out
+
+
+def test_without_migrate_from_txt_owner_the_old_owner_keeps_its_record(env: str, route53: StrictRoute53Server,
+                                                                       tmp_path: Path) -> None:
+    old = '"heritage=external-dns,external-dns/owner=old,external-dns/resource=service/default/mixtxt"'
+    put(route53, env, ("mixtxt.example.com", "A", ["203.0.113.1"]), ("a-mixtxt.example.com", "TXT", [old]))
+    objects = tmp_path / "objects.yaml"
+    objects.write_text(SERVICE)
+    run_once(objects)
+    assert route53.change_batches == []

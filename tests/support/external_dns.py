@@ -98,9 +98,11 @@ class Controllers:
             "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL_ROUTE_53": route53.endpoint,
             "AWS_SECRET_ACCESS_KEY": "compat-secret", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
         }
+        # More environment for both tools (AWS_ENDPOINT_URL_DYNAMODB for the DynamoDB registry).
+        self.extra_env: dict[str, str] = {}
 
     def _run(self, tool: str, command: Sequence[str], key: str, args: Sequence[str]) -> Run:
-        env = {**self._base_env, "AWS_ACCESS_KEY_ID": key}
+        env = {**self._base_env, **self.extra_env, "AWS_ACCESS_KEY_ID": key}
         proc = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
                               stdin=subprocess.DEVNULL, check=False)
         return Run(tool, tuple(args), proc.returncode, proc.stdout + proc.stderr)

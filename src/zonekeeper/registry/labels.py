@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.registry import crypto
 
-__all__ = ["HERITAGE", "Labels", "parse", "serialize"]
+__all__ = ["HERITAGE", "Labels", "parse", "reserved_value", "serialize"]
 
 HERITAGE = "external-dns"
 _KEY_PREFIX = HERITAGE + "/"
@@ -93,3 +94,15 @@ def _parse_plain(value: str) -> Labels | None:
                 labels.repeated.setdefault(name, [labels[name]]).append(val)
             labels[name] = val
     return labels if found_heritage else None
+
+
+def reserved_value(endpoint: Endpoint, *, aes_key: bytes | None = None) -> Problem | None:
+    """A desired TXT record whose value is an ownership value is refused: written as a record, it
+    would claim records for whoever it names (every registry that reads TXT ownership refuses it)."""
+    if endpoint.type == "TXT" and any(parse(value, aes_key=aes_key) is not None for value in endpoint.targets):
+        return Problem(
+            endpoint.subject, "TXTValueReserved",
+            f"{endpoint.key}: a TXT value starting 'heritage=external-dns' is an ownership record; "
+            "only the registry writes those",
+        )
+    return None

@@ -115,6 +115,7 @@ class _Scan:
     foreign_txts: dict[tuple[str, str], Endpoint] = field(default_factory=dict)
     plain: list[Endpoint] = field(default_factory=list)  # every record but ownership TXTs
     ownership: list[Endpoint] = field(default_factory=list)  # TXTs holding an ownership value
+    adopted: set[Key] = field(default_factory=set)  # TXTs of the --migrate-from-txt-owner owner
 
 
 def _claims_on(record: Endpoint, claims: _Claims) -> list[tuple[_Claim, str]]:
@@ -158,11 +159,14 @@ class TXTRegistry:
         encryption_key: bytes | None = None,
         *,
         seal: bool | None = None,
+        old_owner_id: str = "",
     ) -> None:
         if not owner_id:
             raise ValueError("the TXT registry needs an owner id (--txt-owner-id)")
         self.provider = provider
         self.owner_id = owner_id
+        # --migrate-from-txt-owner: claims of this owner are read as ours, and their TXTs rewritten.
+        self.old_owner_id = old_owner_id if old_owner_id != owner_id else ""
         self.mapper = mapper or TXTNameMapper()
         self.encryption_key = encryption_key
         # The last full reading of each zone, valid while the provider's generation is unchanged.
@@ -177,6 +181,14 @@ class TXTRegistry:
 
     def _decode(self, value: str) -> Labels | None:
         return labels.parse(value, aes_key=self.encryption_key)
+
+    def _claim_value(self, value: Labels) -> tuple[Labels, bool]:
+        """The value as read, and whether it is the old owner's (--migrate-from-txt-owner): then it
+        reads as ours, so its record is adopted as it is and only its TXT is rewritten."""
+        if self.old_owner_id and value.get(OWNER_LABEL) == self.old_owner_id and OWNER_LABEL not in value.repeated:
+            value[OWNER_LABEL] = self.owner_id
+            return value, True
+        return value, False
 
     def _txt_names(self, names: Collection[str]) -> set[str]:
         """Every TXT name that can carry ownership of a record at one of `names`."""
@@ -228,7 +240,11 @@ class TXTRegistry:
             if mapped is None:
                 continue
             slot = (mapped[0], mapped[1], record.set_identifier)
-            scan.claims[slot].extend(_Claim.of(record, value) for value in owned_values)
+            for value in owned_values:
+                value, adopted = self._claim_value(value)
+                scan.claims[slot].append(_Claim.of(record, value))
+                if adopted:
+                    scan.adopted.add(record.key)
         return scan
 
     def _read(self, zone: Zone, scan: _Scan) -> _Reading:
@@ -278,6 +294,8 @@ class TXTRegistry:
             return record
 
         claim, kind = found[0]
+        if claim.txt.key in scan.adopted and not kind:
+            draft.force_update.add(key)  # the old owner's: its TXT is rewritten with our owner id
         if kind and claim.labels.get(OWNER_LABEL) == self.owner_id:
             # Ours through a legacy claim: rewritten once, with a new-format TXT.
             draft.index.adopt_legacy(claim.txt, key)
@@ -316,12 +334,9 @@ class TXTRegistry:
         ok: list[Endpoint] = []
         problems: list[Problem] = []
         for endpoint in endpoints:
-            if endpoint.type == "TXT" and any(self._decode(value) is not None for value in endpoint.targets):
-                problems.append(Problem(
-                    endpoint.subject, "TXTValueReserved",
-                    f"{endpoint.key}: a TXT value starting 'heritage=external-dns' is an ownership record; "
-                    "only the registry writes those",
-                ))
+            reserved = labels.reserved_value(endpoint, aes_key=self.encryption_key)
+            if reserved is not None:
+                problems.append(reserved)
                 continue
             reason = self.mapper.txt_name_problem(endpoint.name, endpoint.type, zone.name)
             if reason is None:
@@ -397,4 +412,18 @@ class TXTRegistry:
         return out
 
     def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
-        return self.provider.apply(state.zone, self.companions(state, changes))
+        groups = self.companions(state, changes)
+        result = ApplyResult()
+        for group in groups:
+            # A rewrite of a record whose data is unchanged (a forced update: ownership moved to a
+            # new TXT) is its TXT changes alone: the record itself is not churned.
+            group.changes = [c for c in group.changes if not _unchanged_record(c, group)]
+            if not group.changes:
+                result.applied.extend(group.records)
+        result.extend(self.provider.apply(state.zone, [g for g in groups if g.changes]))
+        return result
+
+
+def _unchanged_record(change: Change, group: ChangeGroup) -> bool:
+    return (change.action is Action.UPDATE and change.old is not None and change.new is not None
+            and change in group.records and change.old.same_record(change.new))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from zonekeeper.settings.flag import ALL_COMMANDS, ConfigError, Flag
 
-REGISTRIES = ("txt", "noop")
+REGISTRIES = ("txt", "noop", "dynamodb")
 
 
 @dataclass(slots=True, frozen=True)
@@ -19,12 +19,19 @@ class RegistrySettings:
     txt_wildcard_replacement: str = ""
     txt_encrypt_enabled: bool = False
     txt_encrypt_aes_key: str = field(default="", repr=False)  # a secret: never in a log line
+    migrate_from_txt_owner: str = ""
+    dynamodb_table: str = "external-dns"
+    dynamodb_region: str = ""
 
     def validate(self) -> None:
         if self.registry not in REGISTRIES:
             raise ConfigError(f"--registry {self.registry!r} is not one of {', '.join(REGISTRIES)}")
-        if self.registry == "txt" and not self.txt_owner_id:
-            raise ConfigError("--txt-owner-id must not be empty with --registry=txt")
+        if self.registry in ("txt", "dynamodb") and not self.txt_owner_id:
+            raise ConfigError(f"--txt-owner-id must not be empty with --registry={self.registry}")
+        if self.registry == "dynamodb" and not self.dynamodb_table:
+            raise ConfigError("--dynamodb-table must not be empty with --registry=dynamodb")
+        if self.migrate_from_txt_owner and self.migrate_from_txt_owner == self.txt_owner_id:
+            raise ConfigError("--migrate-from-txt-owner must differ from --txt-owner-id")
         if self.txt_prefix and self.txt_suffix:
             raise ConfigError("--txt-prefix and --txt-suffix are mutually exclusive")
         if self.txt_encrypt_enabled and not self.txt_encrypt_aes_key:
@@ -43,4 +50,10 @@ FLAGS: tuple[Flag, ...] = (
          commands=ALL_COMMANDS),
     Flag("txt-encrypt-aes-key", "txt_encrypt_aes_key", "AES-256 key: 32 bytes, or base64 of 32 bytes.",
          show_default=False, commands=ALL_COMMANDS),
+    Flag("migrate-from-txt-owner", "migrate_from_txt_owner",
+         "Old owner id: its records become ours, only their TXT records are rewritten.", commands=ALL_COMMANDS),
+    Flag("dynamodb-table", "dynamodb_table", "DynamoDB table of the dynamodb registry (hash key 'k', type S).",
+         commands=ALL_COMMANDS),
+    Flag("dynamodb-region", "dynamodb_region", "AWS region of that table (default: the AWS region).",
+         commands=ALL_COMMANDS),
 )
