@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zonekeeper import logs
+from zonekeeper.annotations import prefixes_for
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.domainfilter import DomainFilter
 from zonekeeper.pipeline import Pipeline, PipelineOptions, Registry
@@ -49,6 +50,8 @@ def source_config(settings: Settings) -> SourceConfig:
         ignore_ingress_rules_spec=settings.source.ignore_ingress_rules_spec,
         ingress_classes=settings.source.ingress_class,
         service_type_filter=settings.source.service_type_filter,
+        annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
+                                         settings.source.enable_legacy_annotation_prefix),
     )
 
 

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable
 
-from zonekeeper.annotations.keys import ALIAS_KEY, AWS_KEY_PREFIX, PREFIXES, Obj, annotations_of, invalid
+from zonekeeper.annotations.keys import ALIAS_KEY, AWS_KEY_PREFIX, Obj, Prefixes, annotations_of, invalid
 from zonekeeper.endpoint import ALIAS, Problem
 
 GEOPROXIMITY_KEYS = (
@@ -134,14 +134,14 @@ def finish_properties(props: dict[str, str]) -> dict[str, str]:
     return props
 
 
-def provider_specific(obj: Obj, subject: str) -> tuple[dict[str, str], list[Problem]]:
+def provider_specific(obj: Obj, subject: str, *, prefixes: Prefixes) -> tuple[dict[str, str], list[Problem]]:
     """`alias` and every `aws-<x>` annotation as provider-specific properties (`alias`, `aws/<x>`)."""
     annotations = annotations_of(obj)
     props: dict[str, str] = {}
     problems: list[Problem] = []
-    # (property name, full annotation, value), the GA prefix overriding the legacy one.
+    # (property name, full annotation, value), an earlier prefix overriding a later one.
     raw: dict[str, tuple[str, str]] = {}
-    for prefix in reversed(PREFIXES):
+    for prefix in reversed(prefixes):
         for full, value in annotations.items():
             if not full.startswith(prefix):
                 continue

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from zonekeeper.annotations.aws import provider_specific
 from zonekeeper.annotations.durations import ttl
-from zonekeeper.annotations.keys import SET_IDENTIFIER, Obj, get
+from zonekeeper.annotations.keys import SET_IDENTIFIER, Obj, Prefixes, get
 from zonekeeper.endpoint import Problem
 
 
@@ -17,9 +17,9 @@ class Common(NamedTuple):
     problems: list[Problem]
 
 
-def read_common(obj: Obj, subject: str) -> Common:
+def read_common(obj: Obj, subject: str, *, prefixes: Prefixes) -> Common:
     """TTL, set identifier and provider-specific properties of one object, with any Problems."""
-    seconds, problems = ttl(obj, subject)
-    props, prop_problems = provider_specific(obj, subject)
-    set_identifier = (get(obj, SET_IDENTIFIER) or "").strip()
+    seconds, problems = ttl(obj, subject, prefixes=prefixes)
+    props, prop_problems = provider_specific(obj, subject, prefixes=prefixes)
+    set_identifier = (get(obj, SET_IDENTIFIER, prefixes=prefixes) or "").strip()
     return Common(seconds, set_identifier, props, problems + prop_problems)

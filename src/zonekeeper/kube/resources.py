@@ -22,8 +22,8 @@ RESOURCES: dict[str, Resource] = {
 EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
-# Annotations worth keeping: ours (both prefixes) and the ingress class.
-ANNOTATION_PREFIXES = ann.PREFIXES
+# Annotations worth keeping: ours under any prefix (--annotation-prefix may name any; the informer
+# does not know which) and the ingress class.
 KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
@@ -245,7 +245,7 @@ def decode(kind: str, obj: Mapping[str, Any], *, prune: bool = True) -> tuple[di
 
 
 def _keep_annotation(key: str) -> bool:
-    return key.startswith(ANNOTATION_PREFIXES) or key in KEPT_ANNOTATIONS
+    return ann.is_annotation_key(key) or key in KEPT_ANNOTATIONS
 
 
 def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:

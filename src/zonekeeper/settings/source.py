@@ -23,6 +23,9 @@ class SourceSettings:
     publish_host_ip: bool = False
     always_publish_not_ready_addresses: bool = False
     ignore_hostname_annotation: bool = False
+    # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
+    annotation_prefix: str = ""
+    enable_legacy_annotation_prefix: bool | None = None
     ignore_ingress_tls_spec: bool = False
     ignore_ingress_rules_spec: bool = False
     ingress_class: tuple[str, ...] = ()
@@ -47,6 +50,11 @@ class SourceSettings:
                 selectors.parse(self.annotation_filter)
             except ValueError as exc:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
+        from zonekeeper.annotations import prefix_error
+
+        why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
+        if why is not None:
+            raise ConfigError(why)
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
 
@@ -63,6 +71,14 @@ FLAGS: tuple[Flag, ...] = (
          "Headless Services: publish not-ready addresses too.", kind="bool"),
     Flag("ignore-hostname-annotation", "ignore_hostname_annotation", "Ignore the hostname annotation.",
          kind="bool"),
+    Flag("annotation-prefix", "annotation_prefix",
+         "Read annotations under this prefix only (must end with '/'); instances sharding a cluster give each "
+         "their own. Default: external-dns.kubernetes.io/, then the legacy external-dns.alpha.kubernetes.io/.",
+         show_default=False),
+    Flag("enable-legacy-annotation-prefix", "enable_legacy_annotation_prefix",
+         "Also read the legacy prefix external-dns.alpha.kubernetes.io/ (the --annotation-prefix one wins). "
+         "Default: on unless --annotation-prefix is given; =false (or --no-...) reads as external-dns v0.23 does.",
+         kind="bool", negatable=True, show_default=False),
     Flag("ignore-ingress-tls-spec", "ignore_ingress_tls_spec", "Ignore Ingress spec.tls hosts.", kind="bool"),
     Flag("ignore-ingress-rules-spec", "ignore_ingress_rules_spec", "Ignore Ingress spec.rules hosts.",
          kind="bool"),

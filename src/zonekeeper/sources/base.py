@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from zonekeeper.annotations.keys import PREFIXES, Prefixes
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.sources.objects import Obj, ObjectView
 
@@ -31,6 +32,8 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # The annotation prefixes read, in precedence order (annotations.prefixes_for).
+    annotation_prefixes: Prefixes = PREFIXES
 
 
 @dataclass(slots=True)

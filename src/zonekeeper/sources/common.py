@@ -204,9 +204,11 @@ def spec_hostnames(raw_names: Iterable[Any], subject: str, where: str) -> tuple[
     return names, problems
 
 
-def add_annotation_hostnames(obj: Obj, hosts: list[str], subject: str, result: SourceResult) -> None:
+def add_annotation_hostnames(
+    obj: Obj, hosts: list[str], subject: str, result: SourceResult, prefixes: ann.Prefixes
+) -> None:
     """Append the hostname annotation's names to the spec's `hosts` (without repeats); its
     problems go to `result`."""
-    found, problems = ann.hostnames(obj, ann.HOSTNAME, subject)
+    found, problems = ann.hostnames(obj, ann.HOSTNAME, subject, prefixes=prefixes)
     hosts += [h for h in found if h not in hosts]
     result.problems += problems

@@ -224,7 +224,7 @@ def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint |
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     for index, raw in enumerate(as_list(dig(obj, "spec", "endpoints"))):

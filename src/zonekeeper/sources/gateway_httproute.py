@@ -119,10 +119,10 @@ def _route_allowed(gateway: Obj, listener: Mapping[str, Any], route: Obj) -> boo
     )
 
 
-def gateway_targets(gateway: Obj, subject: str) -> tuple[list[str], list[Problem]]:
+def gateway_targets(gateway: Obj, subject: str, prefixes: ann.Prefixes) -> tuple[list[str], list[Problem]]:
     """The Gateway's `target` annotation, else its status addresses; Problems go to `subject`."""
-    if ann.has_targets(gateway):
-        targets, problems = ann.targets(gateway, subject)
+    if ann.has_targets(gateway, prefixes=prefixes):
+        targets, problems = ann.targets(gateway, subject, prefixes=prefixes)
         where = f"Gateway {namespace_of(gateway)}/{name_of(gateway)}"
         return targets, [Problem(p.subject, p.reason, f"{where}: {p.message}") for p in problems]
     addresses = [as_str(as_map(a).get("value")).strip() for a in as_list(dig(gateway, "status", "addresses"))]
@@ -143,13 +143,14 @@ def route_hosts(route: Obj, config: SourceConfig, subject: str) -> tuple[list[st
         ann.GATEWAY_HOSTNAME_SOURCE,
         (ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY, ann.HOSTNAME_SOURCE_ANNOTATION_ONLY),
         subject,
+        prefixes=config.annotation_prefixes,
     )
     problems += bad
     if source == ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY:
         return spec_names, problems
     annotated: list[str] = []
     if not config.ignore_hostname_annotation:
-        annotated, bad = ann.hostnames(route, ann.HOSTNAME, subject)
+        annotated, bad = ann.hostnames(route, ann.HOSTNAME, subject, prefixes=config.annotation_prefixes)
         problems += bad
     if source == ann.HOSTNAME_SOURCE_ANNOTATION_ONLY:
         return annotated, problems
@@ -184,14 +185,14 @@ def _bound_hosts(listeners: list[Mapping[str, Any]], hosts: list[str]) -> list[s
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     hosts, problems = route_hosts(obj, config, subject)
     result.problems += problems
     if not hosts:
         return result
-    common = ann.read_common(obj, subject)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += common.problems
 
     host_targets: dict[str, list[str]] = {}
@@ -202,7 +203,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         listeners = _listeners(gateway, section, port, obj)
         if not listeners:
             continue
-        targets, problems = gateway_targets(gateway, subject)
+        targets, problems = gateway_targets(gateway, subject, config.annotation_prefixes)
         result.problems += problems
         for host in _bound_hosts(listeners, hosts):
             host_targets.setdefault(host, [])

@@ -60,7 +60,7 @@ def defined_hosts(obj: Obj, config: SourceConfig, subject: str) -> tuple[list[st
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     if not ingress_class_matches(obj, config.ingress_classes):
         return SourceResult()
@@ -71,6 +71,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         ann.INGRESS_HOSTNAME_SOURCE,
         (ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY, ann.HOSTNAME_SOURCE_ANNOTATION_ONLY),
         subject,
+        prefixes=config.annotation_prefixes,
     )
     result.problems += problems
 
@@ -80,14 +81,14 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         hosts += found
         result.problems += problems
     if source != ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY and not config.ignore_hostname_annotation:
-        add_annotation_hostnames(obj, hosts, subject, result)
+        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
     if not hosts:
         return result
 
-    common = ann.read_common(obj, subject)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += common.problems
-    if ann.has_targets(obj):
-        targets, problems = ann.targets(obj, subject)
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
         result.problems += problems
     else:
         targets = load_balancer_targets(obj)

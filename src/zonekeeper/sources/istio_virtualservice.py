@@ -117,20 +117,20 @@ def vs_hosts(vs: Obj, subject: str) -> tuple[list[str], list[Problem]]:
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     hosts, problems = vs_hosts(obj, subject)
     result.problems += problems
     if not config.ignore_hostname_annotation:
-        add_annotation_hostnames(obj, hosts, subject, result)
+        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
     if not hosts:
         return result
 
-    common = ann.read_common(obj, subject)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += common.problems
-    if ann.has_targets(obj):
-        targets, problems = ann.targets(obj, subject)
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
         result.problems += problems
         result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
         return finish(result)
@@ -149,7 +149,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     for ref in refs:
         gateway = view.get(ISTIO_GATEWAYS, *ref)
         if gateway is not None:
-            gateways.append((gateway, *gateway_targets(gateway, view)))
+            gateways.append((gateway, *gateway_targets(gateway, view, config.annotation_prefixes)))
     for host in hosts:
         bound: list[str] = []
         for gateway, gateway_target_list, gateway_problems in gateways:

@@ -65,7 +65,7 @@ def external_ips(svc: Obj) -> list[str]:
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     svc_type = service_type(obj)
     if config.service_type_filter and svc_type not in config.service_type_filter:
@@ -75,18 +75,18 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         return SourceResult()
 
     result = SourceResult()
-    public, problems = ann.hostnames(obj, ann.HOSTNAME, subject)
+    public, problems = ann.hostnames(obj, ann.HOSTNAME, subject, prefixes=config.annotation_prefixes)
     result.problems += problems
-    internal, problems = ann.hostnames(obj, ann.INTERNAL_HOSTNAME, subject)
+    internal, problems = ann.hostnames(obj, ann.INTERNAL_HOSTNAME, subject, prefixes=config.annotation_prefixes)
     result.problems += problems
     if not public and not internal:
         return result
 
-    common = ann.read_common(obj, subject)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += common.problems
 
-    if ann.has_targets(obj):
-        override, problems = ann.targets(obj, subject)
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        override, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
         result.problems += problems
         result.extend(endpoints_for_hostnames(dedupe([*public, *internal]), override, common, subject))
         return finish(result)
@@ -112,7 +112,8 @@ def _public(
         if config.publish_internal_services:
             targets = cluster_ips(svc)
     elif svc_type == "NodePort":
-        access, problems = ann.choice(svc, ann.ACCESS, (ann.ACCESS_PUBLIC, ann.ACCESS_PRIVATE), subject)
+        access, problems = ann.choice(svc, ann.ACCESS, (ann.ACCESS_PUBLIC, ann.ACCESS_PRIVATE), subject,
+                                      prefixes=config.annotation_prefixes)
         result.problems += problems
         targets = node_targets(svc, view, config, access)
         if targets:
@@ -260,8 +261,8 @@ def _endpoint_targets(
 ) -> tuple[list[str], list[Problem]]:
     """The targets one EndpointSlice endpoint contributes: the Pod's `target` annotation, else its
     Node's external IPs, its host IP or its own addresses, as `endpoints-type` and the flags say."""
-    if pod is not None and ann.has_targets(pod):
-        return ann.targets(pod, resource("pod", pod))
+    if pod is not None and ann.has_targets(pod, prefixes=config.annotation_prefixes):
+        return ann.targets(pod, resource("pod", pod), prefixes=config.annotation_prefixes)
     if endpoints_type == ann.ENDPOINTS_TYPE_NODE_EXTERNAL_IP:
         node_name = as_str(ep.get("nodeName")) or as_str(dig(pod, "spec", "nodeName"))
         node = view.get(NODES, "", node_name) if node_name else None
@@ -282,6 +283,7 @@ def _headless_targets(
         ann.ENDPOINTS_TYPE,
         (ann.ENDPOINTS_TYPE_NODE_EXTERNAL_IP, ann.ENDPOINTS_TYPE_HOST_IP),
         subject,
+        prefixes=config.annotation_prefixes,
     )
     problems += found
     publish_not_ready = (

@@ -1,0 +1,115 @@
+"""Source-side flags that change what reaches Route 53, through the real CLI (`plan` / `run --once
+--from-file`) against the strict Route 53 endpoint."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.support.route53 import StrictRoute53Server
+from zonekeeper.cli import main
+
+SHARDED = textwrap.dedent("""
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: a
+      namespace: default
+      annotations: {shard-a.example.org/hostname: a.example.com}
+    spec: {type: LoadBalancer}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.1}]}}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: b
+      namespace: default
+      annotations: {shard-b.example.org/hostname: b.example.com, shard-b.example.org/ttl: "60"}
+    spec: {type: LoadBalancer}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.2}]}}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: legacy
+      namespace: default
+      annotations: {external-dns.alpha.kubernetes.io/hostname: legacy.example.com}
+    spec: {type: LoadBalancer}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.3}]}}
+    """)
+
+
+@pytest.fixture
+def env(route53: StrictRoute53Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    zone_id = route53.create_zone("example.com")
+    values = {"AWS_ENDPOINT_URL_ROUTE_53": route53.endpoint, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",
+              "AWS_DEFAULT_REGION": "us-east-1"}
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return zone_id
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "objects.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def planned(*args: str) -> list[dict[str, Any]]:
+    code, out = invoke("plan", "--output", "json", *args)
+    assert code == 0, out
+    changes: list[dict[str, Any]] = json.loads(out)["changes"]
+    return changes
+
+
+def addresses(route53: StrictRoute53Server, zone_id: str) -> dict[str, tuple[str, int]]:
+    return {r["Name"].rstrip("."): (r["ResourceRecords"][0]["Value"], r["TTL"])
+            for r in route53.records(zone_id) if r["Type"] == "A"}
+
+
+def test_two_instances_shard_one_cluster_by_annotation_prefix(env: str, tmp_path: Path,
+                                                              route53: StrictRoute53Server) -> None:
+    objects = write(tmp_path, SHARDED)
+    shard_a = ["--from-file", objects, "--txt-owner-id", "a", "--annotation-prefix", "shard-a.example.org/"]
+    shard_b = ["--from-file", objects, "--txt-owner-id", "b", "--annotation-prefix", "shard-b.example.org/"]
+    assert [c["name"] for c in planned(*shard_a) if c["type"] == "A"] == ["a.example.com"]
+    for args in (shard_a, shard_b):
+        code, out = invoke("run", "--once", "--policy", "sync", *args)
+        assert code == 0, out
+    assert addresses(route53, env) == {"a.example.com": ("203.0.113.1", 300), "b.example.com": ("203.0.113.2", 60)}
+    # Neither instance wants to touch the other's records, nor the legacy-prefix object.
+    for args in (shard_a, shard_b):
+        assert planned("--policy", "sync", *args) == []
+
+
+def test_legacy_prefix_flag_default_on_explicit_off(env: str, tmp_path: Path) -> None:
+    objects = write(tmp_path, SHARDED)
+    names = {c["name"] for c in planned("--from-file", objects) if c["type"] == "A"}
+    assert names == {"legacy.example.com"}
+    # external-dns v0.23's default: the configured prefix only.
+    assert planned("--from-file", objects, "--no-enable-legacy-annotation-prefix") == []
+    names = {c["name"] for c in planned("--from-file", objects, "--annotation-prefix", "shard-a.example.org/",
+                                        "--enable-legacy-annotation-prefix") if c["type"] == "A"}
+    assert names == {"a.example.com", "legacy.example.com"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--annotation-prefix", "shard-a"], "must end with '/'"),
+    (["--annotation-prefix", "external-dns.alpha.kubernetes.io/", "--enable-legacy-annotation-prefix"],
+     "starts with the legacy prefix"),
+])
+def test_bad_prefix_flags_exit_64(env: str, tmp_path: Path, args: list[str], message: str) -> None:
+    code, out = invoke("plan", "--from-file", write(tmp_path, SHARDED), *args)
+    assert code == 64
+    assert message in out
