@@ -20,6 +20,7 @@ from zonekeeper.registry import crypto
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
+from zonekeeper.sources.fqdn import compile_templates
 
 
 @dataclass(slots=True)
@@ -50,6 +51,8 @@ def source_config(settings: Settings) -> SourceConfig:
         ignore_ingress_rules_spec=settings.source.ignore_ingress_rules_spec,
         ingress_classes=settings.source.ingress_class,
         service_type_filter=settings.source.service_type_filter,
+        fqdn_template=compile_templates(settings.source.fqdn_template),
+        combine_fqdn_annotation=settings.source.combine_fqdn_annotation,
         annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
                                          settings.source.enable_legacy_annotation_prefix),
     )

@@ -113,3 +113,51 @@ def test_bad_prefix_flags_exit_64(env: str, tmp_path: Path, args: list[str], mes
     code, out = invoke("plan", "--from-file", write(tmp_path, SHARDED), *args)
     assert code == 64
     assert message in out
+
+
+TEMPLATED = textwrap.dedent("""
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: shop
+      namespace: prod
+      labels: {tier: front}
+    spec: {type: LoadBalancer}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.7}]}}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: named
+      namespace: prod
+      annotations: {external-dns.kubernetes.io/hostname: own.example.com}
+    spec: {type: LoadBalancer}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.8}]}}
+    """)
+
+
+def a_records(changes: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    return sorted((c["name"], c["targets"]) for c in changes if c["type"] == "A")
+
+
+def test_fqdn_template_names_objects_without_names(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    objects = write(tmp_path, TEMPLATED)
+    template = "{{ .Name }}.{{ .Namespace }}.example.com"
+    assert a_records(planned("--from-file", objects, "--fqdn-template", template)) == [
+        ("own.example.com", ["203.0.113.8"]), ("shop.prod.example.com", ["203.0.113.7"])]
+    combined = a_records(planned("--from-file", objects, "--fqdn-template", template,
+                                 "--fqdn-template", "{{ if hasKey .Labels \"tier\" }}{{ .Labels.tier }}.example.com{{ end }}",
+                                 "--combine-fqdn-annotation"))
+    assert combined == [("front.example.com", ["203.0.113.7"]), ("named.prod.example.com", ["203.0.113.8"]),
+                        ("own.example.com", ["203.0.113.8"]), ("shop.prod.example.com", ["203.0.113.7"])]
+    # From the environment the value is one template, spaces and all.
+    monkeypatch.setenv("ZONEKEEPER_FQDN_TEMPLATE", template)
+    monkeypatch.setenv("ZONEKEEPER_IGNORE_HOSTNAME_ANNOTATION", "true")
+    assert a_records(planned("--from-file", objects)) == [
+        ("named.prod.example.com", ["203.0.113.8"]), ("shop.prod.example.com", ["203.0.113.7"])]
+
+
+def test_an_unsupported_template_exits_64_naming_it(env: str, tmp_path: Path) -> None:
+    code, out = invoke("plan", "--from-file", write(tmp_path, TEMPLATED), "--fqdn-template", '{{ template "x" }}')
+    assert code == 64
+    assert "--fqdn-template[0] '{{ template \"x\" }}': {{template}} is not supported" in out

@@ -35,6 +35,9 @@ class Flag:
     help: str
     kind: Kind = "str"
     repeatable: bool = False  # may be given several times; each value may also be comma-separated
+    # False: a repeatable flag's values are kept whole, from the command line and the environment alike
+    # (a Go template has spaces and commas of its own).
+    split: bool = True
     choices: tuple[str, ...] = ()
     # A boolean that also has a `--no-<name>` form (needed when its default is on).
     negatable: bool = False

@@ -23,6 +23,8 @@ class SourceSettings:
     publish_host_ip: bool = False
     always_publish_not_ready_addresses: bool = False
     ignore_hostname_annotation: bool = False
+    fqdn_template: tuple[str, ...] = ()
+    combine_fqdn_annotation: bool = False
     # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
     annotation_prefix: str = ""
     enable_legacy_annotation_prefix: bool | None = None
@@ -51,6 +53,12 @@ class SourceSettings:
             except ValueError as exc:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
         from zonekeeper.annotations import prefix_error
+        from zonekeeper.sources.fqdn import compile_templates
+
+        try:
+            compile_templates(self.fqdn_template)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
 
         why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
         if why is not None:
@@ -69,7 +77,14 @@ FLAGS: tuple[Flag, ...] = (
     Flag("publish-host-ip", "publish_host_ip", "Headless Services: use the pods' host IPs.", kind="bool"),
     Flag("always-publish-not-ready-addresses", "always_publish_not_ready_addresses",
          "Headless Services: publish not-ready addresses too.", kind="bool"),
-    Flag("ignore-hostname-annotation", "ignore_hostname_annotation", "Ignore the hostname annotation.",
+    Flag("ignore-hostname-annotation", "ignore_hostname_annotation",
+         "Ignore the hostname annotation (names then come from --fqdn-template only).", kind="bool"),
+    Flag("fqdn-template", "fqdn_template",
+         "Go template naming objects that name nothing themselves, e.g. '{{.Name}}.{{.Namespace}}.example.com' "
+         "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute.",
+         repeatable=True, split=False),
+    Flag("combine-fqdn-annotation", "combine_fqdn_annotation",
+         "Publish the --fqdn-template names in addition to the object's own names, not only instead of them.",
          kind="bool"),
     Flag("annotation-prefix", "annotation_prefix",
          "Read annotations under this prefix only (must end with '/'); instances sharding a cluster give each "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from zonekeeper.annotations.keys import PREFIXES, Prefixes
 from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.sources.fqdn import FqdnTemplate
 from zonekeeper.sources.objects import Obj, ObjectView
 
 
@@ -32,6 +33,9 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # --fqdn-template (parsed) and --combine-fqdn-annotation: sources.fqdn.
+    fqdn_template: FqdnTemplate | None = None
+    combine_fqdn_annotation: bool = False
     # The annotation prefixes read, in precedence order (annotations.prefixes_for).
     annotation_prefixes: Prefixes = PREFIXES
 

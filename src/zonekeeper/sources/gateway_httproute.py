@@ -22,6 +22,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
+from zonekeeper.sources import fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_list,
@@ -36,6 +37,7 @@ from zonekeeper.sources.common import (
 )
 from zonekeeper.sources.objects import GATEWAYS, HTTPROUTES, Obj, ObjectView, name_of, namespace_of
 
+SPEC_NAME = "gateway-httproute"
 KIND = "httproute"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 ROUTE_KIND = "HTTPRoute"
@@ -147,16 +149,29 @@ def route_hosts(route: Obj, config: SourceConfig, subject: str) -> tuple[list[st
     )
     problems += bad
     if source == ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY:
-        return spec_names, problems
+        return _with_template(route, config, subject, spec_names, problems)
     annotated: list[str] = []
     if not config.ignore_hostname_annotation:
         annotated, bad = ann.hostnames(route, ann.HOSTNAME, subject, prefixes=config.annotation_prefixes)
         problems += bad
     if source == ann.HOSTNAME_SOURCE_ANNOTATION_ONLY:
         return annotated, problems
+    named, problems = _with_template(route, config, subject, [*spec_names, *annotated], problems)
     # A route without hostnames of its own takes whatever its listeners name ("" = any).
     hosts = spec_names + ([""] if not raw_spec else [])
-    return hosts + [h for h in annotated if h not in hosts], problems
+    return hosts + [h for h in named if h not in hosts], problems
+
+
+def _with_template(
+    route: Obj, config: SourceConfig, subject: str, hosts: list[str], problems: list[Problem]
+) -> tuple[list[str], list[Problem]]:
+    """--fqdn-template's names added when the route named none (or always, combining), as external-dns
+    does: before the listeners' fallback, ahead of matching them against listener hostnames."""
+    template = config.fqdn_template
+    if template is None or not fqdn.use_template(template, config.combine_fqdn_annotation, bool(hosts)):
+        return hosts, problems
+    names, bad = fqdn.hostnames(template, route, SPEC_NAME, subject)
+    return hosts + [n for n in names if n not in hosts], problems + bad
 
 
 def _listeners(gateway: Obj, section: str, port: int | None, route: Obj) -> list[Mapping[str, Any]]:
@@ -225,4 +240,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
                 yield namespace_of(route), name_of(route)
 
 
-SPEC = SourceSpec("gateway-httproute", HTTPROUTES, endpoints, (HTTPROUTES, GATEWAYS), dependents, KIND)
+SPEC = SourceSpec(SPEC_NAME, HTTPROUTES, endpoints, (HTTPROUTES, GATEWAYS), dependents, KIND)

@@ -15,6 +15,7 @@ from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_annotation_hostnames,
+    add_template_records,
     as_list,
     as_map,
     as_str,
@@ -28,6 +29,7 @@ from zonekeeper.sources.common import (
 from zonekeeper.sources.objects import INGRESSES, Obj, ObjectView, name_of, namespace_of
 
 KIND = "ingress"
+SOURCE_NAME = "ingress"
 
 
 def ingress_class_matches(obj: Obj, classes: tuple[str, ...]) -> bool:
@@ -82,9 +84,14 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         result.problems += problems
     if source != ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY and not config.ignore_hostname_annotation:
         add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
-    if not hosts:
-        return result
+    if hosts:
+        result.extend(_records(obj, hosts, config, subject))
+    add_template_records(obj, result, config, SOURCE_NAME, subject, lambda names: _records(obj, names, config, subject))
+    return finish(result)
 
+
+def _records(obj: Obj, hosts: list[str], config: SourceConfig, subject: str) -> SourceResult:
+    result = SourceResult()
     common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += common.problems
     if ann.has_targets(obj, prefixes=config.annotation_prefixes):
@@ -93,7 +100,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     else:
         targets = load_balancer_targets(obj)
     result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
-    return finish(result)
+    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
@@ -101,4 +108,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         yield namespace_of(obj), name_of(obj)
 
 
-SPEC = SourceSpec("ingress", INGRESSES, endpoints, (INGRESSES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, INGRESSES, endpoints, (INGRESSES,), dependents, KIND)

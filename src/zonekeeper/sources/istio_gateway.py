@@ -18,6 +18,7 @@ from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     REFERENCE_NOT_FOUND,
     add_annotation_hostnames,
+    add_template_records,
     as_list,
     as_map,
     as_str,
@@ -41,6 +42,7 @@ from zonekeeper.sources.objects import (
     namespace_of,
 )
 
+SPEC_NAME = "istio-gateway"
 KIND = "gateway"
 
 
@@ -136,14 +138,21 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     result.problems += problems
     if not config.ignore_hostname_annotation:
         add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
-    if not hosts:
-        return result
+    if hosts:
+        result.extend(_records(obj, hosts, view, config, subject))
+    add_template_records(obj, result, config, SPEC_NAME, subject,
+                         lambda names: _records(obj, names, view, config, subject))
+    return finish(result)
+
+
+def _records(obj: Obj, hosts: list[str], view: ObjectView, config: SourceConfig, subject: str) -> SourceResult:
+    result = SourceResult()
     common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += common.problems
     targets, problems = gateway_targets(obj, view, config.annotation_prefixes)
     result.problems += problems
     result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
-    return finish(result)
+    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
@@ -165,4 +174,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
                 yield namespace_of(gateway), name_of(gateway)
 
 
-SPEC = SourceSpec("istio-gateway", ISTIO_GATEWAYS, endpoints, (ISTIO_GATEWAYS, SERVICES, INGRESSES), dependents, KIND)
+SPEC = SourceSpec(SPEC_NAME, ISTIO_GATEWAYS, endpoints, (ISTIO_GATEWAYS, SERVICES, INGRESSES), dependents, KIND)
