@@ -137,7 +137,8 @@ TEMPLATED = textwrap.dedent("""
 
 
 def a_records(changes: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
-    return sorted((c["name"], c["targets"]) for c in changes if c["type"] == "A")
+    """The A records a plan creates or updates (what they become)."""
+    return sorted((c["name"], c["targets"]) for c in changes if c["type"] == "A" and c["action"] != "delete")
 
 
 def test_fqdn_template_names_objects_without_names(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,3 +162,45 @@ def test_an_unsupported_template_exits_64_naming_it(env: str, tmp_path: Path) ->
     code, out = invoke("plan", "--from-file", write(tmp_path, TEMPLATED), "--fqdn-template", '{{ template "x" }}')
     assert code == 64
     assert "--fqdn-template[0] '{{ template \"x\" }}': {{template}} is not supported" in out
+
+
+TARGETS = textwrap.dedent("""
+    apiVersion: externaldns.k8s.io/v1alpha1
+    kind: DNSEndpoint
+    metadata: {name: records, namespace: default}
+    spec:
+      endpoints:
+        - {dnsName: bare.example.com, recordType: A}
+        - {dnsName: mixed.example.com, recordType: A, targets: [10.0.0.1, 192.0.2.7], recordTTL: 30}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: web
+      namespace: default
+      annotations: {external-dns.kubernetes.io/hostname: web.example.com}
+    spec: {type: LoadBalancer}
+    status: {loadBalancer: {ingress: [{ip: 10.0.0.9}]}}
+    """)
+
+
+def test_default_targets_target_nets_and_min_ttl_reach_route53(env: str, tmp_path: Path,
+                                                               route53: StrictRoute53Server) -> None:
+    objects = write(tmp_path, TARGETS)
+    sources = ["--source", "crd", "--source", "service"]
+    code, out = invoke("run", "--once", "--from-file", objects, *sources, "--default-targets", "192.0.2.50",
+                       "--exclude-target-net", "10.0.0.0/8", "--min-ttl", "2m")
+    assert code == 0, out
+    # bare: the default target; mixed: its 10/8 target dropped, its own TTL kept; web: nothing left.
+    assert addresses(route53, env) == {"bare.example.com": ("192.0.2.50", 120), "mixed.example.com": ("192.0.2.7", 30)}
+    forced = planned("--from-file", objects, *sources, "--default-targets", "192.0.2.50", "--force-default-targets")
+    assert a_records(forced) == [("bare.example.com", ["192.0.2.50"]), ("mixed.example.com", ["192.0.2.50"]),
+                                 ("web.example.com", ["192.0.2.50"])]
+    only_ten = planned("--from-file", objects, *sources, "--target-net-filter", "10.0.0.0/8")
+    assert a_records(only_ten) == [("mixed.example.com", ["10.0.0.1"]), ("web.example.com", ["10.0.0.9"])]
+
+
+def test_a_bad_network_exits_64(env: str, tmp_path: Path) -> None:
+    code, out = invoke("plan", "--from-file", write(tmp_path, TARGETS), "--target-net-filter", "10.0.0.0")
+    assert code == 64
+    assert "--target-net-filter '10.0.0.0': want a network in CIDR notation" in out

@@ -25,6 +25,11 @@ class SourceSettings:
     ignore_hostname_annotation: bool = False
     fqdn_template: tuple[str, ...] = ()
     combine_fqdn_annotation: bool = False
+    default_targets: tuple[str, ...] = ()
+    force_default_targets: bool = False
+    target_net_filter: tuple[str, ...] = ()
+    exclude_target_net: tuple[str, ...] = ()
+    min_ttl: float = 0.0
     # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
     annotation_prefix: str = ""
     enable_legacy_annotation_prefix: bool | None = None
@@ -60,11 +65,31 @@ class SourceSettings:
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
 
+        _validate_targets(self)
         why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
         if why is not None:
             raise ConfigError(why)
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
+
+
+def _validate_targets(settings: SourceSettings) -> None:
+    from zonekeeper.annotations import target_error
+    from zonekeeper.sources.postprocess import parse_networks
+
+    for target in settings.default_targets:
+        why = target_error(target.rstrip("."))
+        if why is not None:
+            raise ConfigError(f"--default-targets {target!r}: {why}")
+    if settings.force_default_targets and not settings.default_targets:
+        raise ConfigError("--force-default-targets needs --default-targets")
+    try:
+        parse_networks(settings.target_net_filter, "--target-net-filter")
+        parse_networks(settings.exclude_target_net, "--exclude-target-net")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    if settings.min_ttl < 0:
+        raise ConfigError("--min-ttl must not be negative")
 
 
 FLAGS: tuple[Flag, ...] = (
@@ -94,6 +119,18 @@ FLAGS: tuple[Flag, ...] = (
          "Also read the legacy prefix external-dns.alpha.kubernetes.io/ (the --annotation-prefix one wins). "
          "Default: on unless --annotation-prefix is given; =false (or --no-...) reads as external-dns v0.23 does.",
          kind="bool", negatable=True, show_default=False),
+    Flag("default-targets", "default_targets",
+         "Targets for records whose source gave none (a DNSEndpoint entry without targets), repeatable.",
+         repeatable=True),
+    Flag("force-default-targets", "force_default_targets",
+         "Replace every record's targets with --default-targets (external-dns's legacy behaviour).", kind="bool"),
+    Flag("target-net-filter", "target_net_filter",
+         "Publish only targets inside these networks (CIDR, repeatable); hostname targets are then dropped.",
+         repeatable=True),
+    Flag("exclude-target-net", "exclude_target_net", "Never publish targets inside these networks (CIDR, repeatable).",
+         repeatable=True),
+    Flag("min-ttl", "min_ttl", "TTL for records whose TTL is not set (a default, as in external-dns; 0: none).",
+         kind="duration"),
     Flag("ignore-ingress-tls-spec", "ignore_ingress_tls_spec", "Ignore Ingress spec.tls hosts.", kind="bool"),
     Flag("ignore-ingress-rules-spec", "ignore_ingress_rules_spec", "Ignore Ingress spec.rules hosts.",
          kind="bool"),
