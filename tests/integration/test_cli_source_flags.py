@@ -204,3 +204,31 @@ def test_a_bad_network_exits_64(env: str, tmp_path: Path) -> None:
     code, out = invoke("plan", "--from-file", write(tmp_path, TARGETS), "--target-net-filter", "10.0.0.0")
     assert code == 64
     assert "--target-net-filter '10.0.0.0': want a network in CIDR notation" in out
+
+
+NOALIAS = textwrap.dedent("""
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: noalias
+      namespace: default
+      annotations: {external-dns.kubernetes.io/hostname: noalias.example.com, external-dns.kubernetes.io/alias: "false"}
+    spec: {type: LoadBalancer}
+    status:
+      loadBalancer:
+        ingress: [{hostname: k8s-default-noalias-0123456789-abcdef0123456789.elb.us-east-1.amazonaws.com}]
+    """)
+
+
+def test_alias_annotation_external_dns_mode_writes_what_external_dns_writes(env: str, tmp_path: Path,
+                                                                            route53: StrictRoute53Server) -> None:
+    objects = write(tmp_path, NOALIAS)
+    ours = {(c["name"], c["type"]) for c in planned("--from-file", objects)}
+    assert ("noalias.example.com", "CNAME") in ours
+    code, out = invoke("run", "--once", "--from-file", objects, "--alias-annotation", "external-dns")
+    assert code == 0, out
+    written = {(r["Name"].rstrip("."), r["Type"]): "AliasTarget" in r for r in route53.records(env)}
+    assert written[("noalias.example.com", "A")] and written[("noalias.example.com", "AAAA")]
+    assert ("noalias.example.com", "CNAME") not in written
+    # Churn-free: the next pass in that mode changes nothing.
+    assert planned("--from-file", objects, "--alias-annotation", "external-dns") == []

@@ -134,8 +134,13 @@ def finish_properties(props: dict[str, str]) -> dict[str, str]:
     return props
 
 
-def provider_specific(obj: Obj, subject: str, *, prefixes: Prefixes) -> tuple[dict[str, str], list[Problem]]:
-    """`alias` and every `aws-<x>` annotation as provider-specific properties (`alias`, `aws/<x>`)."""
+def provider_specific(
+    obj: Obj, subject: str, *, prefixes: Prefixes, alias_true_only: bool = False
+) -> tuple[dict[str, str], list[Problem]]:
+    """`alias` and every `aws-<x>` annotation as provider-specific properties (`alias`, `aws/<x>`).
+
+    `alias_true_only` (--alias-annotation=external-dns) reads `alias` as external-dns v0.23 does: only
+    the exact value `true` sets it; any other value is ignored, without a Problem."""
     annotations = annotations_of(obj)
     props: dict[str, str] = {}
     problems: list[Problem] = []
@@ -147,7 +152,10 @@ def provider_specific(obj: Obj, subject: str, *, prefixes: Prefixes) -> tuple[di
                 continue
             key = full[len(prefix) :]
             if key == ALIAS_KEY:
-                raw[ALIAS] = (full, value)
+                if not alias_true_only or value == "true":
+                    raw[ALIAS] = (full, value)
+                else:
+                    raw.pop(ALIAS, None)  # an ignored value under a winning prefix hides a later one
             elif key.startswith(AWS_KEY_PREFIX) and len(key) > len(AWS_KEY_PREFIX):
                 raw["aws/" + key[len(AWS_KEY_PREFIX) :]] = (full, value)
     for name in sorted(raw):

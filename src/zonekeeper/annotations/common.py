@@ -17,9 +17,10 @@ class Common(NamedTuple):
     problems: list[Problem]
 
 
-def read_common(obj: Obj, subject: str, *, prefixes: Prefixes) -> Common:
-    """TTL, set identifier and provider-specific properties of one object, with any Problems."""
+def read_common(obj: Obj, subject: str, *, prefixes: Prefixes, alias_true_only: bool = False) -> Common:
+    """TTL, set identifier and provider-specific properties of one object, with any Problems
+    (`alias_true_only`: see `provider_specific`)."""
     seconds, problems = ttl(obj, subject, prefixes=prefixes)
-    props, prop_problems = provider_specific(obj, subject, prefixes=prefixes)
+    props, prop_problems = provider_specific(obj, subject, prefixes=prefixes, alias_true_only=alias_true_only)
     set_identifier = (get(obj, SET_IDENTIFIER, prefixes=prefixes) or "").strip()
     return Common(seconds, set_identifier, props, problems + prop_problems)

@@ -11,7 +11,7 @@ turns `--annotation-prefix` and `--enable-legacy-annotation-prefix` into it:
                              annotations (P itself may be the GA prefix);
   --enable-legacy-annotation-prefix
                              P (default the GA prefix), then the legacy prefix;
-  --enable-legacy-annotation-prefix=false
+  --no-enable-legacy-annotation-prefix
                              P only: external-dns v0.23's own default.
 
 When an object carries one key under two read prefixes the first wins, as in external-dns, where

@@ -30,6 +30,7 @@ class SourceSettings:
     target_net_filter: tuple[str, ...] = ()
     exclude_target_net: tuple[str, ...] = ()
     min_ttl: float = 0.0
+    alias_annotation: str = "zonekeeper"
     # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
     annotation_prefix: str = ""
     enable_legacy_annotation_prefix: bool | None = None
@@ -66,11 +67,17 @@ class SourceSettings:
             raise ConfigError(str(exc)) from exc
 
         _validate_targets(self)
+        if self.alias_annotation not in ALIAS_ANNOTATION_MODES:
+            raise ConfigError(f"--alias-annotation {self.alias_annotation!r}: want one of "
+                              + ", ".join(ALIAS_ANNOTATION_MODES))
         why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
         if why is not None:
             raise ConfigError(why)
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
+
+
+ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
 
 
 def _validate_targets(settings: SourceSettings) -> None:
@@ -117,7 +124,7 @@ FLAGS: tuple[Flag, ...] = (
          show_default=False),
     Flag("enable-legacy-annotation-prefix", "enable_legacy_annotation_prefix",
          "Also read the legacy prefix external-dns.alpha.kubernetes.io/ (the --annotation-prefix one wins). "
-         "Default: on unless --annotation-prefix is given; =false (or --no-...) reads as external-dns v0.23 does.",
+         "Default: on unless --annotation-prefix is given; --no-... reads as external-dns v0.23 does.",
          kind="bool", negatable=True, show_default=False),
     Flag("default-targets", "default_targets",
          "Targets for records whose source gave none (a DNSEndpoint entry without targets), repeatable.",
@@ -131,6 +138,11 @@ FLAGS: tuple[Flag, ...] = (
          repeatable=True),
     Flag("min-ttl", "min_ttl", "TTL for records whose TTL is not set (a default, as in external-dns; 0: none).",
          kind="duration"),
+    Flag("alias-annotation", "alias_annotation",
+         "How the alias annotation is read: zonekeeper (true, false = a plain CNAME, A, AAAA) or external-dns "
+         "(only true; other values ignored, so a load-balancer hostname stays an alias A/AAAA, as external-dns "
+         "v0.23 writes it). zonekeeper's own flag.",
+         choices=ALIAS_ANNOTATION_MODES),
     Flag("ignore-ingress-tls-spec", "ignore_ingress_tls_spec", "Ignore Ingress spec.tls hosts.", kind="bool"),
     Flag("ignore-ingress-rules-spec", "ignore_ingress_rules_spec", "Ignore Ingress spec.rules hosts.",
          kind="bool"),

@@ -45,6 +45,8 @@ class SourceConfig:
     target_net_filter: tuple[IPNetwork, ...] = ()
     exclude_target_nets: tuple[IPNetwork, ...] = ()
     min_ttl: int = 0
+    # --alias-annotation=external-dns: only `alias: "true"` counts (annotations.provider_specific).
+    alias_true_only: bool = False
     # The annotation prefixes read, in precedence order (annotations.prefixes_for).
     annotation_prefixes: Prefixes = PREFIXES
 

@@ -207,7 +207,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     result.problems += problems
     if not hosts:
         return result
-    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
 
     host_targets: dict[str, list[str]] = {}

@@ -92,7 +92,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
 
 def _records(obj: Obj, hosts: list[str], config: SourceConfig, subject: str) -> SourceResult:
     result = SourceResult()
-    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
     if ann.has_targets(obj, prefixes=config.annotation_prefixes):
         targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)

@@ -147,7 +147,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
 
 def _records(obj: Obj, hosts: list[str], view: ObjectView, config: SourceConfig, subject: str) -> SourceResult:
     result = SourceResult()
-    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
     targets, problems = gateway_targets(obj, view, config.annotation_prefixes)
     result.problems += problems

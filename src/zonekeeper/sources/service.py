@@ -94,7 +94,8 @@ def _records(
     obj: Obj, public: list[str], internal: list[str], view: ObjectView, config: SourceConfig, subject: str
 ) -> SourceResult:
     result = SourceResult()
-    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
     if ann.has_targets(obj, prefixes=config.annotation_prefixes):
         override, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
