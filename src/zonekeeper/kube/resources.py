@@ -248,8 +248,11 @@ def _keep_annotation(key: str) -> bool:
     return ann.is_annotation_key(key) or key in KEPT_ANNOTATIONS
 
 
-def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
+def slim(kind: str, obj: Mapping[str, Any], *, keep_all_annotations: bool = False) -> dict[str, Any]:
     """The parts of `obj` zonekeeper uses, plus apiVersion and kind (sources and manifests rely on them).
+
+    Annotations: ours (under any prefix) and the ingress class, or every one with `keep_all_annotations`
+    (what --fqdn-template and --annotation-filter may read).
 
     Fields of the wrong type are left out; their errors are kept under `objects.SHAPE_ERRORS`, for
     the sources to report against the object (see `sources.run_one`)."""
@@ -261,6 +264,6 @@ def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
     out["kind"] = obj.get("kind") or resource.kind
     meta = out.get("metadata", {})
     annotations = meta.get("annotations")
-    if annotations:
+    if annotations and not keep_all_annotations:
         meta["annotations"] = {k: v for k, v in annotations.items() if _keep_annotation(k)}
     return out

@@ -118,3 +118,14 @@ def test_the_informer_keeps_our_annotations_under_any_prefix() -> None:
                                "kubectl.kubernetes.io/last-applied-configuration": "{}", "other/unrelated": "x"})
     kept = resources.slim(SERVICES, raw)["metadata"]["annotations"]
     assert kept == {SHARD_A + "hostname": "a.example.com", SHARD_A + "aws-weight": "1"}
+
+
+def test_the_informer_keeps_every_annotation_when_asked() -> None:
+    raw = service(annotations={SHARD_A + "hostname": "a.example.com", "team": "web"})
+    assert resources.slim(SERVICES, raw, keep_all_annotations=True)["metadata"]["annotations"] == {
+        SHARD_A + "hostname": "a.example.com", "team": "web"}
+    from zonekeeper import live
+
+    assert live.keeps_all_annotations(Settings.of(fqdn_template=("{{.Name}}.example.com",)))
+    assert live.keeps_all_annotations(Settings.of(annotation_filter="team=web"))
+    assert not live.keeps_all_annotations(Settings())
