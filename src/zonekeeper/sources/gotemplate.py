@@ -245,7 +245,10 @@ class Template:
 
 def parse(source: str) -> Template:
     """The template, or TemplateError saying what is wrong (the caller names the flag and template)."""
-    nodes, _ = _Parser(_split(source)).nodes(())
+    try:
+        nodes, _ = _Parser(_split(source)).nodes(())
+    except RecursionError as exc:
+        raise TemplateError("template nests too deeply") from exc
     return Template(source, nodes)
 
 
@@ -385,6 +388,8 @@ class _Run:
             value = dot
         elif op.kind == "var":
             value = self.var(op.name)
+        elif op.kind == "func":  # a function as an argument is called without arguments, as in Go
+            value = self.call(op.name, [], dot, ())
         else:
             assert op.pipe is not None
             value = self.pipeline(op.pipe, dot)

@@ -205,3 +205,23 @@ def test_httproute_template_names_match_listeners() -> None:
     combined = SourceConfig(fqdn_template=TEMPLATED.fqdn_template, combine_fqdn_annotation=True)
     assert records(httproute_source.endpoints(named, store(gw, named), combined)) == [
         "own.prod.example.com A -> 203.0.113.1", "shop.prod.example.com A -> 203.0.113.1"]
+
+
+def test_any_text_either_parses_and_runs_or_fails_with_a_template_error() -> None:
+    """No input makes the template engine raise anything but TemplateError (which names the template)."""
+    import contextlib
+    import random
+
+    from zonekeeper.sources import gotemplate
+
+    pieces = ["{{", "}}", "{{-", "-}}", " ", ".Name", ".Labels.x", "$", "$x", ":=", "|", "(", ")", "if", "else",
+              "end", "range", "with", "break", "index", "printf", '"a"', "1", "true", "nil", "eq", "and", "not",
+              ",", "/*", "*/", "hasKey", "fromJson", "len", "x", ".", "$.Name", "lt", "replace"]
+    rng = random.Random(7)
+    data = fqdn.template_data(svc_obj())
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        with contextlib.suppress(gotemplate.TemplateError):
+            gotemplate.execute(gotemplate.parse(text), data, "service", fqdn.EXTERNAL_DNS_SOURCES)
+    with pytest.raises(gotemplate.TemplateError, match="nests too deeply"):
+        gotemplate.parse("{{ " + "(" * 5000 + ".Name" + ")" * 5000 + " }}")
