@@ -32,10 +32,11 @@ INTENDED: dict[tuple[str, str, str], str] = {
                                     "zonekeeper lower-cases DNS names",
     ("a-mixed.example.com", "TXT", ""): "its ownership record",
     ("legacy-only.example.com", "A", ""): "external-dns reads the legacy external-dns.alpha.kubernetes.io/ prefix "
-                                          "only with --enable-legacy-annotation-prefix; zonekeeper always does",
+                                          "only with --enable-legacy-annotation-prefix; zonekeeper does by default",
     ("a-legacy-only.example.com", "TXT", ""): "its ownership record",
     ("noalias.example.com", "A", ""): "alias: \"false\" on a load balancer hostname: external-dns ignores it "
-                                      "(alias A/AAAA), zonekeeper writes the CNAME asked for",
+                                      "(alias A/AAAA), zonekeeper writes the CNAME asked for (unless "
+                                      "--alias-annotation=external-dns)",
     ("noalias.example.com", "AAAA", ""): "the same",
     ("noalias.example.com", "CNAME", ""): "the same",
     ("a-noalias.example.com", "TXT", ""): "the same, its ownership records",
