@@ -69,6 +69,13 @@ def _choices(flag: Flag) -> click.Choice:  # type: ignore[type-arg]
     return _Choice(flag.choices, edns.choices if edns else ())
 
 
+class _WholeText(click.types.StringParamType):
+    """Text whose environment value is one value, not split on whitespace (Flag.split False)."""
+
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        return (rv,) if rv else ()
+
+
 def _option(flag: Flag) -> Callable[[Any], Any]:
     """The click option of one table row; its default is the settings field's."""
     default = config.default(flag.field)
@@ -81,6 +88,8 @@ def _option(flag: Flag) -> Callable[[Any], Any]:
         kwargs["type"] = _choices(flag)
     elif flag.kind in _CLICK_TYPES:
         kwargs["type"] = _CLICK_TYPES[flag.kind]
+    elif not flag.split:
+        kwargs["type"] = _WholeText()
     return click.option(decl, flag.field, default=default, multiple=flag.repeatable, **kwargs)
 
 
@@ -134,7 +143,7 @@ def _parse(params: dict[str, Any]) -> tuple[Settings, compat.Resolution]:
         flag = _BY_FIELD.get(name)
         if flag is None or value is None:
             continue
-        if isinstance(value, tuple):
+        if isinstance(value, tuple) and flag.split:
             value = split_list(value)
         values[name] = flag.convert(value) if flag.convert else value
     settings = Settings.of(**(values | resolution.values))

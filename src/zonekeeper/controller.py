@@ -171,7 +171,8 @@ class Controller:
     def _compute_held(self, key: ObjectKey, spec: SourceSpec, obj: Obj) -> SourceResult:
         """`_compute`, keeping track of the names the object asks for without targets."""
         result = self._compute(spec, obj)
-        placeholder = lbgrace.with_placeholder_address(spec.kind, obj) if self.grace > 0 else None
+        placeholder = lbgrace.with_placeholder_address(
+            spec.kind, obj, self.wiring.source_config.annotation_prefixes) if self.grace > 0 else None
         waiting = (lbgrace.waiting_names(result.endpoints, self._compute(spec, placeholder).endpoints)
                    if placeholder is not None else frozenset())
         resource = f"{spec.label_kind}/{key[1]}/{key[2]}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from zonekeeper.annotations import has_targets
+from zonekeeper.annotations import Prefixes, has_targets
 from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.sources.common import dig, load_balancer_targets
 from zonekeeper.sources.objects import INGRESSES, SERVICES, Obj
@@ -47,13 +47,13 @@ class Hold:
                 "then it is updated, or deleted when none comes")
 
 
-def with_placeholder_address(kind: str, obj: Obj) -> Obj | None:
+def with_placeholder_address(kind: str, obj: Obj, prefixes: Prefixes) -> Obj | None:
     """`obj` as it would be with a load balancer, when its load-balancer status is empty (else None).
 
     The names a source publishes for this copy but not for the real object are exactly those that
     lost their targets, whatever the source's own rules for names are.
     """
-    if kind not in LOAD_BALANCED_KINDS or load_balancer_targets(obj) or has_targets(obj):
+    if kind not in LOAD_BALANCED_KINDS or load_balancer_targets(obj) or has_targets(obj, prefixes=prefixes):
         return None  # the status is not empty, or not where the targets come from
     if kind == SERVICES and dig(obj, "spec", "type") != "LoadBalancer":
         return None

@@ -42,6 +42,11 @@ class ClusterUnavailable(Exception):
     """The cluster could not be listed (unreachable, or permissions missing)."""
 
 
+def keeps_all_annotations(settings: Settings) -> bool:
+    """Whether the cache keeps every annotation: a template or the annotation filter may read any."""
+    return bool(settings.source.fqdn_template) or bool(settings.source.annotation_filter)
+
+
 def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
     if not settings.source.annotation_filter:
         return None
@@ -111,7 +116,7 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
     """Desired endpoints from one listing of the cluster (for `zonekeeper plan`)."""
     client = await _connect(settings)
     try:
-        cache = ClusterCache(client)
+        cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))
         await _start_watches(settings, cache)
         try:
             if not await wait_for_cache(cache):
@@ -207,7 +212,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
         metrics = Metrics()
     sink = metrics if metrics is not None else NULL_METRICS
     wired.provider.metrics = sink
-    cache = ClusterCache(client)
+    cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
         resync=loop.interval, apply=not dry_run, metrics=sink,

@@ -57,8 +57,11 @@ def render_annotations() -> str:
         "",
         "Generated from the code (`uv run python -m zonekeeper.reference`); do not edit by hand.",
         "",
-        f"Every annotation is read under both prefixes, `{ann.ALPHA_PREFIX}` and `{ann.GA_PREFIX}`; "
-        "when both are set, the GA prefix wins. A malformed value is reported against the object "
+        f"By default every annotation is read under both prefixes, `{ann.GA_PREFIX}` and `{ann.ALPHA_PREFIX}`; "
+        "when both are set, the GA prefix wins. `--annotation-prefix=<prefix>/` reads that prefix only "
+        "(instances sharding one cluster each read their own); `--enable-legacy-annotation-prefix` adds the "
+        "legacy prefix after it, and `--no-enable-legacy-annotation-prefix` reads only the one prefix "
+        "(external-dns v0.23's default). A malformed value is reported against the object "
         "(log line and Kubernetes Event) and the rest of the object is still published.",
         "",
         "| annotation | applies to | values | meaning |",

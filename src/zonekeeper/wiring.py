@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zonekeeper import logs
+from zonekeeper.annotations import prefixes_for
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.domainfilter import DomainFilter
 from zonekeeper.pipeline import Pipeline, PipelineOptions, Registry
@@ -21,6 +22,8 @@ from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
+from zonekeeper.sources.fqdn import compile_templates
+from zonekeeper.sources.postprocess import parse_networks
 
 
 @dataclass(slots=True)
@@ -51,6 +54,16 @@ def source_config(settings: Settings) -> SourceConfig:
         ignore_ingress_rules_spec=settings.source.ignore_ingress_rules_spec,
         ingress_classes=settings.source.ingress_class,
         service_type_filter=settings.source.service_type_filter,
+        fqdn_template=compile_templates(settings.source.fqdn_template),
+        combine_fqdn_annotation=settings.source.combine_fqdn_annotation,
+        default_targets=tuple(t.rstrip(".") for t in settings.source.default_targets),
+        force_default_targets=settings.source.force_default_targets,
+        target_net_filter=parse_networks(settings.source.target_net_filter, "--target-net-filter"),
+        exclude_target_nets=parse_networks(settings.source.exclude_target_net, "--exclude-target-net"),
+        min_ttl=int(settings.source.min_ttl),  # whole seconds, truncated as external-dns does
+        alias_true_only=settings.source.alias_annotation == "external-dns",
+        annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
+                                         settings.source.enable_legacy_annotation_prefix),
     )
 
 

@@ -120,6 +120,6 @@ def shared_args(kubeconfig: str, namespace: str, owner: str) -> list[str]:
     ]
 
 
-# external-dns reads the alpha prefix only when told to; zonekeeper always reads both prefixes (GA first)
-# and has no such flag (it would refuse it: exit 64).
+# external-dns reads the alpha prefix only when told to; zonekeeper reads both prefixes (GA first) unless
+# given --annotation-prefix or --enable-legacy-annotation-prefix=false, and takes the flag too.
 EXTERNAL_DNS_ONLY_ARGS = ["--enable-legacy-annotation-prefix"]

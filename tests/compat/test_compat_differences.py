@@ -32,10 +32,11 @@ INTENDED: dict[tuple[str, str, str], str] = {
                                     "zonekeeper lower-cases DNS names",
     ("a-mixed.example.com", "TXT", ""): "its ownership record",
     ("legacy-only.example.com", "A", ""): "external-dns reads the legacy external-dns.alpha.kubernetes.io/ prefix "
-                                          "only with --enable-legacy-annotation-prefix; zonekeeper always does",
+                                          "only with --enable-legacy-annotation-prefix; zonekeeper does by default",
     ("a-legacy-only.example.com", "TXT", ""): "its ownership record",
     ("noalias.example.com", "A", ""): "alias: \"false\" on a load balancer hostname: external-dns ignores it "
-                                      "(alias A/AAAA), zonekeeper writes the CNAME asked for",
+                                      "(alias A/AAAA), zonekeeper writes the CNAME asked for (unless "
+                                      "--alias-annotation=external-dns)",
     ("noalias.example.com", "AAAA", ""): "the same",
     ("noalias.example.com", "CNAME", ""): "the same",
     ("a-noalias.example.com", "TXT", ""): "the same, its ownership records",
@@ -92,3 +93,15 @@ def test_two_objects_asking_for_one_name_share_it(controllers: Controllers, kube
     assert outcome.takeover_changes == []
     assert outcome.zonekeeper.code == 0, outcome.zonekeeper
     assert outcome.differences() == {}
+
+
+def test_external_dns_reading_flags_leave_only_the_mixed_case_difference(
+        controllers: Controllers, kube_cluster: KubeCluster, differing_outcome: Comparison) -> None:
+    """With external-dns v0.23's reading of prefixes and `alias` values, zonekeeper differs from it on the
+    same objects only where zonekeeper lower-cases a name."""
+    args = shared_args(str(kube_cluster.admin_kubeconfig), DIFFERENCES_NS, OWNER)
+    outcome = controllers.compare(ZONE, args, [*args, "--no-enable-legacy-annotation-prefix",
+                                               "--alias-annotation=external-dns"])
+    assert outcome.zonekeeper.code == 0, outcome.zonekeeper
+    mixed = {("mixed.example.com", "A", ""), ("a-mixed.example.com", "TXT", "")}
+    assert set(outcome.differences()) == mixed

@@ -79,8 +79,6 @@ def test_back_to_external_dns_sends_no_change(outcome: Comparison) -> None:
     assert outcome.back_changes == []
 
 
-@pytest.mark.xfail(strict=True, reason="zonekeeper has no --enable-legacy-annotation-prefix yet (it always reads "
-                                       "both prefixes) and refuses the flag with exit 64; the next session adds it")
 def test_zonekeeper_takes_external_dns_legacy_prefix_flag(controllers: Controllers, args: list[str],
                                                           outcome: Comparison) -> None:
     controllers.route53.reset()

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from zonekeeper import lbgrace
+from zonekeeper.annotations import PREFIXES
 from zonekeeper.changes import Action
 from zonekeeper.config import Settings
 from zonekeeper.controller import Controller
@@ -49,17 +50,17 @@ def test_kept() -> None:
 
 def test_placeholder_only_for_load_balanced_kinds_without_an_address() -> None:
     empty = service("web", "web.example.com")
-    copy = lbgrace.with_placeholder_address(SERVICES, empty)
+    copy = lbgrace.with_placeholder_address(SERVICES, empty, PREFIXES)
     assert copy is not None and copy["status"]["loadBalancer"]["ingress"] == [{"ip": "192.0.2.1"}]
     assert empty["status"]["loadBalancer"]["ingress"] == []  # the cached object is untouched
-    assert lbgrace.with_placeholder_address(INGRESSES, {"metadata": {"name": "x"}}) is not None
-    assert lbgrace.with_placeholder_address(SERVICES, service("web", "web.example.com", lb=NLB1)) is None
-    assert lbgrace.with_placeholder_address("dnsendpoints.externaldns.k8s.io", empty) is None
+    assert lbgrace.with_placeholder_address(INGRESSES, {"metadata": {"name": "x"}}, PREFIXES) is not None
+    assert lbgrace.with_placeholder_address(SERVICES, service("web", "web.example.com", lb=NLB1), PREFIXES) is None
+    assert lbgrace.with_placeholder_address("dnsendpoints.externaldns.k8s.io", empty, PREFIXES) is None
     cluster_ip = {**empty, "spec": {"type": "ClusterIP"}}
-    assert lbgrace.with_placeholder_address(SERVICES, cluster_ip) is None
+    assert lbgrace.with_placeholder_address(SERVICES, cluster_ip, PREFIXES) is None
     overridden = service("web", "web.example.com")
     overridden["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/target"] = "10.0.0.1"
-    assert lbgrace.with_placeholder_address(SERVICES, overridden) is None
+    assert lbgrace.with_placeholder_address(SERVICES, overridden, PREFIXES) is None
     actual = [Endpoint.new("a.example.com", "A", ["10.0.0.1"])]
     placeholder = [Endpoint.new("a.example.com", "A", ["192.0.2.1"]), Endpoint.new("b.example.com", "A", ["192.0.2.1"])]
     assert lbgrace.waiting_names(actual, placeholder) == {"b.example.com"}

@@ -39,6 +39,9 @@ def test_a_flags_kind_matches_its_fields_type() -> None:
     for flag in FLAGS:
         if flag.repeatable:
             assert types[flag.field] is tuple, flag.name
+        elif types[flag.field] is type(None):
+            # A tri-state boolean: None is "not given", told apart from an explicit =false.
+            assert flag.kind == "bool" and flag.negatable, flag.name
         else:
             assert types[flag.field] is expected[flag.kind], flag.name
         assert not flag.negatable or flag.kind == "bool", flag.name

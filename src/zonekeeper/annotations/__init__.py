@@ -1,6 +1,6 @@
 """Reading external-dns annotations, one concept a module:
 
-  keys            the two prefixes (the GA one wins over the legacy alpha one), the keys, raw reads,
+  keys            the prefixes read (plain data, `prefixes_for`), the keys, raw reads,
                   enumerated values, the `controller` annotation;
   hostname_rules  hostname validation and the canonical (IDNA ASCII) form;
   target_rules    the `target` annotation: IP addresses and hostnames;
@@ -69,13 +69,18 @@ from zonekeeper.annotations.keys import (
     TARGET,
     TTL,
     Obj,
+    Prefixes,
     annotations_of,
     choice,
     controller_matches,
     get,
     invalid,
+    is_annotation_key,
     lookup,
+    prefix_error,
+    prefixes_for,
     split_list,
+    values_under_any_prefix,
 )
 from zonekeeper.annotations.target_rules import (
     INVALID_TARGET,
@@ -119,6 +124,7 @@ __all__ = [
     "TTL_MIN",
     "Common",
     "Obj",
+    "Prefixes",
     "annotations_of",
     "check_hostname",
     "choice",
@@ -130,9 +136,12 @@ __all__ = [
     "hostname_error",
     "hostnames",
     "invalid",
+    "is_annotation_key",
     "lookup",
     "parse_go_duration",
     "parse_ttl",
+    "prefix_error",
+    "prefixes_for",
     "provider_specific",
     "read_common",
     "split_list",
@@ -140,5 +149,6 @@ __all__ = [
     "targets",
     "ttl",
     "validate_property",
+    "values_under_any_prefix",
     "without_root_dot",
 ]

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable
 
-from zonekeeper.annotations.keys import ALIAS_KEY, AWS_KEY_PREFIX, PREFIXES, Obj, annotations_of, invalid
+from zonekeeper.annotations.keys import ALIAS_KEY, AWS_KEY_PREFIX, Obj, Prefixes, annotations_of, invalid
 from zonekeeper.endpoint import ALIAS, Problem
 
 GEOPROXIMITY_KEYS = (
@@ -134,20 +134,28 @@ def finish_properties(props: dict[str, str]) -> dict[str, str]:
     return props
 
 
-def provider_specific(obj: Obj, subject: str) -> tuple[dict[str, str], list[Problem]]:
-    """`alias` and every `aws-<x>` annotation as provider-specific properties (`alias`, `aws/<x>`)."""
+def provider_specific(
+    obj: Obj, subject: str, *, prefixes: Prefixes, alias_true_only: bool = False
+) -> tuple[dict[str, str], list[Problem]]:
+    """`alias` and every `aws-<x>` annotation as provider-specific properties (`alias`, `aws/<x>`).
+
+    `alias_true_only` (--alias-annotation=external-dns) reads `alias` as external-dns v0.23 does: only
+    the exact value `true` sets it; any other value is ignored, without a Problem."""
     annotations = annotations_of(obj)
     props: dict[str, str] = {}
     problems: list[Problem] = []
-    # (property name, full annotation, value), the GA prefix overriding the legacy one.
+    # (property name, full annotation, value), an earlier prefix overriding a later one.
     raw: dict[str, tuple[str, str]] = {}
-    for prefix in reversed(PREFIXES):
+    for prefix in reversed(prefixes):
         for full, value in annotations.items():
             if not full.startswith(prefix):
                 continue
             key = full[len(prefix) :]
             if key == ALIAS_KEY:
-                raw[ALIAS] = (full, value)
+                if not alias_true_only or value == "true":
+                    raw[ALIAS] = (full, value)
+                else:
+                    raw.pop(ALIAS, None)  # an ignored value under a winning prefix hides a later one
             elif key.startswith(AWS_KEY_PREFIX) and len(key) > len(AWS_KEY_PREFIX):
                 raw["aws/" + key[len(AWS_KEY_PREFIX) :]] = (full, value)
     for name in sorted(raw):

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from zonekeeper.annotations.aws import provider_specific
 from zonekeeper.annotations.durations import ttl
-from zonekeeper.annotations.keys import SET_IDENTIFIER, Obj, get
+from zonekeeper.annotations.keys import SET_IDENTIFIER, Obj, Prefixes, get
 from zonekeeper.endpoint import Problem
 
 
@@ -17,9 +17,10 @@ class Common(NamedTuple):
     problems: list[Problem]
 
 
-def read_common(obj: Obj, subject: str) -> Common:
-    """TTL, set identifier and provider-specific properties of one object, with any Problems."""
-    seconds, problems = ttl(obj, subject)
-    props, prop_problems = provider_specific(obj, subject)
-    set_identifier = (get(obj, SET_IDENTIFIER) or "").strip()
+def read_common(obj: Obj, subject: str, *, prefixes: Prefixes, alias_true_only: bool = False) -> Common:
+    """TTL, set identifier and provider-specific properties of one object, with any Problems
+    (`alias_true_only`: see `provider_specific`)."""
+    seconds, problems = ttl(obj, subject, prefixes=prefixes)
+    props, prop_problems = provider_specific(obj, subject, prefixes=prefixes, alias_true_only=alias_true_only)
+    set_identifier = (get(obj, SET_IDENTIFIER, prefixes=prefixes) or "").strip()
     return Common(seconds, set_identifier, props, problems + prop_problems)

@@ -6,7 +6,7 @@ import math
 import re
 from fractions import Fraction
 
-from zonekeeper.annotations.keys import TTL, Obj, annotations_of, invalid, lookup
+from zonekeeper.annotations.keys import TTL, Obj, Prefixes, annotations_of, invalid, lookup
 from zonekeeper.endpoint import Problem
 
 TTL_MIN = 1
@@ -55,9 +55,9 @@ def parse_ttl(value: str) -> int | None:
     return seconds
 
 
-def ttl(obj: Obj, subject: str) -> tuple[int, list[Problem]]:
+def ttl(obj: Obj, subject: str, *, prefixes: Prefixes) -> tuple[int, list[Problem]]:
     """The `ttl` annotation in seconds; 0 (not configured) when absent or invalid."""
-    found = lookup(annotations_of(obj), TTL)
+    found = lookup(annotations_of(obj), TTL, prefixes)
     if found is None:
         return 0, []
     annotation, value = found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from zonekeeper import idn
-from zonekeeper.annotations.keys import Obj, annotations_of, lookup, split_list
+from zonekeeper.annotations.keys import Obj, Prefixes, annotations_of, lookup, split_list
 from zonekeeper.endpoint import Problem
 
 INVALID_HOSTNAME = "InvalidHostname"
@@ -66,9 +66,9 @@ def check_hostname(raw: str, subject: str, where: str) -> tuple[str | None, Prob
     return name, None
 
 
-def hostnames(obj: Obj, key: str, subject: str) -> tuple[list[str], list[Problem]]:
+def hostnames(obj: Obj, key: str, subject: str, *, prefixes: Prefixes) -> tuple[list[str], list[Problem]]:
     """The valid hostnames in the `hostname`/`internal-hostname` annotation, in order, de-duplicated."""
-    found = lookup(annotations_of(obj), key)
+    found = lookup(annotations_of(obj), key, prefixes)
     if found is None:
         return [], []
     annotation, value = found

@@ -1,9 +1,21 @@
-"""Finding external-dns annotations on an object: the two prefixes, the keys, the raw reads.
+"""Finding external-dns annotations on an object: the prefixes, the keys, the raw reads.
 
-external-dns v0.22 honours exactly one prefix (`--annotation-prefix`). zonekeeper reads both the GA
-prefix `external-dns.kubernetes.io/` and the legacy `external-dns.alpha.kubernetes.io/` so that a
-cluster can move over without touching its manifests; when an object carries the same key under both
-prefixes the GA one wins.
+Which prefixes are read is plain data (`Prefixes`, in precedence order), carried by the source
+configuration into every reader; nothing here holds it globally. `prefixes_for` is the one rule that
+turns `--annotation-prefix` and `--enable-legacy-annotation-prefix` into it:
+
+  neither flag given         the GA prefix `external-dns.kubernetes.io/`, then the legacy
+                             `external-dns.alpha.kubernetes.io/` (zonekeeper's default, so a cluster
+                             can move over without touching its manifests);
+  --annotation-prefix=P      P only: instances sharding one cluster by prefix never read each other's
+                             annotations (P itself may be the GA prefix);
+  --enable-legacy-annotation-prefix
+                             P (default the GA prefix), then the legacy prefix;
+  --no-enable-legacy-annotation-prefix
+                             P only: external-dns v0.23's own default.
+
+When an object carries one key under two read prefixes the first wins, as in external-dns, where
+the configured prefix overrides the legacy one.
 """
 
 from __future__ import annotations
@@ -19,8 +31,9 @@ Obj = Mapping[str, Any]
 
 GA_PREFIX = "external-dns.kubernetes.io/"
 ALPHA_PREFIX = "external-dns.alpha.kubernetes.io/"
-# Checked in this order: the first prefix that has a key wins.
-PREFIXES = (GA_PREFIX, ALPHA_PREFIX)
+# The prefixes read, in precedence order: the first prefix that has a key wins.
+Prefixes = tuple[str, ...]
+PREFIXES: Prefixes = (GA_PREFIX, ALPHA_PREFIX)
 
 # Keys (without prefix).
 HOSTNAME = "hostname"
@@ -36,6 +49,9 @@ INGRESS_HOSTNAME_SOURCE = "ingress-hostname-source"
 GATEWAY_HOSTNAME_SOURCE = "gateway-hostname-source"
 INGRESS = "ingress"
 AWS_KEY_PREFIX = "aws-"
+# Every key above; an annotation `<prefix><key>` is one of ours under some prefix.
+KEYS = frozenset({HOSTNAME, INTERNAL_HOSTNAME, TARGET, TTL, CONTROLLER, SET_IDENTIFIER, ALIAS_KEY, ACCESS,
+                  ENDPOINTS_TYPE, INGRESS_HOSTNAME_SOURCE, GATEWAY_HOSTNAME_SOURCE, INGRESS})
 
 # Not prefixed: the classic ingress class annotation that `--ingress-class` also looks at.
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -61,28 +77,61 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
     return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def lookup(annotations: Mapping[str, str], key: str) -> tuple[str, str] | None:
+def prefixes_for(prefix: str, legacy: bool | None) -> Prefixes:
+    """The prefixes read, from `--annotation-prefix` ("" when not given) and
+    `--enable-legacy-annotation-prefix` (None when not given). Validated by `prefix_error`."""
+    chosen = prefix or GA_PREFIX
+    if legacy is True or (legacy is None and not prefix):
+        return (chosen, ALPHA_PREFIX) if chosen != ALPHA_PREFIX else (chosen,)
+    return (chosen,)
+
+
+def prefix_error(prefix: str, legacy: bool | None) -> str | None:
+    """What is wrong with the two prefix flags together (external-dns's validation), or None."""
+    if not prefix:
+        return None
+    if not prefix.endswith("/"):
+        return f"--annotation-prefix {prefix!r} must end with '/'"
+    if legacy is True and prefix.startswith(ALPHA_PREFIX):
+        return (f"--enable-legacy-annotation-prefix cannot be used with --annotation-prefix {prefix}, "
+                "which starts with the legacy prefix")
+    return None
+
+
+def lookup(annotations: Mapping[str, str], key: str, prefixes: Prefixes) -> tuple[str, str] | None:
     """(full annotation name, value) for `key` under the winning prefix, or None when absent."""
-    for prefix in PREFIXES:
+    for prefix in prefixes:
         full = prefix + key
         if full in annotations:
             return full, annotations[full]
     return None
 
 
-def get(obj: Obj, key: str) -> str | None:
+def get(obj: Obj, key: str, *, prefixes: Prefixes) -> str | None:
     """The value of `key` under the winning prefix, or None when absent."""
-    found = lookup(annotations_of(obj), key)
+    found = lookup(annotations_of(obj), key, prefixes)
     return None if found is None else found[1]
+
+
+def is_annotation_key(full: str) -> bool:
+    """True when `full` is `<some prefix>/<one of our keys>` (an `aws-<x>` key included)."""
+    _, slash, key = full.rpartition("/")
+    return bool(slash) and (key in KEYS or key.startswith(AWS_KEY_PREFIX))
+
+
+def values_under_any_prefix(obj: Obj, key: str) -> list[str]:
+    """The values of every annotation `<any prefix>/<key>`: for callers without the source
+    configuration (dependents) that must not miss an object whatever the prefixes read."""
+    return [value for full, value in annotations_of(obj).items() if full.rpartition("/")[2] == key and "/" in full]
 
 
 def invalid(subject: str, annotation: str, value: str, why: str) -> Problem:
     return Problem(subject, INVALID_ANNOTATION, f"annotation {annotation}: invalid value {value!r}: {why}")
 
 
-def controller_matches(obj: Obj, controller_name: str) -> bool:
+def controller_matches(obj: Obj, controller_name: str, *, prefixes: Prefixes) -> bool:
     """False when the object names another controller and must be left alone."""
-    value = get(obj, CONTROLLER)
+    value = get(obj, CONTROLLER, prefixes=prefixes)
     return value is None or value == controller_name
 
 
@@ -97,13 +146,13 @@ def split_list(value: str) -> list[str]:
 
 
 def choice(
-    obj: Obj, key: str, allowed: tuple[str, ...], subject: str, *, case_sensitive: bool = False
+    obj: Obj, key: str, allowed: tuple[str, ...], subject: str, *, prefixes: Prefixes, case_sensitive: bool = False
 ) -> tuple[str | None, list[Problem]]:
     """An enumerated annotation (`access`, `endpoints-type`, `*-hostname-source`).
 
     Returns the canonical spelling from `allowed`, or None when absent or invalid (with a Problem).
     """
-    found = lookup(annotations_of(obj), key)
+    found = lookup(annotations_of(obj), key, prefixes)
     if found is None:
         return None, []
     annotation, value = found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from zonekeeper.annotations.hostname_rules import hostname_error, without_root_dot
-from zonekeeper.annotations.keys import TARGET, Obj, annotations_of, lookup, split_list
+from zonekeeper.annotations.keys import TARGET, Obj, Prefixes, annotations_of, lookup, split_list
 from zonekeeper.endpoint import Problem
 
 INVALID_TARGET = "InvalidTarget"
@@ -32,20 +32,20 @@ def target_error(target: str) -> str | None:
     return why
 
 
-def has_targets(obj: Obj) -> bool:
+def has_targets(obj: Obj, *, prefixes: Prefixes) -> bool:
     """True when the `target` annotation is set to anything but blanks, valid or not (`,,,` too).
 
     Sources then use it instead of their own target rules even if every entry was invalid: falling
     back to the load balancer after a typo would publish something nobody asked for. An empty value
     counts as unset, as in external-dns (templates often render an unset value that way).
     """
-    found = lookup(annotations_of(obj), TARGET)
+    found = lookup(annotations_of(obj), TARGET, prefixes)
     return found is not None and bool(found[1].strip())
 
 
-def targets(obj: Obj, subject: str) -> tuple[list[str], list[Problem]]:
+def targets(obj: Obj, subject: str, *, prefixes: Prefixes) -> tuple[list[str], list[Problem]]:
     """The valid targets in the `target` annotation (empty when absent); bad ones become Problems."""
-    found = lookup(annotations_of(obj), TARGET)
+    found = lookup(annotations_of(obj), TARGET, prefixes)
     if found is None:
         return [], []
     annotation, value = found

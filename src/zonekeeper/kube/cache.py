@@ -24,11 +24,12 @@ class ClusterCache:
 
     def __init__(self, client: KubeClient, *, page_size: int = 500, watch_timeout: int = 300,
                  backoff_max: float = 30.0, backoff_initial: float = 0.5, absent_retry: float = 60.0,
-                 compact: bool = True) -> None:
+                 compact: bool = True, keep_all_annotations: bool = False) -> None:
         self._client = client
         self._options: dict[str, Any] = {
             "page_size": page_size, "watch_timeout": watch_timeout, "backoff_max": backoff_max,
             "backoff_initial": backoff_initial, "absent_retry": absent_retry, "compact": compact,
+            "keep_all_annotations": keep_all_annotations,
         }
         self.informers: dict[str, Informer] = {}
         self._tasks: list[asyncio.Task[None]] = []

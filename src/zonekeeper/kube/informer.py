@@ -120,7 +120,7 @@ class Informer:
     def __init__(self, client: KubeClient, kind: str, *, namespace: str | None = None,
                  label_selector: str | None = None, on_change: OnChange | None = None, page_size: int = 500,
                  watch_timeout: int = 300, backoff_max: float = 30.0, backoff_initial: float = 0.5,
-                 absent_retry: float = 60.0, compact: bool = True) -> None:
+                 absent_retry: float = 60.0, compact: bool = True, keep_all_annotations: bool = False) -> None:
         self.kind = kind
         self.resource = resources.RESOURCES[kind]
         # A namespace means nothing for cluster-scoped types (Nodes); `Resource.path` ignores it too,
@@ -134,6 +134,8 @@ class Informer:
         # Compact, immutable objects (frozen.py) take half the memory of slim dicts; plain dicts
         # stay available for consumers that need real dicts.
         self.compact = compact
+        # Every annotation, not only ours: --fqdn-template and --annotation-filter may read any.
+        self.keep_all_annotations = keep_all_annotations
         self._client = client
         self._backoff = Backoff(backoff_initial, backoff_max)
 
@@ -414,7 +416,7 @@ class Informer:
             self.resource_version = rv
 
     def _convert(self, raw: Mapping[str, Any]) -> Obj:
-        obj = resources.slim(self.kind, raw)
+        obj = resources.slim(self.kind, raw, keep_all_annotations=self.keep_all_annotations)
         return frozen.freeze(self.kind, obj) if self.compact else obj
 
     def _emit(self, kind: ChangeKind, before: Obj | None, after: Obj | None) -> None:

@@ -22,8 +22,8 @@ RESOURCES: dict[str, Resource] = {
 EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
-# Annotations worth keeping: ours (both prefixes) and the ingress class.
-ANNOTATION_PREFIXES = ann.PREFIXES
+# Annotations worth keeping: ours under any prefix (--annotation-prefix may name any; the informer
+# does not know which) and the ingress class.
 KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
@@ -245,11 +245,14 @@ def decode(kind: str, obj: Mapping[str, Any], *, prune: bool = True) -> tuple[di
 
 
 def _keep_annotation(key: str) -> bool:
-    return key.startswith(ANNOTATION_PREFIXES) or key in KEPT_ANNOTATIONS
+    return ann.is_annotation_key(key) or key in KEPT_ANNOTATIONS
 
 
-def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
+def slim(kind: str, obj: Mapping[str, Any], *, keep_all_annotations: bool = False) -> dict[str, Any]:
     """The parts of `obj` zonekeeper uses, plus apiVersion and kind (sources and manifests rely on them).
+
+    Annotations: ours (under any prefix) and the ingress class, or every one with `keep_all_annotations`
+    (what --fqdn-template and --annotation-filter may read).
 
     Fields of the wrong type are left out; their errors are kept under `objects.SHAPE_ERRORS`, for
     the sources to report against the object (see `sources.run_one`)."""
@@ -261,6 +264,6 @@ def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
     out["kind"] = obj.get("kind") or resource.kind
     meta = out.get("metadata", {})
     annotations = meta.get("annotations")
-    if annotations:
+    if annotations and not keep_all_annotations:
         meta["annotations"] = {k: v for k, v in annotations.items() if _keep_annotation(k)}
     return out

@@ -37,6 +37,9 @@ class Flag:
     help: str
     kind: Kind = "str"
     repeatable: bool = False  # may be given several times; each value may also be comma-separated
+    # False: a repeatable flag's values are kept whole, from the command line and the environment alike
+    # (a Go template has spaces and commas of its own).
+    split: bool = True
     choices: tuple[str, ...] = ()
     # Kept so rows stay valid: every boolean now has `--no-<name>` (and `=true`/`=false`), as in external-dns.
     negatable: bool = False

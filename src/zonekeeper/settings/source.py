@@ -23,6 +23,17 @@ class SourceSettings:
     publish_host_ip: bool = False
     always_publish_not_ready_addresses: bool = False
     ignore_hostname_annotation: bool = False
+    fqdn_template: tuple[str, ...] = ()
+    combine_fqdn_annotation: bool = False
+    default_targets: tuple[str, ...] = ()
+    force_default_targets: bool = False
+    target_net_filter: tuple[str, ...] = ()
+    exclude_target_net: tuple[str, ...] = ()
+    min_ttl: float = 0.0
+    alias_annotation: str = "zonekeeper"
+    # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
+    annotation_prefix: str = ""
+    enable_legacy_annotation_prefix: bool | None = None
     ignore_ingress_tls_spec: bool = False
     ignore_ingress_rules_spec: bool = False
     ingress_class: tuple[str, ...] = ()
@@ -48,10 +59,47 @@ class SourceSettings:
                 selectors.parse(self.annotation_filter)
             except ValueError as exc:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
+        from zonekeeper.annotations import prefix_error
+        from zonekeeper.sources.fqdn import compile_templates
+
+        try:
+            compile_templates(self.fqdn_template)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+
+        _validate_targets(self)
+        if self.alias_annotation not in ALIAS_ANNOTATION_MODES:
+            raise ConfigError(f"--alias-annotation {self.alias_annotation!r}: want one of "
+                              + ", ".join(ALIAS_ANNOTATION_MODES))
+        why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
+        if why is not None:
+            raise ConfigError(why)
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
         if self.kube_api_request_timeout < 0:
             raise ConfigError("--kube-api-request-timeout must not be negative")
+
+
+ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
+
+
+def _validate_targets(settings: SourceSettings) -> None:
+    from zonekeeper.annotations import target_error
+    from zonekeeper.sources.postprocess import parse_networks
+
+    for target in settings.default_targets:
+        why = target_error(target.rstrip("."))
+        if why is not None:
+            raise ConfigError(f"--default-targets {target!r}: {why}")
+    if settings.force_default_targets and not settings.default_targets:
+        raise ConfigError("--force-default-targets needs --default-targets")
+    try:
+        parse_networks(settings.target_net_filter, "--target-net-filter")
+        parse_networks(settings.exclude_target_net, "--exclude-target-net")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    if settings.min_ttl < 0:
+        raise ConfigError("--min-ttl must not be negative")
 
 
 FLAGS: tuple[Flag, ...] = (
@@ -64,8 +112,40 @@ FLAGS: tuple[Flag, ...] = (
     Flag("publish-host-ip", "publish_host_ip", "Headless Services: use the pods' host IPs.", kind="bool"),
     Flag("always-publish-not-ready-addresses", "always_publish_not_ready_addresses",
          "Headless Services: publish not-ready addresses too.", kind="bool"),
-    Flag("ignore-hostname-annotation", "ignore_hostname_annotation", "Ignore the hostname annotation.",
+    Flag("ignore-hostname-annotation", "ignore_hostname_annotation",
+         "Ignore the hostname annotation (names then come from --fqdn-template only).", kind="bool"),
+    Flag("fqdn-template", "fqdn_template",
+         "Go template naming objects that name nothing themselves, e.g. '{{.Name}}.{{.Namespace}}.example.com' "
+         "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute.",
+         repeatable=True, split=False),
+    Flag("combine-fqdn-annotation", "combine_fqdn_annotation",
+         "Publish the --fqdn-template names in addition to the object's own names, not only instead of them.",
          kind="bool"),
+    Flag("annotation-prefix", "annotation_prefix",
+         "Read annotations under this prefix only (must end with '/'); instances sharding a cluster give each "
+         "their own. Default: external-dns.kubernetes.io/, then the legacy external-dns.alpha.kubernetes.io/.",
+         show_default=False),
+    Flag("enable-legacy-annotation-prefix", "enable_legacy_annotation_prefix",
+         "Also read the legacy prefix external-dns.alpha.kubernetes.io/ (the --annotation-prefix one wins). "
+         "Default: on unless --annotation-prefix is given; --no-... reads as external-dns v0.23 does.",
+         kind="bool", negatable=True, show_default=False),
+    Flag("default-targets", "default_targets",
+         "Targets for records whose source gave none (a DNSEndpoint entry without targets), repeatable.",
+         repeatable=True),
+    Flag("force-default-targets", "force_default_targets",
+         "Replace every record's targets with --default-targets (external-dns's legacy behaviour).", kind="bool"),
+    Flag("target-net-filter", "target_net_filter",
+         "Publish only targets inside these networks (CIDR, repeatable); hostname targets are then dropped.",
+         repeatable=True),
+    Flag("exclude-target-net", "exclude_target_net", "Never publish targets inside these networks (CIDR, repeatable).",
+         repeatable=True),
+    Flag("min-ttl", "min_ttl", "TTL for records whose TTL is not set (a default, as in external-dns; 0: none).",
+         kind="duration"),
+    Flag("alias-annotation", "alias_annotation",
+         "How the alias annotation is read: zonekeeper (true, false = a plain CNAME, A, AAAA) or external-dns "
+         "(only true; other values ignored, so a load-balancer hostname stays an alias A/AAAA, as external-dns "
+         "v0.23 writes it). zonekeeper's own flag.",
+         choices=ALIAS_ANNOTATION_MODES),
     Flag("ignore-ingress-tls-spec", "ignore_ingress_tls_spec", "Ignore Ingress spec.tls hosts.", kind="bool"),
     Flag("ignore-ingress-rules-spec", "ignore_ingress_rules_spec", "Ignore Ingress spec.rules hosts.",
          kind="bool"),

@@ -9,11 +9,16 @@ Kubernetes Events use to name the object.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from zonekeeper.annotations.keys import PREFIXES, Prefixes
 from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.sources.fqdn import FqdnTemplate
 from zonekeeper.sources.objects import Obj, ObjectView
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(slots=True, frozen=True)
@@ -31,6 +36,19 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # --fqdn-template (parsed) and --combine-fqdn-annotation: sources.fqdn.
+    fqdn_template: FqdnTemplate | None = None
+    combine_fqdn_annotation: bool = False
+    # What external-dns's source wrappers do to every endpoint (sources.postprocess).
+    default_targets: tuple[str, ...] = ()
+    force_default_targets: bool = False
+    target_net_filter: tuple[IPNetwork, ...] = ()
+    exclude_target_nets: tuple[IPNetwork, ...] = ()
+    min_ttl: int = 0
+    # --alias-annotation=external-dns: only `alias: "true"` counts (annotations.provider_specific).
+    alias_true_only: bool = False
+    # The annotation prefixes read, in precedence order (annotations.prefixes_for).
+    annotation_prefixes: Prefixes = PREFIXES
 
 
 @dataclass(slots=True)

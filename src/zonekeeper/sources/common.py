@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, Endpoint, Problem, suitable_type
-from zonekeeper.sources.base import SourceResult
+from zonekeeper.sources import fqdn
+from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.objects import Obj, name_of, namespace_of
 
 MULTIPLE_CNAME_TARGETS = "MultipleCNAMETargets"
@@ -204,9 +205,30 @@ def spec_hostnames(raw_names: Iterable[Any], subject: str, where: str) -> tuple[
     return names, problems
 
 
-def add_annotation_hostnames(obj: Obj, hosts: list[str], subject: str, result: SourceResult) -> None:
+def add_annotation_hostnames(
+    obj: Obj, hosts: list[str], subject: str, result: SourceResult, prefixes: ann.Prefixes
+) -> None:
     """Append the hostname annotation's names to the spec's `hosts` (without repeats); its
     problems go to `result`."""
-    found, problems = ann.hostnames(obj, ann.HOSTNAME, subject)
+    found, problems = ann.hostnames(obj, ann.HOSTNAME, subject, prefixes=prefixes)
     hosts += [h for h in found if h not in hosts]
     result.problems += problems
+
+
+def add_template_records(
+    obj: Obj,
+    result: SourceResult,
+    config: SourceConfig,
+    source: str,
+    subject: str,
+    records: Callable[[list[str]], SourceResult],
+) -> None:
+    """--fqdn-template: `records(names)` for the template's names, added to `result` when the object
+    gave no records of its own (or always, with --combine-fqdn-annotation)."""
+    template = config.fqdn_template
+    if template is None or not fqdn.use_template(template, config.combine_fqdn_annotation, bool(result.endpoints)):
+        return
+    names, problems = fqdn.hostnames(template, obj, source, subject)
+    result.problems += problems
+    if names:
+        result.extend(records(names))

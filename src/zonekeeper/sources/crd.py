@@ -182,7 +182,9 @@ def _target_errors(record_type: str, targets: list[str], props: Mapping[str, str
     ]
 
 
-def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint | None, list[Problem]]:
+def _entry(
+    index: int, raw: Mapping[str, Any], subject: str, default_targets: bool
+) -> tuple[Endpoint | None, list[Problem]]:
     dns_name = as_str(raw.get("dnsName")).strip()
     where = f"spec.endpoints[{index}]" + (f" ({dns_name})" if dns_name else "")
 
@@ -194,10 +196,11 @@ def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint |
         return None, [bad or problem(INVALID_ENDPOINT, "dnsName is missing")]
 
     targets = [as_str(t).strip() for t in as_list(raw.get("targets")) if as_str(t).strip()]
-    if not targets:
+    if not targets and not default_targets:
         return None, [problem(MISSING_TARGETS, "no targets")]
 
-    record_type, why = _record_type(raw, targets)
+    # Without targets, --default-targets replaces the entry by records of their own types (postprocess).
+    record_type, why = _record_type(raw, targets) if targets else ("A", None)
     if why is not None:
         return None, [problem(INVALID_ENDPOINT, why)]
 
@@ -224,7 +227,7 @@ def _entry(index: int, raw: Mapping[str, Any], subject: str) -> tuple[Endpoint |
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     for index, raw in enumerate(as_list(dig(obj, "spec", "endpoints"))):
@@ -235,7 +238,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
                 Problem(subject, INVALID_ENDPOINT, f"spec.endpoints[{index}]: not an object")
             )
             continue
-        endpoint, problems = _entry(index, raw, subject)
+        endpoint, problems = _entry(index, raw, subject, bool(config.default_targets))
         result.problems += problems
         if endpoint is not None:
             result.endpoints.append(endpoint)

@@ -22,6 +22,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
+from zonekeeper.sources import fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_list,
@@ -36,6 +37,7 @@ from zonekeeper.sources.common import (
 )
 from zonekeeper.sources.objects import GATEWAYS, HTTPROUTES, Obj, ObjectView, name_of, namespace_of
 
+SPEC_NAME = "gateway-httproute"
 KIND = "httproute"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 ROUTE_KIND = "HTTPRoute"
@@ -119,10 +121,10 @@ def _route_allowed(gateway: Obj, listener: Mapping[str, Any], route: Obj) -> boo
     )
 
 
-def gateway_targets(gateway: Obj, subject: str) -> tuple[list[str], list[Problem]]:
+def gateway_targets(gateway: Obj, subject: str, prefixes: ann.Prefixes) -> tuple[list[str], list[Problem]]:
     """The Gateway's `target` annotation, else its status addresses; Problems go to `subject`."""
-    if ann.has_targets(gateway):
-        targets, problems = ann.targets(gateway, subject)
+    if ann.has_targets(gateway, prefixes=prefixes):
+        targets, problems = ann.targets(gateway, subject, prefixes=prefixes)
         where = f"Gateway {namespace_of(gateway)}/{name_of(gateway)}"
         return targets, [Problem(p.subject, p.reason, f"{where}: {p.message}") for p in problems]
     addresses = [as_str(as_map(a).get("value")).strip() for a in as_list(dig(gateway, "status", "addresses"))]
@@ -143,19 +145,33 @@ def route_hosts(route: Obj, config: SourceConfig, subject: str) -> tuple[list[st
         ann.GATEWAY_HOSTNAME_SOURCE,
         (ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY, ann.HOSTNAME_SOURCE_ANNOTATION_ONLY),
         subject,
+        prefixes=config.annotation_prefixes,
     )
     problems += bad
     if source == ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY:
-        return spec_names, problems
+        return _with_template(route, config, subject, spec_names, problems)
     annotated: list[str] = []
     if not config.ignore_hostname_annotation:
-        annotated, bad = ann.hostnames(route, ann.HOSTNAME, subject)
+        annotated, bad = ann.hostnames(route, ann.HOSTNAME, subject, prefixes=config.annotation_prefixes)
         problems += bad
     if source == ann.HOSTNAME_SOURCE_ANNOTATION_ONLY:
         return annotated, problems
+    named, problems = _with_template(route, config, subject, [*spec_names, *annotated], problems)
     # A route without hostnames of its own takes whatever its listeners name ("" = any).
     hosts = spec_names + ([""] if not raw_spec else [])
-    return hosts + [h for h in annotated if h not in hosts], problems
+    return hosts + [h for h in named if h not in hosts], problems
+
+
+def _with_template(
+    route: Obj, config: SourceConfig, subject: str, hosts: list[str], problems: list[Problem]
+) -> tuple[list[str], list[Problem]]:
+    """--fqdn-template's names added when the route named none (or always, combining), as external-dns
+    does: before the listeners' fallback, ahead of matching them against listener hostnames."""
+    template = config.fqdn_template
+    if template is None or not fqdn.use_template(template, config.combine_fqdn_annotation, bool(hosts)):
+        return hosts, problems
+    names, bad = fqdn.hostnames(template, route, SPEC_NAME, subject)
+    return hosts + [n for n in names if n not in hosts], problems + bad
 
 
 def _listeners(gateway: Obj, section: str, port: int | None, route: Obj) -> list[Mapping[str, Any]]:
@@ -184,14 +200,15 @@ def _bound_hosts(listeners: list[Mapping[str, Any]], hosts: list[str]) -> list[s
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     hosts, problems = route_hosts(obj, config, subject)
     result.problems += problems
     if not hosts:
         return result
-    common = ann.read_common(obj, subject)
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
 
     host_targets: dict[str, list[str]] = {}
@@ -202,7 +219,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         listeners = _listeners(gateway, section, port, obj)
         if not listeners:
             continue
-        targets, problems = gateway_targets(gateway, subject)
+        targets, problems = gateway_targets(gateway, subject, config.annotation_prefixes)
         result.problems += problems
         for host in _bound_hosts(listeners, hosts):
             host_targets.setdefault(host, [])
@@ -224,4 +241,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
                 yield namespace_of(route), name_of(route)
 
 
-SPEC = SourceSpec("gateway-httproute", HTTPROUTES, endpoints, (HTTPROUTES, GATEWAYS), dependents, KIND)
+SPEC = SourceSpec(SPEC_NAME, HTTPROUTES, endpoints, (HTTPROUTES, GATEWAYS), dependents, KIND)

@@ -15,6 +15,7 @@ from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_annotation_hostnames,
+    add_template_records,
     as_list,
     as_map,
     as_str,
@@ -28,6 +29,7 @@ from zonekeeper.sources.common import (
 from zonekeeper.sources.objects import INGRESSES, Obj, ObjectView, name_of, namespace_of
 
 KIND = "ingress"
+SOURCE_NAME = "ingress"
 
 
 def ingress_class_matches(obj: Obj, classes: tuple[str, ...]) -> bool:
@@ -60,7 +62,7 @@ def defined_hosts(obj: Obj, config: SourceConfig, subject: str) -> tuple[list[st
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     if not ingress_class_matches(obj, config.ingress_classes):
         return SourceResult()
@@ -71,6 +73,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         ann.INGRESS_HOSTNAME_SOURCE,
         (ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY, ann.HOSTNAME_SOURCE_ANNOTATION_ONLY),
         subject,
+        prefixes=config.annotation_prefixes,
     )
     result.problems += problems
 
@@ -80,19 +83,25 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         hosts += found
         result.problems += problems
     if source != ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY and not config.ignore_hostname_annotation:
-        add_annotation_hostnames(obj, hosts, subject, result)
-    if not hosts:
-        return result
+        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
+    if hosts:
+        result.extend(_records(obj, hosts, config, subject))
+    add_template_records(obj, result, config, SOURCE_NAME, subject, lambda names: _records(obj, names, config, subject))
+    return finish(result)
 
-    common = ann.read_common(obj, subject)
+
+def _records(obj: Obj, hosts: list[str], config: SourceConfig, subject: str) -> SourceResult:
+    result = SourceResult()
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
-    if ann.has_targets(obj):
-        targets, problems = ann.targets(obj, subject)
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
         result.problems += problems
     else:
         targets = load_balancer_targets(obj)
     result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
-    return finish(result)
+    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
@@ -100,4 +109,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         yield namespace_of(obj), name_of(obj)
 
 
-SPEC = SourceSpec("ingress", INGRESSES, endpoints, (INGRESSES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, INGRESSES, endpoints, (INGRESSES,), dependents, KIND)

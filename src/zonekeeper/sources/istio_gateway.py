@@ -18,6 +18,7 @@ from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     REFERENCE_NOT_FOUND,
     add_annotation_hostnames,
+    add_template_records,
     as_list,
     as_map,
     as_str,
@@ -41,6 +42,7 @@ from zonekeeper.sources.objects import (
     namespace_of,
 )
 
+SPEC_NAME = "istio-gateway"
 KIND = "gateway"
 
 
@@ -79,11 +81,11 @@ def parse_ref(value: str, default_namespace: str) -> tuple[str, str] | None:
     return None
 
 
-def ingress_ref(gateway: Obj) -> tuple[str, str] | None:
-    value = ann.get(gateway, ann.INGRESS)
-    if value is None or not value.strip():
-        return None
-    return parse_ref(value, namespace_of(gateway))
+def ingress_refs(gateway: Obj) -> set[tuple[str, str]]:
+    """Every Ingress an `ingress` annotation names under any prefix: dependents have no source
+    configuration, so they look wider than the source reads (a needless re-plan is harmless)."""
+    refs = (parse_ref(value, namespace_of(gateway)) for value in ann.values_under_any_prefix(gateway, ann.INGRESS))
+    return {ref for ref in refs if ref is not None}
 
 
 def services_for_gateway(gateway: Obj, view: ObjectView) -> list[Obj]:
@@ -103,17 +105,12 @@ def services_for_gateway(gateway: Obj, view: ObjectView) -> list[Obj]:
     return sorted(matched, key=lambda s: (namespace_of(s), name_of(s)))
 
 
-def _uses_annotations(gateway: Obj) -> bool:
-    """True when the `target` or `ingress` annotation, not Services, decides the targets."""
-    return ann.has_targets(gateway) or bool((ann.get(gateway, ann.INGRESS) or "").strip())
-
-
-def gateway_targets(gateway: Obj, view: ObjectView) -> tuple[list[str], list[Problem]]:
+def gateway_targets(gateway: Obj, view: ObjectView, prefixes: ann.Prefixes) -> tuple[list[str], list[Problem]]:
     """The Gateway's targets, with Problems reported against the Gateway."""
     subject = resource(KIND, gateway)
-    if ann.has_targets(gateway):
-        return ann.targets(gateway, subject)
-    found = ann.lookup(ann.annotations_of(gateway), ann.INGRESS)
+    if ann.has_targets(gateway, prefixes=prefixes):
+        return ann.targets(gateway, subject, prefixes=prefixes)
+    found = ann.lookup(ann.annotations_of(gateway), ann.INGRESS, prefixes)
     if found is not None and found[1].strip():
         annotation, value = found
         ref = parse_ref(value, namespace_of(gateway))
@@ -134,21 +131,29 @@ def gateway_targets(gateway: Obj, view: ObjectView) -> tuple[list[str], list[Pro
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     hosts, problems = gateway_hosts(obj, subject)
     result.problems += problems
     if not config.ignore_hostname_annotation:
-        add_annotation_hostnames(obj, hosts, subject, result)
-    if not hosts:
-        return result
-    common = ann.read_common(obj, subject)
+        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
+    if hosts:
+        result.extend(_records(obj, hosts, view, config, subject))
+    add_template_records(obj, result, config, SPEC_NAME, subject,
+                         lambda names: _records(obj, names, view, config, subject))
+    return finish(result)
+
+
+def _records(obj: Obj, hosts: list[str], view: ObjectView, config: SourceConfig, subject: str) -> SourceResult:
+    result = SourceResult()
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
-    targets, problems = gateway_targets(obj, view)
+    targets, problems = gateway_targets(obj, view, config.annotation_prefixes)
     result.problems += problems
     result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
-    return finish(result)
+    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
@@ -157,17 +162,17 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         yield namespace_of(obj), name_of(obj)
     elif kind == SERVICES:
         svc_selector = str_map(dig(obj, "spec", "selector"))
+        # Every Gateway selecting it, even one whose annotations name its targets under some prefix:
+        # which prefixes count is the source configuration's, which dependents do not have.
         for gateway in view.list(ISTIO_GATEWAYS):
-            if _uses_annotations(gateway):
-                continue
             selector = str_map(dig(gateway, "spec", "selector"))
             if selector and selector_matches(selector, svc_selector):
                 yield namespace_of(gateway), name_of(gateway)
     elif kind == INGRESSES:
         key = (namespace_of(obj), name_of(obj))
         for gateway in view.list(ISTIO_GATEWAYS):
-            if not ann.has_targets(gateway) and ingress_ref(gateway) == key:
+            if key in ingress_refs(gateway):
                 yield namespace_of(gateway), name_of(gateway)
 
 
-SPEC = SourceSpec("istio-gateway", ISTIO_GATEWAYS, endpoints, (ISTIO_GATEWAYS, SERVICES, INGRESSES), dependents, KIND)
+SPEC = SourceSpec(SPEC_NAME, ISTIO_GATEWAYS, endpoints, (ISTIO_GATEWAYS, SERVICES, INGRESSES), dependents, KIND)

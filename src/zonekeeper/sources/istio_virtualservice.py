@@ -19,6 +19,7 @@ from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_annotation_hostnames,
+    add_template_records,
     as_list,
     as_map,
     as_str,
@@ -42,6 +43,7 @@ from zonekeeper.sources.objects import (
     namespace_of,
 )
 
+SPEC_NAME = "istio-virtualservice"
 KIND = "virtualservice"
 MESH = "mesh"
 INVALID_GATEWAY_REFERENCE = "InvalidGatewayReference"
@@ -117,23 +119,30 @@ def vs_hosts(vs: Obj, subject: str) -> tuple[list[str], list[Problem]]:
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
     result = SourceResult()
     hosts, problems = vs_hosts(obj, subject)
     result.problems += problems
     if not config.ignore_hostname_annotation:
-        add_annotation_hostnames(obj, hosts, subject, result)
-    if not hosts:
-        return result
+        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
+    if hosts:
+        result.extend(_records(obj, hosts, view, config, subject))
+    add_template_records(obj, result, config, SPEC_NAME, subject,
+                         lambda names: _records(obj, names, view, config, subject))
+    return finish(result)
 
-    common = ann.read_common(obj, subject)
+
+def _records(obj: Obj, hosts: list[str], view: ObjectView, config: SourceConfig, subject: str) -> SourceResult:
+    result = SourceResult()
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
-    if ann.has_targets(obj):
-        targets, problems = ann.targets(obj, subject)
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
         result.problems += problems
         result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
-        return finish(result)
+        return result
 
     refs, bad = gateway_refs(obj)
     for value in bad:
@@ -149,7 +158,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     for ref in refs:
         gateway = view.get(ISTIO_GATEWAYS, *ref)
         if gateway is not None:
-            gateways.append((gateway, *gateway_targets(gateway, view)))
+            gateways.append((gateway, *gateway_targets(gateway, view, config.annotation_prefixes)))
     for host in hosts:
         bound: list[str] = []
         for gateway, gateway_target_list, gateway_problems in gateways:
@@ -157,7 +166,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
                 bound += gateway_target_list
                 result.problems += gateway_problems
         result.extend(endpoints_for_hostnames([host], dedupe(bound), common, subject))
-    return finish(result)
+    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
@@ -179,7 +188,7 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
 
 
 SPEC = SourceSpec(
-    "istio-virtualservice",
+    SPEC_NAME,
     ISTIO_VIRTUALSERVICES,
     endpoints,
     (ISTIO_VIRTUALSERVICES, ISTIO_GATEWAYS, SERVICES, INGRESSES),

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from zonekeeper.endpoint import Problem
+from zonekeeper.sources import postprocess
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import SOURCE_ERROR, resource
 from zonekeeper.sources.objects import INVALID_OBJECT, Obj, ObjectView, name_of, namespace_of, shape_errors
 
 
 def run_one(spec: SourceSpec, obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
-    """One source over one object. A bug must not take the other objects down with it, so anything
-    raised becomes a Problem against the object; so do the fields the cache had to leave out of it
-    because of their type (`objects.shape_errors`), which would otherwise yield nothing silently."""
+    """One source over one object, then what external-dns's source wrappers do to its endpoints
+    (`postprocess`: default targets, target networks, --min-ttl). A bug must not take the other
+    objects down with it, so anything raised becomes a Problem against the object; so do the fields
+    the cache had to leave out of it because of their type (`objects.shape_errors`), which would
+    otherwise yield nothing silently."""
     subject = resource(spec.label_kind, obj)
     try:
-        result = spec.function(obj, view, config)
+        result = postprocess.apply(spec.function(obj, view, config), config)
     except Exception as error:
         result = SourceResult([], [Problem(subject, SOURCE_ERROR, f"{spec.name} source failed: {error!r}")])
     for why in shape_errors(obj):

@@ -7,6 +7,8 @@ Targets per type follow external-dns's `source/service.go`:
   NodePort      node addresses (+ an SRV record per node port)
   ExternalName  spec.externalIPs, else a CNAME to spec.externalName
 The `target` annotation overrides all of these; `internal-hostname` publishes the cluster IPs.
+`--fqdn-template` names a Service whose annotations gave no records (or every Service, with
+`--combine-fqdn-annotation`); those names are published as `hostname` annotation names are.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from zonekeeper import annotations as ann
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, RESOURCE_LABEL, Endpoint, Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
+    add_template_records,
     as_list,
     as_map,
     as_str,
@@ -42,6 +45,7 @@ from zonekeeper.sources.objects import (
 )
 
 KIND = "service"
+SOURCE_NAME = "service"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
@@ -65,37 +69,44 @@ def external_ips(svc: Obj) -> list[str]:
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
-    if not ann.controller_matches(obj, config.controller_name):
+    prefixes = config.annotation_prefixes
+    if not ann.controller_matches(obj, config.controller_name, prefixes=prefixes):
         return SourceResult()
     svc_type = service_type(obj)
     if config.service_type_filter and svc_type not in config.service_type_filter:
         return SourceResult()
-    # Without --fqdn-template (which zonekeeper does not have) there is nothing else to name records.
-    if config.ignore_hostname_annotation:
-        return SourceResult()
 
     result = SourceResult()
-    public, problems = ann.hostnames(obj, ann.HOSTNAME, subject)
-    result.problems += problems
-    internal, problems = ann.hostnames(obj, ann.INTERNAL_HOSTNAME, subject)
-    result.problems += problems
-    if not public and not internal:
-        return result
+    if not config.ignore_hostname_annotation:
+        public, problems = ann.hostnames(obj, ann.HOSTNAME, subject, prefixes=prefixes)
+        result.problems += problems
+        internal, problems = ann.hostnames(obj, ann.INTERNAL_HOSTNAME, subject, prefixes=prefixes)
+        result.problems += problems
+        if public or internal:
+            result.extend(_records(obj, public, internal, view, config, subject))
+    # Names from the template are published as the hostname annotation's are.
+    add_template_records(obj, result, config, SOURCE_NAME, subject,
+                         lambda names: _records(obj, names, [], view, config, subject))
+    return finish(result)
 
-    common = ann.read_common(obj, subject)
+
+def _records(
+    obj: Obj, public: list[str], internal: list[str], view: ObjectView, config: SourceConfig, subject: str
+) -> SourceResult:
+    result = SourceResult()
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
     result.problems += common.problems
-
-    if ann.has_targets(obj):
-        override, problems = ann.targets(obj, subject)
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        override, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
         result.problems += problems
         result.extend(endpoints_for_hostnames(dedupe([*public, *internal]), override, common, subject))
-        return finish(result)
-
+        return result
     for hostname in public:
         result.extend(_public(obj, hostname, view, config, common, subject))
     for hostname in internal:
         result.extend(_internal(obj, hostname, view, config, common, subject))
-    return finish(result)
+    return result
 
 
 def _public(
@@ -112,7 +123,8 @@ def _public(
         if config.publish_internal_services:
             targets = cluster_ips(svc)
     elif svc_type == "NodePort":
-        access, problems = ann.choice(svc, ann.ACCESS, (ann.ACCESS_PUBLIC, ann.ACCESS_PRIVATE), subject)
+        access, problems = ann.choice(svc, ann.ACCESS, (ann.ACCESS_PUBLIC, ann.ACCESS_PRIVATE), subject,
+                                      prefixes=config.annotation_prefixes)
         result.problems += problems
         targets = node_targets(svc, view, config, access)
         if targets:
@@ -260,8 +272,8 @@ def _endpoint_targets(
 ) -> tuple[list[str], list[Problem]]:
     """The targets one EndpointSlice endpoint contributes: the Pod's `target` annotation, else its
     Node's external IPs, its host IP or its own addresses, as `endpoints-type` and the flags say."""
-    if pod is not None and ann.has_targets(pod):
-        return ann.targets(pod, resource("pod", pod))
+    if pod is not None and ann.has_targets(pod, prefixes=config.annotation_prefixes):
+        return ann.targets(pod, resource("pod", pod), prefixes=config.annotation_prefixes)
     if endpoints_type == ann.ENDPOINTS_TYPE_NODE_EXTERNAL_IP:
         node_name = as_str(ep.get("nodeName")) or as_str(dig(pod, "spec", "nodeName"))
         node = view.get(NODES, "", node_name) if node_name else None
@@ -282,6 +294,7 @@ def _headless_targets(
         ann.ENDPOINTS_TYPE,
         (ann.ENDPOINTS_TYPE_NODE_EXTERNAL_IP, ann.ENDPOINTS_TYPE_HOST_IP),
         subject,
+        prefixes=config.annotation_prefixes,
     )
     problems += found
     publish_not_ready = (
@@ -371,4 +384,4 @@ def _pod_dependents(pod: Obj, view: ObjectView) -> Iterable[tuple[str, str]]:
     return sorted(keys)
 
 
-SPEC = SourceSpec("service", SERVICES, endpoints, (SERVICES, NODES, PODS, ENDPOINTSLICES), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, SERVICES, endpoints, (SERVICES, NODES, PODS, ENDPOINTSLICES), dependents, KIND)

@@ -65,17 +65,17 @@ def test_target_reasons(target: str, why: str) -> None:
 
 
 def test_target_annotation_keeps_case_and_drops_the_root_dot() -> None:
-    targets, problems = ann.targets(obj(target="Lb.Example.BOX., 192.0.2.1, 192.0.2.1"), "service/default/web")
+    targets, problems = ann.targets(obj(target="Lb.Example.BOX., 192.0.2.1, 192.0.2.1"), "service/default/web", prefixes=ann.PREFIXES)
     assert problems == []
     assert targets == ["Lb.Example.BOX", "192.0.2.1"]
 
 
 def test_target_annotation_absent_is_empty_not_none() -> None:
-    assert ann.targets(obj(), "service/default/web") == ([], [])
+    assert ann.targets(obj(), "service/default/web", prefixes=ann.PREFIXES) == ([], [])
 
 
 def test_bad_target_problem_names_the_annotation_and_the_value() -> None:
-    targets, problems = ann.targets(obj(target="192.0.2.1,10.0.0.256"), "service/default/web")
+    targets, problems = ann.targets(obj(target="192.0.2.1,10.0.0.256"), "service/default/web", prefixes=ann.PREFIXES)
     assert targets == ["192.0.2.1"]
     assert [(p.subject, p.reason, p.message) for p in problems] == [(
         "service/default/web", "InvalidTarget",
@@ -83,7 +83,7 @@ def test_bad_target_problem_names_the_annotation_and_the_value() -> None:
 
 
 def test_empty_target_entry_is_named() -> None:
-    targets, problems = ann.targets(obj(target="192.0.2.1,,192.0.2.2"), "service/default/web")
+    targets, problems = ann.targets(obj(target="192.0.2.1,,192.0.2.2"), "service/default/web", prefixes=ann.PREFIXES)
     assert targets == ["192.0.2.1", "192.0.2.2"]
     assert [p.message for p in problems] == [f"annotation {GA}target: invalid target '': empty entry"]
 
@@ -117,12 +117,12 @@ def test_malformed_go_durations(value: str) -> None:
     ],
 )
 def test_invalid_provider_specific_messages_say_what_is_wanted(key: str, value: str, want: str) -> None:
-    _, problems = ann.provider_specific(obj(**{key.replace("-", "_"): value}), "service/default/web")
+    _, problems = ann.provider_specific(obj(**{key.replace("-", "_"): value}), "service/default/web", prefixes=ann.PREFIXES)
     assert [p.message for p in problems] == [f"annotation {GA}{key}: invalid value {value!r}: {want}"]
 
 
 def test_invalid_ttl_message_says_what_is_wanted() -> None:
-    seconds, problems = ann.ttl(obj(ttl="0"), "service/default/web")
+    seconds, problems = ann.ttl(obj(ttl="0"), "service/default/web", prefixes=ann.PREFIXES)
     assert seconds == 0
     assert [p.message for p in problems] == [
         f"annotation {GA}ttl: invalid value '0': want whole seconds or a Go duration like '10m', "
@@ -130,6 +130,6 @@ def test_invalid_ttl_message_says_what_is_wanted() -> None:
 
 
 def test_invalid_choice_message_lists_the_options() -> None:
-    value, problems = ann.choice(obj(access="secret"), "access", ("public", "private"), "service/default/web")
+    value, problems = ann.choice(obj(access="secret"), "access", ("public", "private"), "service/default/web", prefixes=ann.PREFIXES)
     assert value is None
     assert [p.message for p in problems] == [f"annotation {GA}access: invalid value 'secret': want one of public, private"]

@@ -27,13 +27,13 @@ def with_annotations(annotations: dict[str, str]) -> dict[str, object]:
     ],
 )
 def test_get_prefers_the_ga_prefix(annotations: dict[str, str], expected: str | None) -> None:
-    assert ann.get(with_annotations(annotations), "hostname") == expected
+    assert ann.get(with_annotations(annotations), "hostname", prefixes=ann.PREFIXES) == expected
 
 
 def test_lookup_names_the_annotation_actually_used() -> None:
-    found = ann.lookup({ALPHA + "ttl": "60"}, "ttl")
+    found = ann.lookup({ALPHA + "ttl": "60"}, "ttl", ann.PREFIXES)
     assert found == (ALPHA + "ttl", "60")
-    assert ann.lookup({ALPHA + "ttl": "60", GA + "ttl": "30"}, "ttl") == (GA + "ttl", "30")
+    assert ann.lookup({ALPHA + "ttl": "60", GA + "ttl": "30"}, "ttl", ann.PREFIXES) == (GA + "ttl", "30")
 
 
 def test_annotations_of_tolerates_missing_or_odd_metadata() -> None:
@@ -47,14 +47,14 @@ def test_annotations_of_tolerates_missing_or_odd_metadata() -> None:
 
 def test_hostnames_are_split_trimmed_lowered_and_deduplicated() -> None:
     obj = with_annotations(ga(hostname=" a.example.com , B.Example.com.,a.example.com, *.wild.example.com "))
-    names, problems = ann.hostnames(obj, "hostname", SUBJECT)
+    names, problems = ann.hostnames(obj, "hostname", SUBJECT, prefixes=ann.PREFIXES)
     assert names == ["a.example.com", "b.example.com", "*.wild.example.com"]
     assert problems == []
 
 
 def test_hostnames_alpha_prefix_used_when_ga_absent() -> None:
     names, _ = ann.hostnames(
-        with_annotations(alpha(internal_hostname="int.example.com")), "internal-hostname", "s"
+        with_annotations(alpha(internal_hostname="int.example.com")), "internal-hostname", "s", prefixes=ann.PREFIXES
     )
     assert names == ["int.example.com"]
 
@@ -77,7 +77,7 @@ def test_hostnames_alpha_prefix_used_when_ga_absent() -> None:
 )
 def test_invalid_hostnames_become_problems_and_valid_ones_survive(bad: str) -> None:
     obj = with_annotations(ga(hostname=f"ok.example.com,{bad}"))
-    names, problems = ann.hostnames(obj, "hostname", SUBJECT)
+    names, problems = ann.hostnames(obj, "hostname", SUBJECT, prefixes=ann.PREFIXES)
     assert names == ["ok.example.com"]
     assert len(problems) == 1
     problem = problems[0]
@@ -129,7 +129,7 @@ def test_hostname_of_254_characters_is_too_long() -> None:
     ],
 )
 def test_valid_ttl(value: str, seconds: int) -> None:
-    ttl, problems = ann.ttl(with_annotations(ga(ttl=value)), SUBJECT)
+    ttl, problems = ann.ttl(with_annotations(ga(ttl=value)), SUBJECT, prefixes=ann.PREFIXES)
     assert (ttl, problems) == (seconds, [])
 
 
@@ -137,7 +137,7 @@ def test_valid_ttl(value: str, seconds: int) -> None:
     "value", ["0", "-5", "2147483648", "abc", "500ms", "", "10 m", "10x", "-1m", "1e3", "3.5"]
 )
 def test_invalid_ttl_is_a_problem_and_not_configured(value: str) -> None:
-    ttl, problems = ann.ttl(with_annotations(alpha(ttl=value)), SUBJECT)
+    ttl, problems = ann.ttl(with_annotations(alpha(ttl=value)), SUBJECT, prefixes=ann.PREFIXES)
     assert ttl == 0
     assert [p.reason for p in problems] == ["InvalidAnnotation"]
     assert ALPHA + "ttl" in problems[0].message
@@ -145,11 +145,11 @@ def test_invalid_ttl_is_a_problem_and_not_configured(value: str) -> None:
 
 
 def test_absent_ttl_is_zero_without_problem() -> None:
-    assert ann.ttl(with_annotations({}), SUBJECT) == (0, [])
+    assert ann.ttl(with_annotations({}), SUBJECT, prefixes=ann.PREFIXES) == (0, [])
 
 
 def test_ga_ttl_wins_even_when_alpha_is_valid() -> None:
-    ttl, _ = ann.ttl(with_annotations({**alpha(ttl="60"), **ga(ttl="120")}), SUBJECT)
+    ttl, _ = ann.ttl(with_annotations({**alpha(ttl="60"), **ga(ttl="120")}), SUBJECT, prefixes=ann.PREFIXES)
     assert ttl == 120
 
 
@@ -177,7 +177,7 @@ def test_go_duration_parser() -> None:
     ],
 )
 def test_controller(annotations: dict[str, str], name: str, matches: bool) -> None:
-    assert ann.controller_matches(with_annotations(annotations), name) is matches
+    assert ann.controller_matches(with_annotations(annotations), name, prefixes=ann.PREFIXES) is matches
 
 
 # --- target -------------------------------------------------------------------------------------
@@ -185,15 +185,15 @@ def test_controller(annotations: dict[str, str], name: str, matches: bool) -> No
 
 def test_targets_parsed_and_trimmed() -> None:
     obj = with_annotations(ga(target="1.2.3.4, lb.example.net., 2001:db8::1,1.2.3.4"))
-    targets, problems = ann.targets(obj, SUBJECT)
+    targets, problems = ann.targets(obj, SUBJECT, prefixes=ann.PREFIXES)
     assert targets == ["1.2.3.4", "lb.example.net", "2001:db8::1"]
     assert problems == []
-    assert ann.has_targets(obj)
+    assert ann.has_targets(obj, prefixes=ann.PREFIXES)
 
 
 @pytest.mark.parametrize("bad", ["1.2.3.999", "2001:db8::zz", "*.example.com", "a..b", "10.0.0"])
 def test_invalid_targets(bad: str) -> None:
-    targets, problems = ann.targets(with_annotations(ga(target=f"{bad},5.6.7.8")), SUBJECT)
+    targets, problems = ann.targets(with_annotations(ga(target=f"{bad},5.6.7.8")), SUBJECT, prefixes=ann.PREFIXES)
     assert targets == ["5.6.7.8"]
     assert [p.reason for p in problems] == ["InvalidTarget"]
     assert repr(bad) in problems[0].message
@@ -201,10 +201,10 @@ def test_invalid_targets(bad: str) -> None:
 
 
 def test_has_targets_false_when_empty_or_absent() -> None:
-    assert not ann.has_targets(with_annotations(ga(target=" ")))
-    assert not ann.has_targets(with_annotations({}))
-    assert ann.has_targets(with_annotations(ga(target=" , ")))  # set, but to nothing usable: no fallback
-    assert ann.has_targets(with_annotations(alpha(target="1.2.3.999")))
+    assert not ann.has_targets(with_annotations(ga(target=" ")), prefixes=ann.PREFIXES)
+    assert not ann.has_targets(with_annotations({}), prefixes=ann.PREFIXES)
+    assert ann.has_targets(with_annotations(ga(target=" , ")), prefixes=ann.PREFIXES)  # set, but to nothing usable: no fallback
+    assert ann.has_targets(with_annotations(alpha(target="1.2.3.999")), prefixes=ann.PREFIXES)
 
 
 # --- provider-specific --------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_has_targets_false_when_empty_or_absent() -> None:
     ],
 )
 def test_provider_specific_values(key: str, value: str, prop: str, expected: str) -> None:
-    props, problems = ann.provider_specific(with_annotations({GA + key: value}), SUBJECT)
+    props, problems = ann.provider_specific(with_annotations({GA + key: value}), SUBJECT, prefixes=ann.PREFIXES)
     assert problems == []
     assert props[prop] == expected
 
@@ -278,7 +278,7 @@ def test_provider_specific_invalid_values(key: str, value: str) -> None:
     prop = "alias" if key == "alias" else "aws/" + key[4:]
     for prefix in (ALPHA, GA):
         props, problems = ann.provider_specific(
-            with_annotations({prefix + key: value, GA + other_key: "7"}), SUBJECT
+            with_annotations({prefix + key: value, GA + other_key: "7"}), SUBJECT, prefixes=ann.PREFIXES
         )
         assert prop not in props
         assert props[other_prop] == "7"  # the other annotations still count
@@ -290,25 +290,25 @@ def test_provider_specific_invalid_values(key: str, value: str) -> None:
 
 def test_provider_specific_valid_ga_value_wins_over_a_bad_legacy_one() -> None:
     props, problems = ann.provider_specific(with_annotations({ALPHA + "aws-weight": "256", GA + "aws-weight": "3"}),
-                                            SUBJECT)
+                                            SUBJECT, prefixes=ann.PREFIXES)
     assert problems == []
     assert props == {"aws/weight": "3"}
 
 
 def test_multi_value_answer_false_means_absent() -> None:
-    props, problems = ann.provider_specific(with_annotations(ga(aws_multi_value_answer="false")), SUBJECT)
+    props, problems = ann.provider_specific(with_annotations(ga(aws_multi_value_answer="false")), SUBJECT, prefixes=ann.PREFIXES)
     assert props == {}
     assert problems == []
 
 
 def test_geoproximity_bias_defaults_to_zero_only_with_geoproximity() -> None:
-    props, _ = ann.provider_specific(with_annotations(ga(aws_geoproximity_region="us-east-1")), SUBJECT)
+    props, _ = ann.provider_specific(with_annotations(ga(aws_geoproximity_region="us-east-1")), SUBJECT, prefixes=ann.PREFIXES)
     assert props == {"aws/geoproximity-region": "us-east-1", "aws/geoproximity-bias": "0"}
     props, _ = ann.provider_specific(
-        with_annotations(ga(aws_geoproximity_coordinates="1,2", aws_geoproximity_bias="5")), SUBJECT
+        with_annotations(ga(aws_geoproximity_coordinates="1,2", aws_geoproximity_bias="5")), SUBJECT, prefixes=ann.PREFIXES
     )
     assert props["aws/geoproximity-bias"] == "5"
-    props, _ = ann.provider_specific(with_annotations(ga(aws_weight="1")), SUBJECT)
+    props, _ = ann.provider_specific(with_annotations(ga(aws_weight="1")), SUBJECT, prefixes=ann.PREFIXES)
     assert "aws/geoproximity-bias" not in props
 
 
@@ -317,14 +317,14 @@ def test_provider_specific_merges_prefixes_with_ga_winning_per_key() -> None:
         **alpha(aws_weight="1", aws_region="eu-west-1", alias="false"),
         **ga(aws_weight="2", alias="true"),
     }
-    props, problems = ann.provider_specific(with_annotations(annotations), SUBJECT)
+    props, problems = ann.provider_specific(with_annotations(annotations), SUBJECT, prefixes=ann.PREFIXES)
     assert problems == []
     assert props == {"alias": "true", "aws/weight": "2", "aws/region": "eu-west-1"}
 
 
 def test_ga_invalid_value_is_not_replaced_by_a_valid_alpha_one() -> None:
     props, problems = ann.provider_specific(
-        with_annotations({**alpha(aws_weight="1"), **ga(aws_weight="x")}), SUBJECT
+        with_annotations({**alpha(aws_weight="1"), **ga(aws_weight="x")}), SUBJECT, prefixes=ann.PREFIXES
     )
     assert "aws/weight" not in props
     assert GA + "aws-weight" in problems[0].message
@@ -335,7 +335,7 @@ def test_non_aws_annotations_are_not_provider_specific() -> None:
         with_annotations(
             {**ga(hostname="a.example.com", ttl="5", cloudflare_proxied="true"), GA + "aws-": "x"}
         ),
-        SUBJECT,
+        SUBJECT, prefixes=ann.PREFIXES
     )
     assert props == {}
 
@@ -345,7 +345,7 @@ def test_non_aws_annotations_are_not_provider_specific() -> None:
 
 def test_read_common_unpacks_like_a_tuple() -> None:
     obj = with_annotations({**ga(ttl="1m", set_identifier=" blue ", aws_weight="7"), **alpha(alias="nope")})
-    ttl, set_identifier, props, problems = ann.read_common(obj, SUBJECT)
+    ttl, set_identifier, props, problems = ann.read_common(obj, SUBJECT, prefixes=ann.PREFIXES)
     assert ttl == 60
     assert set_identifier == "blue"
     assert props == {"aws/weight": "7"}
@@ -358,7 +358,7 @@ def test_read_common_unpacks_like_a_tuple() -> None:
     [("public", "public", False), ("PRIVATE", "private", False), ("internal", None, True)],
 )
 def test_choice(value: str, expected: str | None, problem: bool) -> None:
-    got, problems = ann.choice(with_annotations(ga(access=value)), "access", ("public", "private"), SUBJECT)
+    got, problems = ann.choice(with_annotations(ga(access=value)), "access", ("public", "private"), SUBJECT, prefixes=ann.PREFIXES)
     assert got == expected
     assert bool(problems) is problem
     if problem:
@@ -381,7 +381,7 @@ def test_choice(value: str, expected: str | None, problem: bool) -> None:
     ],
 )
 def test_unicode_hostnames_are_published_in_their_ascii_form(written: str, canonical: str) -> None:
-    names, problems = ann.hostnames(with_annotations(ga(hostname=written)), "hostname", SUBJECT)
+    names, problems = ann.hostnames(with_annotations(ga(hostname=written)), "hostname", SUBJECT, prefixes=ann.PREFIXES)
     assert (names, problems) == ([canonical], [])
 
 
@@ -395,7 +395,7 @@ def test_unicode_hostnames_are_published_in_their_ascii_form(written: str, canon
     ],
 )
 def test_hostnames_without_an_idna_form_are_reported(bad: str) -> None:
-    names, problems = ann.hostnames(with_annotations(ga(hostname=f"ok.example.com,{bad}")), "hostname", SUBJECT)
+    names, problems = ann.hostnames(with_annotations(ga(hostname=f"ok.example.com,{bad}")), "hostname", SUBJECT, prefixes=ann.PREFIXES)
     assert names == ["ok.example.com"]
     assert [p.reason for p in problems] == ["InvalidHostname"]
     assert repr(bad) in problems[0].message and "IDNA" in problems[0].message

@@ -186,10 +186,19 @@ def test_gateway_dependents() -> None:
     svc = ingress_gateway_service()
     view = store(gw, gw_ing, svc)
     assert list(gw_source.dependents(ISTIO_GATEWAYS, gw, view)) == [("istio-system", "gw")]
-    assert list(gw_source.dependents(SERVICES, svc, view)) == [("istio-system", "gw")]
+    # gw-ing selects the Service too; whether its `ingress` annotation counts depends on the prefixes
+    # read, which dependents do not know, so it is re-planned as well (harmless).
+    assert list(gw_source.dependents(SERVICES, svc, view)) == [("istio-system", "gw"), ("web", "gw-ing")]
     assert list(gw_source.dependents(SERVICES, service("unrelated", selector={"app": "x"}), view)) == []
     assert list(gw_source.dependents(INGRESSES, ingress("edge", "web"), view)) == [("web", "gw-ing")]
     assert list(gw_source.dependents(INGRESSES, ingress("edge", "default"), view)) == []
+
+
+def test_gateway_dependents_see_an_ingress_named_under_any_prefix() -> None:
+    """A sharded instance reads `shard-a/ingress`: the Ingress it names must re-plan the Gateway."""
+    gw_ing = istio_gateway("gw-ing", "web", hosts=("b.example.com",), annotations={"shard-a/ingress": "edge"})
+    view = store(gw_ing)
+    assert list(gw_source.dependents(INGRESSES, ingress("edge", "web"), view)) == [("web", "gw-ing")]
 
 
 # --- VirtualService -----------------------------------------------------------------------------

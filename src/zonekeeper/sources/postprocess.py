@@ -1,0 +1,88 @@
+"""What external-dns v0.23's source wrappers do to every endpoint a source produced — pure.
+
+In external-dns's order (source/wrappers: multiSource, targetFilterSource, postProcessor):
+
+  --default-targets        an endpoint without targets (a DNSEndpoint entry with none) gets these
+                           instead, as A/AAAA/CNAME records by target type, keeping its name, TTL, set
+                           identifier, properties and labels; with --force-default-targets every
+                           endpoint does, whatever its type and targets;
+  --target-net-filter /    only targets inside a --target-net-filter network (every target, when there
+  --exclude-target-net     is none) and outside every --exclude-target-net network are kept; with a
+                           --target-net-filter a hostname target is in no network, so it is dropped; an
+                           endpoint left without targets is dropped;
+  --min-ttl                the TTL of an endpoint whose TTL is not configured (0) — despite its name
+                           this is a default, not a floor, as in external-dns.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import replace
+
+from zonekeeper.endpoint import Endpoint
+from zonekeeper.sources.base import IPNetwork, SourceConfig, SourceResult
+from zonekeeper.sources.common import endpoints_for_hostname, finish
+
+
+def parse_networks(values: Sequence[str], flag: str) -> tuple[IPNetwork, ...]:
+    """CIDRs as external-dns's ParseCIDR reads them (host bits allowed); ValueError names the bad one.
+    external-dns logs and skips a bad one, which can silently widen the filter; zonekeeper refuses it."""
+    networks: list[IPNetwork] = []
+    for value in values:
+        text = value.strip()
+        if "/" not in text:
+            raise ValueError(f"{flag} {value!r}: want a network in CIDR notation, e.g. 10.0.0.0/8")
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{flag} {value!r}: {exc}") from exc
+    return tuple(networks)
+
+
+def apply(result: SourceResult, config: SourceConfig) -> SourceResult:
+    """`result` after the three steps above; unchanged when none is configured."""
+    if not (config.default_targets or config.target_net_filter or config.exclude_target_nets
+            or config.min_ttl > 0):
+        return result
+    out = SourceResult([], list(result.problems))
+    for endpoint in result.endpoints:
+        out.extend(with_default_targets(endpoint, config.default_targets, config.force_default_targets))
+    kept = [e for e in (filter_targets(e, config.target_net_filter, config.exclude_target_nets)
+                        for e in out.endpoints) if e is not None]
+    out.endpoints = [with_min_ttl(e, config.min_ttl) for e in kept]
+    return finish(out)
+
+
+def with_default_targets(endpoint: Endpoint, targets: tuple[str, ...], force: bool) -> SourceResult:
+    if not targets or (endpoint.targets and not force):
+        return SourceResult([endpoint], [])
+    made = endpoints_for_hostname(endpoint.name, targets, endpoint.ttl, endpoint.set_identifier,
+                                  dict(endpoint.provider_specific), endpoint.resource)
+    made.endpoints = [replace(e, labels=endpoint.labels) for e in made.endpoints]
+    return made
+
+
+def _in(target: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(target)
+    except ValueError:
+        return False  # not an IP address: in no network (Go's ParseIP gives nil)
+    candidates = [address]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        candidates.append(address.ipv4_mapped)  # Go compares an IPv4-mapped address as IPv4
+    return any(a in n for a in candidates for n in networks if a.version == n.version)
+
+
+def filter_targets(endpoint: Endpoint, include: tuple[IPNetwork, ...],
+                   exclude: tuple[IPNetwork, ...]) -> Endpoint | None:
+    if not include and not exclude:
+        return endpoint
+    kept = tuple(t for t in endpoint.targets if (not include or _in(t, include)) and not _in(t, exclude))
+    if not kept:
+        return None
+    return endpoint if kept == endpoint.targets else replace(endpoint, targets=kept)
+
+
+def with_min_ttl(endpoint: Endpoint, ttl: int) -> Endpoint:
+    return replace(endpoint, ttl=ttl) if ttl > 0 and endpoint.ttl <= 0 else endpoint
