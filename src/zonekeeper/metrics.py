@@ -148,7 +148,8 @@ class Metrics:
         self.invalid_endpoints = self._counter(
             "invalid_endpoints_total", ("source", "reason"),
             "Endpoints dropped as invalid and other source problems, per pass, by source kind "
-            "(service, ingress, gateway, virtualservice, crd, httproute, other) and reason.")
+            "(service, ingress, gateway, virtualservice, crd, httproute, grpcroute, tlsroute, tcproute, udproute, "
+            "other) and reason.")
         self.reconcile_duration = self._histogram(
             "reconcile_duration_seconds", ("mode",), RECONCILE_BUCKETS,
             "Duration of reconcile passes as the leader (plan and apply), full or incremental.")

@@ -15,7 +15,7 @@ from zonekeeper import annotations as ann
 
 # (annotation without prefix, objects it applies to, values, meaning)
 ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
-    (ann.HOSTNAME, "Service, Ingress, Istio Gateway/VirtualService, HTTPRoute", "comma-separated FQDNs",
+    (ann.HOSTNAME, "Service, Ingress, Istio Gateway/VirtualService, Gateway API routes", "comma-separated FQDNs",
      "The DNS names to publish for the object."),
     (ann.INTERNAL_HOSTNAME, "Service", "comma-separated FQDNs", "Names that point at the Service's cluster IPs."),
     (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway, Pod",
@@ -29,7 +29,7 @@ ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
     (ann.ENDPOINTS_TYPE, "Service (headless)", "`NodeExternalIP`, `HostIP`", "Which address a pod publishes."),
     (ann.INGRESS_HOSTNAME_SOURCE, "Ingress", "`defined-hosts-only`, `annotation-only`",
      "Where an Ingress's names come from (default: both)."),
-    (ann.GATEWAY_HOSTNAME_SOURCE, "HTTPRoute", "`defined-hosts-only`, `annotation-only`",
+    (ann.GATEWAY_HOSTNAME_SOURCE, "Gateway API routes", "`defined-hosts-only`, `annotation-only`",
      "Where a route's names come from (default: both)."),
     (ann.INGRESS, "Istio Gateway", "`[namespace/]name`", "An Ingress whose load-balancer status gives the targets."),
     ("aws-weight", "all", "integer 0..255", "Weighted routing."),

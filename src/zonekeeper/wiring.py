@@ -49,6 +49,9 @@ def source_config(settings: Settings) -> SourceConfig:
         ignore_ingress_rules_spec=settings.source.ignore_ingress_rules_spec,
         ingress_classes=settings.source.ingress_class,
         service_type_filter=settings.source.service_type_filter,
+        gateway_name=settings.source.gateway_name,
+        gateway_namespace=settings.source.gateway_namespace,
+        gateway_label_filter=settings.source.gateway_label_filter,
     )
 
 

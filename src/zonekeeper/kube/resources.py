@@ -62,6 +62,10 @@ _META: Shape = {"name": STR, "namespace": STR, "uid": STR, "resourceVersion": ST
                 "labels": STR_MAP, "annotations": STR_MAP, "deletionTimestamp": ANY}
 _LB_STATUS: Shape = {"loadBalancer": {"ingress": [{"ip": STR, "hostname": STR}]}}
 
+_PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]
+_ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
+_ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
+
 SHAPES: dict[str, Shape] = {
     kinds.SERVICES: {"metadata": _META, "spec": {
         "type": STR, "clusterIP": STR, "clusterIPs": STRS, "externalIPs": STRS, "externalName": STR,
@@ -87,8 +91,12 @@ SHAPES: dict[str, Shape] = {
     kinds.GATEWAYS: {"metadata": _META, "spec": {"gatewayClassName": STR, "listeners": [{
         "name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]},
                      "status": {"addresses": [{"type": STR, "value": STR}]}},
-    kinds.HTTPROUTES: {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": [{
-        "group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]}},
+    kinds.HTTPROUTES: _ROUTE,
+    kinds.GRPCROUTES: _ROUTE,
+    kinds.TLSROUTES: _ROUTE,
+    # TCPRoutes and UDPRoutes have no hostnames: their names come from the hostname annotation.
+    kinds.TCPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
+    kinds.UDPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
 }
 
 

@@ -34,6 +34,10 @@ class SourceSettings:
     annotation_filter: str = ""
     kube_api_qps: float = 5.0
     kube_api_burst: int = 10
+    # sources added with issue 11 (the Gateway API routes, node, pod)
+    gateway_name: str = ""
+    gateway_namespace: str = ""
+    gateway_label_filter: str = ""
 
     def validate(self) -> None:
         names = source_names()
@@ -47,6 +51,13 @@ class SourceSettings:
                 selectors.parse(self.annotation_filter)
             except ValueError as exc:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
+        if self.gateway_label_filter:
+            from zonekeeper import selectors
+
+            try:
+                selectors.parse(self.gateway_label_filter)
+            except ValueError as exc:
+                raise ConfigError(f"--gateway-label-filter: {exc}") from exc
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
 
@@ -75,5 +86,11 @@ FLAGS: tuple[Flag, ...] = (
     Flag("annotation-filter", "annotation_filter", "Only source objects whose annotations match this selector."),
     Flag("kube-api-qps", "kube_api_qps", "Kubernetes API requests per second.", kind="float"),
     Flag("kube-api-burst", "kube_api_burst", "Kubernetes API request burst.", kind="int"),
+    # sources added with issue 11 (the Gateway API routes, node, pod): one block, to merge easily
+    Flag("gateway-name", "gateway_name", "Gateway API routes: only Gateways of this name (default: all)."),
+    Flag("gateway-namespace", "gateway_namespace",
+         "Gateway API routes: only Gateways in this namespace (default: all)."),
+    Flag("gateway-label-filter", "gateway_label_filter",
+         "Gateway API routes: only Gateways matching this label selector (default: all)."),
 )
 

@@ -31,6 +31,10 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # The Gateways a route may attach to (--gateway-name, --gateway-namespace, --gateway-label-filter).
+    gateway_name: str = ""
+    gateway_namespace: str = ""
+    gateway_label_filter: str = ""
 
 
 @dataclass(slots=True)

@@ -51,6 +51,12 @@ ISTIO_VIRTUALSERVICES = _kind("networking.istio.io", "v1", "virtualservices", "V
 DNSENDPOINTS = _kind("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint")
 GATEWAYS = _kind("gateway.networking.k8s.io", "v1", "gateways", "Gateway")
 HTTPROUTES = _kind("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute")
+GRPCROUTES = _kind("gateway.networking.k8s.io", "v1", "grpcroutes", "GRPCRoute")
+TLSROUTES = _kind("gateway.networking.k8s.io", "v1", "tlsroutes", "TLSRoute")
+# external-dns v0.23.0 reads TCPRoutes and UDPRoutes at v1alpha2 (Gateway API's experimental
+# channel serves it beside v1); reading the same version keeps the same clusters working.
+TCPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "tcproutes", "TCPRoute")
+UDPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "udproutes", "UDPRoute")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}

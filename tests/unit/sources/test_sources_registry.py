@@ -13,6 +13,7 @@ from zonekeeper.sources.objects import (
     DNSENDPOINTS,
     ENDPOINTSLICES,
     GATEWAYS,
+    GRPCROUTES,
     HTTPROUTES,
     INGRESSES,
     ISTIO_GATEWAYS,
@@ -20,6 +21,9 @@ from zonekeeper.sources.objects import (
     NODES,
     PODS,
     SERVICES,
+    TCPROUTES,
+    TLSROUTES,
+    UDPROUTES,
     Obj,
     ObjectStore,
     ObjectView,
@@ -40,6 +44,10 @@ def test_registry_names_kinds_and_watches() -> None:
         ),
         "crd": (DNSENDPOINTS, (DNSENDPOINTS,)),
         "gateway-httproute": (HTTPROUTES, (HTTPROUTES, GATEWAYS)),
+        "gateway-grpcroute": (GRPCROUTES, (GRPCROUTES, GATEWAYS)),
+        "gateway-tlsroute": (TLSROUTES, (TLSROUTES, GATEWAYS)),
+        "gateway-tcproute": (TCPROUTES, (TCPROUTES, GATEWAYS)),
+        "gateway-udproute": (UDPROUTES, (UDPROUTES, GATEWAYS)),
     }
     for spec in SOURCES.values():
         assert spec.kind in spec.watched_kinds
@@ -64,6 +72,15 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
             "apiVersion": "gateway.networking.k8s.io/v1",
             "kind": "HTTPRoute",
             "metadata": {"name": "r", "namespace": "ns"},
+        },
+        **{
+            f"gateway-{kind.lower()}": {
+                "apiVersion": f"gateway.networking.k8s.io/{version}",
+                "kind": kind,
+                "metadata": {"name": "r", "namespace": "ns"},
+            }
+            for kind, version in (("GRPCRoute", "v1"), ("TLSRoute", "v1"), ("TCPRoute", "v1alpha2"),
+                                  ("UDPRoute", "v1alpha2"))
         },
     }
     for name, spec in SOURCES.items():
