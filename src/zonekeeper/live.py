@@ -56,10 +56,13 @@ def watched_kinds(settings: Settings) -> list[str]:
     kinds = set(sources.watched_kinds(chosen.sources))
     types = set(chosen.service_type_filter)
     if "service" in chosen.sources and types:
+        droppable = set()
         if "NodePort" not in types:
-            kinds.discard(NODES)
+            droppable.add(NODES)
         if not types & {"NodePort", "ClusterIP"}:
-            kinds -= {PODS, ENDPOINTSLICES}
+            droppable |= {PODS, ENDPOINTSLICES}
+        # Other sources (node, pod) may still need them.
+        kinds -= droppable - set(sources.watched_kinds(s for s in chosen.sources if s != "service"))
     return sorted(kinds)
 
 

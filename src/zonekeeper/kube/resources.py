@@ -71,9 +71,10 @@ SHAPES: dict[str, Shape] = {
         "type": STR, "clusterIP": STR, "clusterIPs": STRS, "externalIPs": STRS, "externalName": STR,
         "selector": STR_MAP, "externalTrafficPolicy": STR, "publishNotReadyAddresses": BOOL,
         "ports": [{"name": STR, "port": INT, "nodePort": INT, "protocol": STR}]}, "status": _LB_STATUS},
-    kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP},
+    kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP,
+                               "annotations": STR_MAP},
                   "spec": {"unschedulable": BOOL}, "status": {"addresses": [{"type": STR, "address": STR}]}},
-    kinds.PODS: {"metadata": _META, "spec": {"nodeName": STR, "hostname": STR, "subdomain": STR},
+    kinds.PODS: {"metadata": _META, "spec": {"nodeName": STR, "hostname": STR, "subdomain": STR, "hostNetwork": BOOL},
                  "status": {"podIP": STR, "podIPs": [{"ip": STR}], "hostIP": STR, "phase": STR,
                             "conditions": [{"type": STR, "status": STR}]}},
     kinds.ENDPOINTSLICES: {"metadata": _META, "addressType": STR, "endpoints": [{

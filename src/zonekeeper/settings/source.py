@@ -38,6 +38,10 @@ class SourceSettings:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    exclude_unschedulable: bool = True
+    expose_internal_ipv6: bool = False
+    pod_source_domain: str = ""
+    ignore_non_host_network_pods: bool = False
 
     def validate(self) -> None:
         names = source_names()
@@ -92,5 +96,12 @@ FLAGS: tuple[Flag, ...] = (
          "Gateway API routes: only Gateways in this namespace (default: all)."),
     Flag("gateway-label-filter", "gateway_label_filter",
          "Gateway API routes: only Gateways matching this label selector (default: all)."),
+    Flag("exclude-unschedulable", "exclude_unschedulable",
+         "Leave out unschedulable Nodes (node source, NodePort Services).", kind="bool", negatable=True),
+    Flag("expose-internal-ipv6", "expose_internal_ipv6",
+         "node source: publish a Node's internal IPv6 addresses beside its external ones.", kind="bool"),
+    Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
+    Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
+         "pod source: only Pods with spec.hostNetwork.", kind="bool"),
 )
 

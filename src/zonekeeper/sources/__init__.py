@@ -22,6 +22,8 @@ from zonekeeper.sources import (
     ingress,
     istio_gateway,
     istio_virtualservice,
+    node,
+    pod,
     service,
 )
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec, register
@@ -39,6 +41,8 @@ SOURCES: dict[str, SourceSpec] = register(
     gateway_tlsroute.SPEC,
     gateway_tcproute.SPEC,
     gateway_udproute.SPEC,
+    node.SPEC,
+    pod.SPEC,
 )
 
 # The `resource` label's <kind> -> the primary resource it names ("service" -> "services").

@@ -31,6 +31,12 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # node source: a node's internal IPv6 addresses beside its external ones (--expose-internal-ipv6).
+    expose_internal_ipv6: bool = False
+    # pod source: `<pod name>.<domain>` for every Pod (--pod-source-domain); hostNetwork Pods only
+    # (--ignore-non-host-network-pods).
+    pod_source_domain: str = ""
+    ignore_non_host_network_pods: bool = False
     # The Gateways a route may attach to (--gateway-name, --gateway-namespace, --gateway-label-filter).
     gateway_name: str = ""
     gateway_namespace: str = ""

@@ -8,7 +8,7 @@ from typing import Any
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, Endpoint, Problem, suitable_type
 from zonekeeper.sources.base import SourceResult
-from zonekeeper.sources.objects import Obj, name_of, namespace_of
+from zonekeeper.sources.objects import Obj, name_of, namespace_of, resource_label
 
 MULTIPLE_CNAME_TARGETS = "MultipleCNAMETargets"
 CONFLICTING_TARGETS = "ConflictingTargets"
@@ -59,8 +59,9 @@ def dedupe(items: Iterable[str]) -> list[str]:
 
 
 def resource(kind: str, obj: Obj) -> str:
-    """The `resource` label and Problem subject: `<kind>/<namespace>/<name>`."""
-    return f"{kind}/{namespace_of(obj)}/{name_of(obj)}"
+    """The `resource` label and Problem subject: `<kind>/<namespace>/<name>` (`<kind>/<name>` for an
+    object without a namespace)."""
+    return resource_label(kind, namespace_of(obj), name_of(obj))
 
 
 def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:

@@ -71,6 +71,25 @@ SHAPE_ERRORS = "zonekeeperShapeErrors"
 INVALID_OBJECT = "InvalidObject"
 
 
+def resource_label(label_kind: str, namespace: str, name: str) -> str:
+    """The `resource` label naming an object: `<kind>/<namespace>/<name>`, or `<kind>/<name>` for a
+    cluster-scoped one (external-dns's `node/<name>`)."""
+    return f"{label_kind}/{namespace}/{name}" if namespace else f"{label_kind}/{name}"
+
+
+def parse_resource_label(label: str) -> tuple[str, str, str] | None:
+    """(label kind, namespace, name) of a `resource` label; namespace "" for `<kind>/<name>`.
+    None for anything else (a record's `name TYPE` subject, a file)."""
+    parts = label.split("/")
+    if not all(parts):
+        return None
+    if len(parts) == 2:
+        return parts[0], "", parts[1]
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    return None
+
+
 def shape_errors(obj: Obj) -> tuple[str, ...]:
     found = obj.get(SHAPE_ERRORS)
     return tuple(found) if isinstance(found, tuple | list) else ()
