@@ -15,6 +15,12 @@ def source_names() -> tuple[str, ...]:
     return tuple(SOURCES)
 
 
+# external-dns v0.23.0 declares --crd-source-apiversion/--crd-source-kind but its crd source never
+# reads them (it is built on the typed DNSEndpoint v1alpha1 client): only these values mean what it does.
+CRD_API_VERSION = "externaldns.k8s.io/v1alpha1"
+CRD_KIND = "DNSEndpoint"
+
+
 @dataclass(slots=True, frozen=True)
 class SourceSettings:
     sources: tuple[str, ...] = ("service", "ingress")
@@ -42,6 +48,8 @@ class SourceSettings:
     expose_internal_ipv6: bool = False
     pod_source_domain: str = ""
     ignore_non_host_network_pods: bool = False
+    crd_source_apiversion: str = CRD_API_VERSION
+    crd_source_kind: str = CRD_KIND
 
     def validate(self) -> None:
         names = source_names()
@@ -62,6 +70,12 @@ class SourceSettings:
                 selectors.parse(self.gateway_label_filter)
             except ValueError as exc:
                 raise ConfigError(f"--gateway-label-filter: {exc}") from exc
+        for flag, value, only in (("crd-source-apiversion", self.crd_source_apiversion, CRD_API_VERSION),
+                                  ("crd-source-kind", self.crd_source_kind, CRD_KIND)):
+            if value != only:
+                raise ConfigError(
+                    f"--{flag} {value!r}: the crd source reads {CRD_KIND} {CRD_API_VERSION} only (external-dns "
+                    f"v0.23.0 ignores the flag and reads those too); drop the flag or set it to {only!r}")
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
 
@@ -103,5 +117,8 @@ FLAGS: tuple[Flag, ...] = (
     Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
     Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
          "pod source: only Pods with spec.hostNetwork.", kind="bool"),
+    Flag("crd-source-apiversion", "crd_source_apiversion",
+         f"crd source: the API version of its resource; only {CRD_API_VERSION} (as external-dns v0.23.0 reads)."),
+    Flag("crd-source-kind", "crd_source_kind", f"crd source: the kind of its resource; only {CRD_KIND}."),
 )
 
