@@ -30,7 +30,7 @@ from zonekeeper.kube.leader import LeaderElector
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
-from zonekeeper.sources.objects import ENDPOINTSLICES, NODES, PODS, Obj, meta
+from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, NODES, PODS, Obj, meta
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper")
@@ -66,6 +66,12 @@ def watched_kinds(settings: Settings) -> list[str]:
     return sorted(kinds)
 
 
+def kind_namespaces(settings: Settings) -> dict[str, str | None]:
+    """Kinds watched in another namespace than --namespace's: as external-dns, Gateway API Gateways
+    are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to."""
+    return {GATEWAYS: settings.source.gateway_namespace or None}
+
+
 async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fail_after: float = 5.0) -> bool:
     """Wait until every watch listed once. Gives up early when a watch keeps failing (missing RBAC,
     unreachable API): a one-shot command should say so in seconds, not minutes."""
@@ -95,6 +101,7 @@ async def _start_watches(settings: Settings, cache: ClusterCache, on_change: OnC
         label_selector=chosen.label_filter or None,
         label_selector_kinds=primary,
         on_change=on_change,
+        kind_namespaces=kind_namespaces(settings),
     )
 
 

@@ -423,6 +423,7 @@ async def test_gateway_api_route_sources_follow_the_gateway(kube_cluster: KubeCl
         got = records(route53, zone)
         return {name: value_of(got[(name, "A", "")]) for name in names if (name, "A", "") in got}
 
+    infra = f"{ns}-infra"
     task = await start(settings_for(controller_kubeconfig, route53, ns, sources=ROUTE_SOURCES))
     try:
         await eventually(lambda: addresses() == dict.fromkeys(names, "203.0.113.5"), what="route records")
@@ -440,8 +441,22 @@ async def test_gateway_api_route_sources_follow_the_gateway(kube_cluster: KubeCl
                                 "gateway.networking.k8s.io", "v1alpha2", ns, "tcproutes", "tcp")
         await eventually(lambda: set(addresses()) == names - {"tcp.example.com"}, what="tcp record deleted")
         assert ("a-tcp.example.com", "TXT", "") not in records(route53, zone)
+
+        # --namespace limits the routes, not their Gateways (external-dns reads those in --gateway-namespace).
+        await asyncio.to_thread(kube_cluster.ensure_namespace, infra)
+        shared = _route_gateway(infra, "203.0.113.9")
+        shared["spec"]["listeners"] = [{"name": "udp", "port": 53, "protocol": "UDP",
+                                        "allowedRoutes": {"namespaces": {"from": "All"}}}]
+        across = _route("UDPRoute", ns, "udp", 53, annotations={HOSTNAME: "across.example.com"})
+        across["metadata"]["name"] = "across"
+        across["spec"]["parentRefs"] = [{"name": "edge", "namespace": infra}]
+        await asyncio.to_thread(kube_cluster.apply, [shared, across])
+        await eventually(lambda: value_of(records(route53, zone).get(("across.example.com", "A", ""), {}))
+                         == "203.0.113.9", what="record of a route on a Gateway in another namespace")
     finally:
         await stop(task)
+        with contextlib.suppress(client.ApiException):
+            await asyncio.to_thread(client.CoreV1Api(kube_cluster.admin).delete_namespace, infra)
 
 
 def _node(name: str, external: str) -> dict[str, Any]:

@@ -166,3 +166,11 @@ def test_gateway_flags_reach_the_sources() -> None:
     assert (config.gateway_name, config.gateway_namespace, config.gateway_label_filter) == ("a", "infra", "team=x")
     with pytest.raises(ConfigError, match="--gateway-label-filter"):
         Settings.of(txt_owner_id="x", gateway_label_filter="team in (x").validate()
+
+
+def test_gateways_are_watched_in_gateway_namespace_not_in_namespace() -> None:
+    from zonekeeper import live
+    from zonekeeper.config import Settings
+
+    assert live.kind_namespaces(Settings.of(namespace="apps")) == {GATEWAYS: None}
+    assert live.kind_namespaces(Settings.of(namespace="apps", gateway_namespace="infra")) == {GATEWAYS: "infra"}
