@@ -445,12 +445,17 @@ async def test_gateway_api_route_sources_follow_the_gateway(kube_cluster: KubeCl
         # --namespace limits the routes, not their Gateways (external-dns reads those in --gateway-namespace).
         await asyncio.to_thread(kube_cluster.ensure_namespace, infra)
         shared = _route_gateway(infra, "203.0.113.9")
-        shared["spec"]["listeners"] = [{"name": "udp", "port": 53, "protocol": "UDP",
-                                        "allowedRoutes": {"namespaces": {"from": "All"}}}]
+        shared["spec"]["listeners"] = [{"name": "udp", "port": 53, "protocol": "UDP", "allowedRoutes": {
+            "namespaces": {"from": "Selector", "selector": {"matchLabels": {"dns": "on"}}}}}]
         across = _route("UDPRoute", ns, "udp", 53, annotations={HOSTNAME: "across.example.com"})
         across["metadata"]["name"] = "across"
         across["spec"]["parentRefs"] = [{"name": "edge", "namespace": infra}]
         await asyncio.to_thread(kube_cluster.apply, [shared, across])
+        await asyncio.sleep(1.0)
+        assert ("across.example.com", "A", "") not in records(route53, zone)  # its namespace is not selected
+        # Labelling the route's Namespace admits it: a Namespace change re-plans the routes in it.
+        await asyncio.to_thread(kube_cluster.apply, {"apiVersion": "v1", "kind": "Namespace",
+                                                     "metadata": {"name": ns, "labels": {"dns": "on"}}})
         await eventually(lambda: value_of(records(route53, zone).get(("across.example.com", "A", ""), {}))
                          == "203.0.113.9", what="record of a route on a Gateway in another namespace")
     finally:

@@ -74,6 +74,8 @@ SHAPES: dict[str, Shape] = {
     kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP,
                                "annotations": STR_MAP},
                   "spec": {"unschedulable": BOOL}, "status": {"addresses": [{"type": STR, "address": STR}]}},
+    # Their labels decide which Gateway API routes a listener admits (allowedRoutes.namespaces.selector).
+    kinds.NAMESPACES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP}},
     kinds.PODS: {"metadata": _META, "spec": {"nodeName": STR, "hostname": STR, "subdomain": STR, "hostNetwork": BOOL},
                  "status": {"podIP": STR, "podIPs": [{"ip": STR}], "hostIP": STR, "phase": STR,
                             "conditions": [{"type": STR, "status": STR}]}},

@@ -12,7 +12,8 @@ Attachment is decided from the spec (unlike external-dns, route status is not co
   - listeners of a protocol the route kind attaches to (`RouteKind.protocols`, as external-dns's
     gwProtocolMatches: HTTP/GRPC routes on HTTP or HTTPS, TLS on TLS, TCP on TCP or TLS, UDP on UDP);
   - allowedRoutes.namespaces.from: Same (the default) needs the route in the Gateway's namespace,
-    All admits every namespace, Selector is treated as All because namespaces are not watched;
+    All admits every namespace, Selector the namespaces whose labels match its selector (Namespaces
+    are watched for that; a label change re-plans the routes in the namespace);
   - allowedRoutes.kinds, when given, must list the route's kind;
   - the --gateway-name, --gateway-namespace and --gateway-label-filter filters admit the Gateway.
 Targets: the Gateway's `target` annotation, else Gateway.status.addresses[].value. TTL,
@@ -41,7 +42,16 @@ from zonekeeper.sources.common import (
     resource,
     spec_hostnames,
 )
-from zonekeeper.sources.objects import GATEWAYS, KIND_INFO, Obj, ObjectView, meta, name_of, namespace_of
+from zonekeeper.sources.objects import (
+    GATEWAYS,
+    KIND_INFO,
+    NAMESPACES,
+    Obj,
+    ObjectView,
+    meta,
+    name_of,
+    namespace_of,
+)
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
@@ -123,7 +133,32 @@ def matching_host(a: str, b: str) -> str | None:
     return None
 
 
-def _route_allowed(rk: RouteKind, gateway: Obj, listener: Mapping[str, Any], route: Obj) -> bool:
+def _expression_matches(expression: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
+    key, operator = as_str(expression.get("key")), as_str(expression.get("operator"))
+    values = {as_str(v) for v in as_list(expression.get("values"))}
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False  # an unknown operator: an invalid selector selects nothing, as in external-dns
+
+
+def label_selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
+    """A metav1.LabelSelector (matchLabels and matchExpressions, all must hold) against labels. No
+    selector at all selects nothing; an empty one selects everything (LabelSelectorAsSelector)."""
+    if not isinstance(selector, Mapping):
+        return False
+    match_labels = as_map(selector.get("matchLabels"))
+    if any(labels.get(k) != as_str(v) for k, v in match_labels.items()):
+        return False
+    return all(_expression_matches(as_map(e), labels) for e in as_list(selector.get("matchExpressions")))
+
+
+def _route_allowed(rk: RouteKind, gateway: Obj, listener: Mapping[str, Any], route: Obj, view: ObjectView) -> bool:
     if as_str(listener.get("protocol")).upper() not in rk.protocols:
         return False
     allowed = as_map(listener.get("allowedRoutes"))
@@ -131,7 +166,12 @@ def _route_allowed(rk: RouteKind, gateway: Obj, listener: Mapping[str, Any], rou
     if origin == "Same":
         if namespace_of(gateway) != namespace_of(route):
             return False
-    elif origin not in ("All", "Selector"):
+    elif origin == "Selector":
+        namespace = view.get(NAMESPACES, "", namespace_of(route))
+        selector = dig(allowed, "namespaces", "selector")
+        if namespace is None or not label_selector_matches(selector, as_map(meta(namespace).get("labels"))):
+            return False
+    elif origin != "All":
         return False
     kinds = as_list(allowed.get("kinds"))
     if not kinds:
@@ -183,14 +223,15 @@ def route_hosts(rk: RouteKind, route: Obj, config: SourceConfig, subject: str) -
     return hosts + [h for h in annotated if h not in hosts], problems
 
 
-def _listeners(rk: RouteKind, gateway: Obj, section: str, port: int | None, route: Obj) -> list[Mapping[str, Any]]:
+def _listeners(rk: RouteKind, gateway: Obj, section: str, port: int | None, route: Obj,
+               view: ObjectView) -> list[Mapping[str, Any]]:
     """The Gateway's listeners a parentRef (its sectionName and port, when given) attaches `route` to."""
     listeners = [as_map(listener) for listener in as_list(dig(gateway, "spec", "listeners"))]
     if section:
         listeners = [lis for lis in listeners if as_str(lis.get("name")) == section]
     if port is not None:
         listeners = [lis for lis in listeners if lis.get("port") == port]
-    return [lis for lis in listeners if _route_allowed(rk, gateway, lis, route)]
+    return [lis for lis in listeners if _route_allowed(rk, gateway, lis, route, view)]
 
 
 def _bound_hosts(listeners: list[Mapping[str, Any]], hosts: list[str]) -> list[str]:
@@ -240,7 +281,7 @@ def route_endpoints(rk: RouteKind, obj: Obj, view: ObjectView, config: SourceCon
         gateway = view.get(GATEWAYS, namespace, name)
         if gateway is None or not gateway_admitted(gateway, config):
             continue  # not there yet (the route's status says why, not us), or filtered out
-        listeners = _listeners(rk, gateway, section, port, obj)
+        listeners = _listeners(rk, gateway, section, port, obj, view)
         if not listeners:
             continue
         targets, problems = gateway_targets(gateway, subject)
@@ -263,6 +304,9 @@ def route_dependents(rk: RouteKind, kind: str, obj: Obj, view: ObjectView) -> It
         for route in view.list(rk.resource):
             if key in gateways_for_route(route, view):
                 yield namespace_of(route), name_of(route)
+    elif kind == NAMESPACES:  # its labels may now match a listener's selector, or no longer
+        for route in view.list(rk.resource, name_of(obj)):
+            yield namespace_of(route), name_of(route)
 
 
 def spec(name: str, rk: RouteKind) -> SourceSpec:
@@ -274,4 +318,4 @@ def spec(name: str, rk: RouteKind) -> SourceSpec:
     def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
         return route_dependents(rk, kind, obj, view)
 
-    return SourceSpec(name, rk.resource, endpoints, (rk.resource, GATEWAYS), dependents, rk.label_kind)
+    return SourceSpec(name, rk.resource, endpoints, (rk.resource, GATEWAYS, NAMESPACES), dependents, rk.label_kind)

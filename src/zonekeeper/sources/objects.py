@@ -44,6 +44,7 @@ def _kind(group: str, version: str, plural: str, kind: str, *, namespaced: bool 
 SERVICES = _kind("", "v1", "services", "Service")
 NODES = _kind("", "v1", "nodes", "Node", namespaced=False)
 PODS = _kind("", "v1", "pods", "Pod")
+NAMESPACES = _kind("", "v1", "namespaces", "Namespace", namespaced=False)
 ENDPOINTSLICES = _kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice")
 INGRESSES = _kind("networking.k8s.io", "v1", "ingresses", "Ingress")
 ISTIO_GATEWAYS = _kind("networking.istio.io", "v1", "gateways", "Gateway")

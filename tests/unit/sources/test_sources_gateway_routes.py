@@ -15,6 +15,7 @@ from zonekeeper.sources.objects import (
     GATEWAYS,
     GRPCROUTES,
     HTTPROUTES,
+    NAMESPACES,
     TCPROUTES,
     TLSROUTES,
     UDPROUTES,
@@ -44,7 +45,7 @@ def test_the_route_sources_are_registered_with_external_dns_s_names() -> None:
     for kind, name in SOURCE_OF.items():
         spec = SOURCES[name]
         assert spec.label_kind == kind.lower()
-        assert set(spec.watched_kinds) == {spec.kind, GATEWAYS}
+        assert set(spec.watched_kinds) == {spec.kind, GATEWAYS, NAMESPACES}
     assert [SOURCES[SOURCE_OF[k]].kind for k in ("GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")] == [
         GRPCROUTES, TLSROUTES, TCPROUTES, UDPROUTES]
 
@@ -174,3 +175,44 @@ def test_gateways_are_watched_in_gateway_namespace_not_in_namespace() -> None:
 
     assert live.kind_namespaces(Settings.of(namespace="apps")) == {GATEWAYS: None}
     assert live.kind_namespaces(Settings.of(namespace="apps", gateway_namespace="infra")) == {GATEWAYS: "infra"}
+
+
+def _namespace(name: str, **labels: str) -> dict[str, Any]:
+    return obj("v1", "Namespace", name, "", labels=labels or None)
+
+
+@pytest.mark.parametrize(
+    ("selector", "attached"),
+    [
+        ({"matchLabels": {"team": "a"}}, True),
+        ({"matchLabels": {"team": "b"}}, False),
+        ({"matchExpressions": [{"key": "team", "operator": "In", "values": ["a", "c"]}]}, True),
+        ({"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]}, False),
+        ({"matchExpressions": [{"key": "env", "operator": "Exists"}]}, True),
+        ({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]}, False),
+        ({"matchLabels": {"team": "a"}, "matchExpressions": [{"key": "env", "operator": "In", "values": ["dev"]}]},
+         False),
+        ({}, True),  # an empty selector selects every namespace
+        ({"matchExpressions": [{"key": "team", "operator": "Bogus", "values": ["a"]}]}, False),
+    ],
+)
+def test_allowed_routes_namespace_selector(selector: dict[str, Any], attached: bool) -> None:
+    """allowedRoutes.namespaces.from=Selector matches the route's Namespace labels, as external-dns does."""
+    lis = listener("l", hostname="a.example.com")
+    lis["allowedRoutes"] = {"namespaces": {"from": "Selector", "selector": selector}}
+    gw = gateway("gw", "infra", lis)
+    rt = route("GRPCRoute", "route", "apps", parents=[{"name": "gw", "namespace": "infra"}])
+    ns = _namespace("apps", team="a", env="prod")
+    assert bool(run(rt, gw, ns).endpoints) is attached
+    # The route's Namespace unknown: not attached (external-dns: "Namespace not found").
+    assert run(rt, gw).endpoints == []
+
+
+def test_a_namespace_change_re_plans_the_routes_in_it() -> None:
+    spec = SOURCES["gateway-tcproute"]
+    ns = _namespace("apps", team="a")
+    mine = route("TCPRoute", "mine", "apps")
+    other = route("TCPRoute", "other", "elsewhere")
+    view = store(ns, mine, other)
+    assert sorted(spec.dependents(NAMESPACES, ns, view)) == [("apps", "mine")]
+    assert set(spec.watched_kinds) == {TCPROUTES, GATEWAYS, NAMESPACES}

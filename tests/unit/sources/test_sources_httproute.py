@@ -105,7 +105,7 @@ def test_non_http_listeners_are_ignored() -> None:
         (None, "other", False),
         ("Same", "other", False),
         ("All", "other", True),
-        ("Selector", "other", True),
+        ("Selector", "other", False),  # without a selector: no namespace (LabelSelectorAsSelector(nil))
         ("None", "default", False),
     ],
 )
