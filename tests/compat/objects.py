@@ -153,17 +153,26 @@ def more_sources(ns: str) -> list[dict[str, Any]]:
     """A Gateway with HTTP, TLS, TCP and UDP listeners and a route of each kind on it; a Node; a
     hostNetwork Pod on it with both hostname annotations."""
     h = GA + "hostname"
+
+    def selecting(name: str, port: int, value: str) -> dict[str, Any]:
+        return {"name": name, "port": port, "protocol": "HTTP", "hostname": f"*.{name}.example.com",
+                "allowedRoutes": {"namespaces": {"from": "Selector", "selector": {"matchLabels": {"compat": value}}}}}
+
     return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"compat": "yes"}}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "edge", "namespace": ns},
          "spec": {"gatewayClassName": "example", "listeners": [
              {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.gw.example.com"},
              {"name": "tls", "port": 443, "protocol": "TLS", "hostname": "*.gw.example.com",
               "tls": {"mode": "Passthrough"}},
              {"name": "tcp", "port": 5432, "protocol": "TCP"},
-             {"name": "udp", "port": 53, "protocol": "UDP"}]},
+             {"name": "udp", "port": 53, "protocol": "UDP"},
+             selecting("sel", 8080, "yes"), selecting("nosel", 8081, "no")]},
          "status": {"addresses": [{"type": "IPAddress", "value": GATEWAY_ADDRESS}]}},
         _route("HTTPRoute", "v1", "web", ns, "http", hostnames=["web.gw.example.com", "web.example.org"]),
         _route("GRPCRoute", "v1", "grpc", ns, "http", hostnames=["grpc.gw.example.com"]),
+        _route("HTTPRoute", "v1", "picky", ns, "sel", hostnames=["picky.sel.example.com"]),
+        _route("HTTPRoute", "v1", "unselected", ns, "nosel", hostnames=["unselected.nosel.example.com"]),
         _route("TLSRoute", "v1", "tls", ns, "tls", hostnames=["tls.gw.example.com"]),
         _route("TCPRoute", "v1alpha2", "db", ns, "tcp", annotations={h: "db.gw.example.com", GA + "ttl": "60"}),
         _route("UDPRoute", "v1alpha2", "dns", ns, "udp", annotations={h: "dns.gw.example.com"}),

@@ -22,6 +22,7 @@ OWNER = "compat"
 EXPECTED = {
     ("web.gw.example.com", "A"): ("192.0.2.150",),
     ("grpc.gw.example.com", "A"): ("192.0.2.150",),
+    ("picky.sel.example.com", "A"): ("192.0.2.150",),  # its namespace matches the listener's selector
     ("tls.gw.example.com", "A"): ("192.0.2.150",),
     ("db.gw.example.com", "A"): ("192.0.2.150",),
     ("dns.gw.example.com", "A"): ("192.0.2.150",),
