@@ -26,7 +26,9 @@ CHART = ROOT / "deploy" / "helm" / "zonekeeper"
 MANIFESTS = ROOT / "deploy" / "manifests"
 HELM_BUILD = ROOT / "tests" / "helm" / "build.sh"
 RELEASE = NAMESPACE = "zonekeeper"
-ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute")
+ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
+               "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
+               "node", "pod")
 
 # file name -> (what it is, the chart values that differ from the defaults). Leader election is on
 # in both, so that scaling the Deployment with kubectl never makes two replicas write.
@@ -36,7 +38,7 @@ FLAVOURS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("leaderElection.enabled=true",),
     ),
     "zonekeeper-all-sources.yaml": (
-        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, HTTPRoutes",
+        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes, Nodes, Pods",
         ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}"),
     ),
 }

@@ -34,7 +34,16 @@ from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync
 from zonekeeper.pipeline import PassResult, ZoneOutcome
 from zonekeeper.sources import SOURCES, SourceSpec, run_one
 from zonekeeper.sources.base import SourceResult
-from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, meta, name_of, namespace_of
+from zonekeeper.sources.objects import (
+    DNSENDPOINTS,
+    Obj,
+    ObjectView,
+    meta,
+    name_of,
+    namespace_of,
+    parse_resource_label,
+    resource_label,
+)
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper.controller")
@@ -317,8 +326,7 @@ class Controller:
         now = self.clock()
         for zone in result.zones:
             for change, _ in zone.failed:
-                kind, _, rest = change.endpoint.resource.partition("/")
-                ns, _, name = rest.partition("/")
+                kind, ns, name = parse_resource_label(change.endpoint.resource) or ("", "", "")
                 key = (by_label.get(kind, ""), ns, name)
                 if change.endpoint.name in names and key in self._outputs:
                     self._dirty.setdefault(key, now)
@@ -331,7 +339,7 @@ class Controller:
             now = self.clock()
             first_by_resource: dict[str, float] = {}
             for (source_name, ns, name), t in dirty.items():
-                label = f"{self.specs[source_name].label_kind}/{ns}/{name}"
+                label = resource_label(self.specs[source_name].label_kind, ns, name)
                 first_by_resource[label] = min(t, first_by_resource.get(label, t))
             for zone in result.zones:
                 for change in zone.applied.applied if zone.applied else []:

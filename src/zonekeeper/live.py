@@ -30,7 +30,7 @@ from zonekeeper.kube.leader import LeaderElector
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
-from zonekeeper.sources.objects import ENDPOINTSLICES, NODES, PODS, Obj, meta
+from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, NODES, PODS, Obj, meta
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper")
@@ -61,11 +61,20 @@ def watched_kinds(settings: Settings) -> list[str]:
     kinds = set(sources.watched_kinds(chosen.sources))
     types = set(chosen.service_type_filter)
     if "service" in chosen.sources and types:
+        droppable = set()
         if "NodePort" not in types:
-            kinds.discard(NODES)
+            droppable.add(NODES)
         if not types & {"NodePort", "ClusterIP"}:
-            kinds -= {PODS, ENDPOINTSLICES}
+            droppable |= {PODS, ENDPOINTSLICES}
+        # Other sources (node, pod) may still need them.
+        kinds -= droppable - set(sources.watched_kinds(s for s in chosen.sources if s != "service"))
     return sorted(kinds)
+
+
+def kind_namespaces(settings: Settings) -> dict[str, str | None]:
+    """Kinds watched in another namespace than --namespace's: as external-dns, Gateway API Gateways
+    are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to."""
+    return {GATEWAYS: settings.source.gateway_namespace or None}
 
 
 async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fail_after: float = 5.0) -> bool:
@@ -97,6 +106,7 @@ async def _start_watches(settings: Settings, cache: ClusterCache, on_change: OnC
         label_selector=chosen.label_filter or None,
         label_selector_kinds=primary,
         on_change=on_change,
+        kind_namespaces=kind_namespaces(settings),
     )
 
 

@@ -52,9 +52,11 @@ def _source_kinds() -> frozenset[str]:
 def source_kind(subject: str) -> str:
     """The source kind of a problem's subject (`service/ns/name` → `service`); `other` for subjects
     that are not source objects (a record key, a file, a zone), so the label stays bounded."""
-    kind, _, rest = subject.partition("/")
-    if rest.count("/") == 1 and kind in _SOURCE_KINDS:
-        return kind
+    from zonekeeper.sources.objects import parse_resource_label
+
+    parsed = parse_resource_label(subject)
+    if parsed is not None and parsed[0] in _SOURCE_KINDS:
+        return parsed[0]
     return "other"
 
 
@@ -148,7 +150,8 @@ class Metrics:
         self.invalid_endpoints = self._counter(
             "invalid_endpoints_total", ("source", "reason"),
             "Endpoints dropped as invalid and other source problems, per pass, by source kind "
-            "(service, ingress, gateway, virtualservice, crd, httproute, other) and reason.")
+            "(service, ingress, gateway, virtualservice, crd, httproute, grpcroute, tlsroute, tcproute, udproute, "
+            "node, pod, other) and reason.")
         self.reconcile_duration = self._histogram(
             "reconcile_duration_seconds", ("mode",), RECONCILE_BUCKETS,
             "Duration of reconcile passes as the leader (plan and apply), full or incremental.")

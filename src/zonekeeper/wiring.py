@@ -64,6 +64,13 @@ def source_config(settings: Settings) -> SourceConfig:
         alias_true_only=settings.source.alias_annotation == "external-dns",
         annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
                                          settings.source.enable_legacy_annotation_prefix),
+        gateway_name=settings.source.gateway_name,
+        gateway_namespace=settings.source.gateway_namespace,
+        gateway_label_filter=settings.source.gateway_label_filter,
+        exclude_unschedulable=settings.source.exclude_unschedulable,
+        expose_internal_ipv6=settings.source.expose_internal_ipv6,
+        pod_source_domain=settings.source.pod_source_domain,
+        ignore_non_host_network_pods=settings.source.ignore_non_host_network_pods,
     )
 
 

@@ -123,3 +123,69 @@ def shared_args(kubeconfig: str, namespace: str, owner: str) -> list[str]:
 # external-dns reads the alpha prefix only when told to; zonekeeper reads both prefixes (GA first) unless
 # given --annotation-prefix or --enable-legacy-annotation-prefix=false, and takes the flag too.
 EXTERNAL_DNS_ONLY_ARGS = ["--enable-legacy-annotation-prefix"]
+
+
+# -- the sources added with issue 11 (Gateway API routes, node, pod): tests/compat/test_compat_sources.py ----
+
+GATEWAY_ADDRESS = "192.0.2.150"
+COMPAT_NODE = "compat-node-1.example.com"  # a Node is cluster-scoped: one name for the whole suite
+
+
+def _accepted(section: str) -> dict[str, Any]:
+    """Route status as a Gateway controller writes it: external-dns publishes only Accepted parents."""
+    return {"parents": [{"parentRef": {"name": "edge", "sectionName": section}, "controllerName": "example.com/gw",
+                         "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted", "message": "",
+                                         "observedGeneration": 1, "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}
+
+
+def _route(kind: str, version: str, name: str, ns: str, section: str, *, hostnames: list[str] | None = None,
+           annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"parentRefs": [{"name": "edge", "sectionName": section}],
+                            "rules": [{"backendRefs": [{"name": "backend", "port": 8080}]}]}
+    if hostnames:
+        spec["hostnames"] = hostnames
+    return {"apiVersion": f"gateway.networking.k8s.io/{version}", "kind": kind,
+            "metadata": {"name": name, "namespace": ns, "annotations": annotations or {}},
+            "spec": spec, "status": _accepted(section)}
+
+
+def more_sources(ns: str) -> list[dict[str, Any]]:
+    """A Gateway with HTTP, TLS, TCP and UDP listeners and a route of each kind on it; a Node; a
+    hostNetwork Pod on it with both hostname annotations."""
+    h = GA + "hostname"
+
+    def selecting(name: str, port: int, value: str) -> dict[str, Any]:
+        return {"name": name, "port": port, "protocol": "HTTP", "hostname": f"*.{name}.example.com",
+                "allowedRoutes": {"namespaces": {"from": "Selector", "selector": {"matchLabels": {"compat": value}}}}}
+
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"compat": "yes"}}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "edge", "namespace": ns},
+         "spec": {"gatewayClassName": "example", "listeners": [
+             {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.gw.example.com"},
+             {"name": "tls", "port": 443, "protocol": "TLS", "hostname": "*.gw.example.com",
+              "tls": {"mode": "Passthrough"}},
+             {"name": "tcp", "port": 5432, "protocol": "TCP"},
+             {"name": "udp", "port": 53, "protocol": "UDP"},
+             selecting("sel", 8080, "yes"), selecting("nosel", 8081, "no")]},
+         "status": {"addresses": [{"type": "IPAddress", "value": GATEWAY_ADDRESS}]}},
+        _route("HTTPRoute", "v1", "web", ns, "http", hostnames=["web.gw.example.com", "web.example.org"]),
+        _route("GRPCRoute", "v1", "grpc", ns, "http", hostnames=["grpc.gw.example.com"]),
+        _route("HTTPRoute", "v1", "picky", ns, "sel", hostnames=["picky.sel.example.com"]),
+        _route("HTTPRoute", "v1", "unselected", ns, "nosel", hostnames=["unselected.nosel.example.com"]),
+        _route("TLSRoute", "v1", "tls", ns, "tls", hostnames=["tls.gw.example.com"]),
+        _route("TCPRoute", "v1alpha2", "db", ns, "tcp", annotations={h: "db.gw.example.com", GA + "ttl": "60"}),
+        _route("UDPRoute", "v1alpha2", "dns", ns, "udp", annotations={h: "dns.gw.example.com"}),
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": COMPAT_NODE},
+         "status": {"addresses": [{"type": "ExternalIP", "address": "192.0.2.160"},
+                                  {"type": "InternalIP", "address": "2001:db8::160"}]}},
+        {"apiVersion": "v1", "kind": "Pod",
+         "metadata": {"name": "agent", "namespace": ns,
+                      "annotations": {h: "agent.example.com", GA + "internal-hostname": "agent-int.example.com"}},
+         "spec": {"containers": [{"name": "agent", "image": "agent"}], "nodeName": COMPAT_NODE, "hostNetwork": True},
+         "status": {"podIP": "10.0.0.160", "podIPs": [{"ip": "10.0.0.160"}]}},
+    ]
+
+
+MORE_SOURCES = ["--source=gateway-httproute", "--source=gateway-grpcroute", "--source=gateway-tlsroute",
+                "--source=gateway-tcproute", "--source=gateway-udproute", "--source=node", "--source=pod"]

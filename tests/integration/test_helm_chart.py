@@ -349,7 +349,8 @@ def _resource(kind: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("source", ["service", "ingress", "istio-gateway", "istio-virtualservice", "crd",
-                                    "gateway-httproute"])
+                                    "gateway-httproute", "gateway-grpcroute", "gateway-tlsroute",
+                                    "gateway-tcproute", "gateway-udproute", "node", "pod"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
     from zonekeeper.sources import SOURCES
 
@@ -424,7 +425,9 @@ def test_plain_manifests_are_the_chart_s_output(helm: Helm) -> None:
     assert kinds(docs) == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Namespace", "Role", "RoleBinding",
                            "Service", "ServiceAccount"]
     settings = cli_settings(container(docs)["args"])
-    assert settings.controller.leader_elect and len(settings.source.sources) == 6
+    from zonekeeper.sources import SOURCES
+
+    assert settings.controller.leader_elect and settings.source.sources == tuple(SOURCES)  # every source
 
 
 # -- the API server accepts every rendering --------------------------------------------------------------

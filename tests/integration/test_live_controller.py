@@ -8,6 +8,7 @@ leader election on), so every flow here also proves those permissions suffice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -373,3 +374,147 @@ async def test_two_replicas_leader_killed_follower_takes_over(
                 await asyncio.to_thread(proc.wait, 15)
             except Exception:
                 proc.kill()
+
+
+ROUTE_VERSIONS = {"GRPCRoute": "v1", "TLSRoute": "v1", "TCPRoute": "v1alpha2", "UDPRoute": "v1alpha2"}
+ROUTE_SOURCES = ("gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute")
+
+
+def _route_gateway(ns: str, address: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        "metadata": {"name": "edge", "namespace": ns},
+        "spec": {"gatewayClassName": "example", "listeners": [
+            {"name": "grpc", "port": 80, "protocol": "HTTP", "hostname": "*.example.com"},
+            {"name": "tls", "port": 443, "protocol": "TLS", "hostname": "*.example.com", "tls": {"mode": "Passthrough"}},
+            {"name": "tcp", "port": 5432, "protocol": "TCP"},
+            {"name": "udp", "port": 53, "protocol": "UDP"}]},
+        "status": {"addresses": [{"type": "IPAddress", "value": address}]}}
+
+
+def _route(kind: str, ns: str, section: str, port: int, *, hostnames: list[str] | None = None,
+           annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"parentRefs": [{"name": "edge", "sectionName": section}],
+                            "rules": [{"backendRefs": [{"name": "backend", "port": port}]}]}
+    if hostnames:
+        spec["hostnames"] = hostnames
+    return {"apiVersion": f"gateway.networking.k8s.io/{ROUTE_VERSIONS[kind]}", "kind": kind,
+            "metadata": {"name": section, "namespace": ns, "annotations": annotations or {}}, "spec": spec}
+
+
+async def test_gateway_api_route_sources_follow_the_gateway(kube_cluster: KubeCluster, kube_namespace: str,
+                                                            controller_kubeconfig: Path,
+                                                            route53: StrictRoute53Server, zone: str) -> None:
+    """GRPCRoute, TLSRoute, TCPRoute and UDPRoute (the CRDs as Gateway API publishes them): created,
+    re-targeted when their Gateway's address changes, removed with the route."""
+    from kubernetes import client
+
+    ns = kube_namespace
+    names = {"grpc.example.com", "tls.example.com", "tcp.example.com", "udp.example.com"}
+    await asyncio.to_thread(kube_cluster.apply, [
+        _route_gateway(ns, "203.0.113.5"),
+        _route("GRPCRoute", ns, "grpc", 50051, hostnames=["grpc.example.com"]),
+        _route("TLSRoute", ns, "tls", 443, hostnames=["tls.example.com"]),
+        _route("TCPRoute", ns, "tcp", 5432, annotations={HOSTNAME: "tcp.example.com"}),
+        _route("UDPRoute", ns, "udp", 53, annotations={HOSTNAME: "udp.example.com"}),
+    ])
+
+    def addresses() -> dict[str, str]:
+        got = records(route53, zone)
+        return {name: value_of(got[(name, "A", "")]) for name in names if (name, "A", "") in got}
+
+    infra = f"{ns}-infra"
+    task = await start(settings_for(controller_kubeconfig, route53, ns, sources=ROUTE_SOURCES))
+    try:
+        await eventually(lambda: addresses() == dict.fromkeys(names, "203.0.113.5"), what="route records")
+        txt = value_of(records(route53, zone)[("a-tcp.example.com", "TXT", "")])
+        assert f"resource=tcproute/{ns}/tcp" in txt
+
+        await asyncio.to_thread(kube_cluster.apply, _route_gateway(ns, "203.0.113.6"))
+        started = time.monotonic()
+        await eventually(lambda: addresses() == dict.fromkeys(names, "203.0.113.6"), what="re-targeted records")
+        latency = time.monotonic() - started
+        assert latency < 5.0, latency
+        print(f"gateway address change -> 4 route records: {latency:.2f}s")
+
+        await asyncio.to_thread(client.CustomObjectsApi(kube_cluster.admin).delete_namespaced_custom_object,
+                                "gateway.networking.k8s.io", "v1alpha2", ns, "tcproutes", "tcp")
+        await eventually(lambda: set(addresses()) == names - {"tcp.example.com"}, what="tcp record deleted")
+        assert ("a-tcp.example.com", "TXT", "") not in records(route53, zone)
+
+        # --namespace limits the routes, not their Gateways (external-dns reads those in --gateway-namespace).
+        await asyncio.to_thread(kube_cluster.ensure_namespace, infra)
+        shared = _route_gateway(infra, "203.0.113.9")
+        shared["spec"]["listeners"] = [{"name": "udp", "port": 53, "protocol": "UDP", "allowedRoutes": {
+            "namespaces": {"from": "Selector", "selector": {"matchLabels": {"dns": "on"}}}}}]
+        across = _route("UDPRoute", ns, "udp", 53, annotations={HOSTNAME: "across.example.com"})
+        across["metadata"]["name"] = "across"
+        across["spec"]["parentRefs"] = [{"name": "edge", "namespace": infra}]
+        await asyncio.to_thread(kube_cluster.apply, [shared, across])
+        await asyncio.sleep(1.0)
+        assert ("across.example.com", "A", "") not in records(route53, zone)  # its namespace is not selected
+        # Labelling the route's Namespace admits it: a Namespace change re-plans the routes in it.
+        await asyncio.to_thread(kube_cluster.apply, {"apiVersion": "v1", "kind": "Namespace",
+                                                     "metadata": {"name": ns, "labels": {"dns": "on"}}})
+        await eventually(lambda: value_of(records(route53, zone).get(("across.example.com", "A", ""), {}))
+                         == "203.0.113.9", what="record of a route on a Gateway in another namespace")
+    finally:
+        await stop(task)
+        with contextlib.suppress(client.ApiException):
+            await asyncio.to_thread(client.CoreV1Api(kube_cluster.admin).delete_namespace, infra)
+
+
+def _node(name: str, external: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+            "status": {"addresses": [{"type": "ExternalIP", "address": external},
+                                     {"type": "InternalIP", "address": "10.0.0.31"}]}}
+
+
+async def test_node_and_pod_sources_follow_the_node(kube_cluster: KubeCluster, kube_namespace: str,
+                                                    controller_kubeconfig: Path, route53: StrictRoute53Server,
+                                                    zone: str) -> None:
+    """A Node's name and a hostNetwork Pod's `hostname` follow the Node's ExternalIP; the Pod's
+    `internal-hostname` is its own IP; deleting the objects removes their records."""
+    from kubernetes import client
+
+    ns = kube_namespace
+    node_name = f"{ns}-w1.example.com"
+    daemon, internal = f"{ns}-daemon.example.com", f"{ns}-int.example.com"
+    core = client.CoreV1Api(kube_cluster.admin)
+    await asyncio.to_thread(kube_cluster.apply, [
+        _node(node_name, "198.51.100.31"),
+        {"apiVersion": "v1", "kind": "Pod",
+         "metadata": {"name": "agent", "namespace": ns,
+                      "annotations": {HOSTNAME: daemon, "external-dns.kubernetes.io/internal-hostname": internal}},
+         "spec": {"containers": [{"name": "agent", "image": "agent"}], "nodeName": node_name, "hostNetwork": True},
+         "status": {"podIP": "10.0.0.31", "podIPs": [{"ip": "10.0.0.31"}]}},
+    ])
+
+    def values() -> dict[str, str]:
+        got = records(route53, zone)
+        return {name: value_of(got[(name, "A", "")]) for name in (node_name, daemon, internal) if (name, "A", "") in got}
+
+    task = await start(settings_for(controller_kubeconfig, route53, ns, sources=("node", "pod")))
+    try:
+        await eventually(lambda: values() == {node_name: "198.51.100.31", daemon: "198.51.100.31",
+                                              internal: "10.0.0.31"}, what="node and pod records")
+        got = records(route53, zone)
+        assert f"resource=node/{node_name}" in value_of(got[(f"a-{node_name}", "TXT", "")])
+        assert "resource=" not in value_of(got[(f"a-{daemon}", "TXT", "")])  # as external-dns writes it
+
+        await asyncio.to_thread(kube_cluster.apply, _node(node_name, "198.51.100.32"))
+        started = time.monotonic()
+        await eventually(lambda: values() == {node_name: "198.51.100.32", daemon: "198.51.100.32",
+                                              internal: "10.0.0.31"}, what="records re-targeted")
+        latency = time.monotonic() - started
+        assert latency < 5.0, latency
+        print(f"node address change -> node and pod records: {latency:.2f}s")
+
+        await asyncio.to_thread(core.delete_namespaced_pod, "agent", ns, grace_period_seconds=0)
+        await eventually(lambda: values() == {node_name: "198.51.100.32"}, what="pod records deleted")
+        await asyncio.to_thread(core.delete_node, node_name)
+        await eventually(lambda: values() == {}, what="node record deleted")
+    finally:
+        await stop(task)
+        with contextlib.suppress(client.ApiException):
+            await asyncio.to_thread(core.delete_node, node_name)

@@ -29,7 +29,9 @@ pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(240
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MANIFEST = ROOT / "deploy" / "manifests" / "zonekeeper-all-sources.yaml"
-ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute")
+ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
+               "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
+               "node", "pod")
 NS = "audited"  # the controller's namespace: its Lease lives here
 SA = "zonekeeper-audited"
 USER = f"system:serviceaccount:{NS}:{SA}"

@@ -112,8 +112,14 @@ def test_ref_from_resource_label(label: str, kind: str, api_version: str, obj_ki
 
 
 def test_ref_from_resource_label_rejects_non_objects() -> None:
-    for label in ("", "web.example.com A", "pod/ns/x", "service/ns", "service//x", "service/a/b/c"):
+    for label in ("", "web.example.com A", "secret/ns/x", "service/ns", "service//x", "service/a/b/c",
+                  "node/ns/n1", "node//n1"):
         assert ObjectRef.from_resource_label(label, lambda *_: None) is None
+
+
+def test_ref_from_a_cluster_scoped_resource_label() -> None:
+    """external-dns labels a Node's records `node/<name>`: no namespace part."""
+    assert ObjectRef.from_resource_label("node/n1", lambda *_: None) == ObjectRef("v1", "Node", "", "n1")
 
 
 def test_ref_from_resource_label_survives_a_broken_cache() -> None:

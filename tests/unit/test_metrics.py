@@ -195,7 +195,8 @@ def test_problems_by_reason_and_source_kind() -> None:
 
 @pytest.mark.parametrize(("subject", "kind"), [
     ("service/default/web", "service"), ("gateway/istio-system/gw", "gateway"), ("virtualservice/a/b", "virtualservice"),
-    ("httproute/a/b", "httproute"), ("crd/a/b", "crd"), ("ingress/a/b", "ingress"),
+    ("httproute/a/b", "httproute"), ("crd/a/b", "crd"), ("ingress/a/b", "ingress"), ("node/n1", "node"),
+    ("tcproute/a/b", "tcproute"),
     ("secret/a/b", "other"), ("zone/example.com", "other"), ("web.example.com A", "other"), ("a/b/c/d", "other"),
 ])
 def test_source_kind_is_bounded(subject: str, kind: str) -> None:

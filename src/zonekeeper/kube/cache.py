@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from zonekeeper.kube import resources
@@ -35,7 +35,8 @@ class ClusterCache:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, kinds: Iterable[str], *, namespace: str | None = None, label_selector: str | None = None,
-                    label_selector_kinds: Iterable[str] | None = None, on_change: OnChange | None = None) -> None:
+                    label_selector_kinds: Iterable[str] | None = None, on_change: OnChange | None = None,
+                    kind_namespaces: Mapping[str, str | None] | None = None) -> None:
         """Start an informer for each of `kinds` (returns at once; see `wait_synced`).
 
         `namespace` limits namespaced kinds to one namespace (cluster-scoped ones such as Nodes ignore
@@ -43,6 +44,7 @@ class ClusterCache:
         the kinds sources publish records for; the objects they look up (Nodes, Pods, EndpointSlices,
         Gateways referenced by routes) must be seen whatever their labels. It must be given with a
         selector: guessing which kinds are primary is the controller's business, not the cache's.
+        `kind_namespaces` overrides `namespace` for the kinds it names (None: every namespace).
         """
         if label_selector and label_selector_kinds is None:
             raise ValueError("label_selector needs label_selector_kinds (the kinds it filters)")
@@ -53,7 +55,7 @@ class ClusterCache:
             if kind in self.informers:
                 raise ValueError(f"an informer for {kind} is already running")
             informer = Informer(
-                self._client, kind, namespace=namespace,
+                self._client, kind, namespace=(kind_namespaces or {}).get(kind, namespace),
                 label_selector=label_selector if kind in filtered else None, on_change=on_change, **self._options)
             self.informers[kind] = informer
             self._tasks.append(asyncio.create_task(informer.run(), name=f"informer {kind}"))

@@ -10,6 +10,7 @@ from typing import Any
 
 from zonekeeper.kube.resources import RESOURCES
 from zonekeeper.sources import LABEL_KINDS
+from zonekeeper.sources.objects import parse_resource_label
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,13 @@ class ObjectRef:
         The informer cache supplies uid and the served apiVersion; an object missing from the cache
         (deleted since) still gets a ref, from the resource table, so "record deleted" can be told.
         """
-        parts = label.split("/")
-        if len(parts) != 3 or not all(parts):
+        parsed = parse_resource_label(label)
+        if parsed is None:
             return None
-        label_kind, namespace, name = parts
+        label_kind, namespace, name = parsed
         kind = LABEL_KINDS.get(label_kind)
-        if kind is None:
+        # `<kind>/<name>` names only cluster-scoped objects, and those only that way.
+        if kind is None or (namespace == "") != (not RESOURCES[kind].namespaced):
             return None
         cached = None
         if cache_lookup is not None:

@@ -62,14 +62,21 @@ _META: Shape = {"name": STR, "namespace": STR, "uid": STR, "resourceVersion": ST
                 "labels": STR_MAP, "annotations": STR_MAP, "deletionTimestamp": ANY}
 _LB_STATUS: Shape = {"loadBalancer": {"ingress": [{"ip": STR, "hostname": STR}]}}
 
+_PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]
+_ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
+_ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
+
 SHAPES: dict[str, Shape] = {
     kinds.SERVICES: {"metadata": _META, "spec": {
         "type": STR, "clusterIP": STR, "clusterIPs": STRS, "externalIPs": STRS, "externalName": STR,
         "selector": STR_MAP, "externalTrafficPolicy": STR, "publishNotReadyAddresses": BOOL,
         "ports": [{"name": STR, "port": INT, "nodePort": INT, "protocol": STR}]}, "status": _LB_STATUS},
-    kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP},
+    kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP,
+                               "annotations": STR_MAP},
                   "spec": {"unschedulable": BOOL}, "status": {"addresses": [{"type": STR, "address": STR}]}},
-    kinds.PODS: {"metadata": _META, "spec": {"nodeName": STR, "hostname": STR, "subdomain": STR},
+    # Their labels decide which Gateway API routes a listener admits (allowedRoutes.namespaces.selector).
+    kinds.NAMESPACES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP}},
+    kinds.PODS: {"metadata": _META, "spec": {"nodeName": STR, "hostname": STR, "subdomain": STR, "hostNetwork": BOOL},
                  "status": {"podIP": STR, "podIPs": [{"ip": STR}], "hostIP": STR, "phase": STR,
                             "conditions": [{"type": STR, "status": STR}]}},
     kinds.ENDPOINTSLICES: {"metadata": _META, "addressType": STR, "endpoints": [{
@@ -87,8 +94,12 @@ SHAPES: dict[str, Shape] = {
     kinds.GATEWAYS: {"metadata": _META, "spec": {"gatewayClassName": STR, "listeners": [{
         "name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]},
                      "status": {"addresses": [{"type": STR, "value": STR}]}},
-    kinds.HTTPROUTES: {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": [{
-        "group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]}},
+    kinds.HTTPROUTES: _ROUTE,
+    kinds.GRPCROUTES: _ROUTE,
+    kinds.TLSROUTES: _ROUTE,
+    # TCPRoutes and UDPRoutes have no hostnames: their names come from the hostname annotation.
+    kinds.TCPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
+    kinds.UDPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
 }
 
 

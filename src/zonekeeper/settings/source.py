@@ -15,6 +15,12 @@ def source_names() -> tuple[str, ...]:
     return tuple(SOURCES)
 
 
+# external-dns v0.23.0 declares --crd-source-apiversion/--crd-source-kind but its crd source never
+# reads them (it is built on the typed DNSEndpoint v1alpha1 client): only these values mean what it does.
+CRD_API_VERSION = "externaldns.k8s.io/v1alpha1"
+CRD_KIND = "DNSEndpoint"
+
+
 @dataclass(slots=True, frozen=True)
 class SourceSettings:
     sources: tuple[str, ...] = ("service", "ingress")
@@ -46,6 +52,16 @@ class SourceSettings:
     kube_api_qps: float = 5.0
     kube_api_burst: int = 10
     kube_api_request_timeout: float = 30.0
+    # sources added with issue 11 (the Gateway API routes, node, pod)
+    gateway_name: str = ""
+    gateway_namespace: str = ""
+    gateway_label_filter: str = ""
+    exclude_unschedulable: bool = True
+    expose_internal_ipv6: bool = False
+    pod_source_domain: str = ""
+    ignore_non_host_network_pods: bool = False
+    crd_source_apiversion: str = CRD_API_VERSION
+    crd_source_kind: str = CRD_KIND
 
     def validate(self) -> None:
         names = source_names()
@@ -74,6 +90,19 @@ class SourceSettings:
         why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
         if why is not None:
             raise ConfigError(why)
+        if self.gateway_label_filter:
+            from zonekeeper import selectors
+
+            try:
+                selectors.parse(self.gateway_label_filter)
+            except ValueError as exc:
+                raise ConfigError(f"--gateway-label-filter: {exc}") from exc
+        for flag, value, only in (("crd-source-apiversion", self.crd_source_apiversion, CRD_API_VERSION),
+                                  ("crd-source-kind", self.crd_source_kind, CRD_KIND)):
+            if value != only:
+                raise ConfigError(
+                    f"--{flag} {value!r}: the crd source reads {CRD_KIND} {CRD_API_VERSION} only (external-dns "
+                    f"v0.23.0 ignores the flag and reads those too); drop the flag or set it to {only!r}")
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
         if self.kube_api_request_timeout < 0:
@@ -161,5 +190,21 @@ FLAGS: tuple[Flag, ...] = (
     Flag("kube-api-request-timeout", "kube_api_request_timeout",
          "Timeout of a Kubernetes API request, watches excepted (0 = none; list pages get at least 2m).",
          kind="duration"),
+    # sources added with issue 11 (the Gateway API routes, node, pod): one block, to merge easily
+    Flag("gateway-name", "gateway_name", "Gateway API routes: only Gateways of this name (default: all)."),
+    Flag("gateway-namespace", "gateway_namespace",
+         "Gateway API routes: only Gateways in this namespace (default: all)."),
+    Flag("gateway-label-filter", "gateway_label_filter",
+         "Gateway API routes: only Gateways matching this label selector (default: all)."),
+    Flag("exclude-unschedulable", "exclude_unschedulable",
+         "Leave out unschedulable Nodes (node source, NodePort Services).", kind="bool", negatable=True),
+    Flag("expose-internal-ipv6", "expose_internal_ipv6",
+         "node source: publish a Node's internal IPv6 addresses beside its external ones.", kind="bool"),
+    Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
+    Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
+         "pod source: only Pods with spec.hostNetwork.", kind="bool"),
+    Flag("crd-source-apiversion", "crd_source_apiversion",
+         f"crd source: the API version of its resource; only {CRD_API_VERSION} (as external-dns v0.23.0 reads)."),
+    Flag("crd-source-kind", "crd_source_kind", f"crd source: the kind of its resource; only {CRD_KIND}."),
 )
 

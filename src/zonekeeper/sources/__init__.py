@@ -12,7 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from zonekeeper.sources import crd, gateway_httproute, ingress, istio_gateway, istio_virtualservice, service
+from zonekeeper.sources import (
+    crd,
+    gateway_grpcroute,
+    gateway_httproute,
+    gateway_tcproute,
+    gateway_tlsroute,
+    gateway_udproute,
+    ingress,
+    istio_gateway,
+    istio_virtualservice,
+    node,
+    pod,
+    service,
+)
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
 from zonekeeper.sources.run import run_all, run_one
@@ -24,6 +37,12 @@ SOURCES: dict[str, SourceSpec] = register(
     istio_virtualservice.SPEC,
     crd.SPEC,
     gateway_httproute.SPEC,
+    gateway_grpcroute.SPEC,
+    gateway_tlsroute.SPEC,
+    gateway_tcproute.SPEC,
+    gateway_udproute.SPEC,
+    node.SPEC,
+    pod.SPEC,
 )
 
 # The `resource` label's <kind> -> the primary resource it names ("service" -> "services").

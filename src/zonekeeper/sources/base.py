@@ -49,6 +49,16 @@ class SourceConfig:
     alias_true_only: bool = False
     # The annotation prefixes read, in precedence order (annotations.prefixes_for).
     annotation_prefixes: Prefixes = PREFIXES
+    # node source: a node's internal IPv6 addresses beside its external ones (--expose-internal-ipv6).
+    expose_internal_ipv6: bool = False
+    # pod source: `<pod name>.<domain>` for every Pod (--pod-source-domain); hostNetwork Pods only
+    # (--ignore-non-host-network-pods).
+    pod_source_domain: str = ""
+    ignore_non_host_network_pods: bool = False
+    # The Gateways a route may attach to (--gateway-name, --gateway-namespace, --gateway-label-filter).
+    gateway_name: str = ""
+    gateway_namespace: str = ""
+    gateway_label_filter: str = ""
 
 
 @dataclass(slots=True)

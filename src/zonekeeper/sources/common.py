@@ -9,7 +9,7 @@ from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, Endpoint, Problem, suitable_type
 from zonekeeper.sources import fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult
-from zonekeeper.sources.objects import Obj, name_of, namespace_of
+from zonekeeper.sources.objects import Obj, name_of, namespace_of, resource_label
 
 MULTIPLE_CNAME_TARGETS = "MultipleCNAMETargets"
 CONFLICTING_TARGETS = "ConflictingTargets"
@@ -60,8 +60,9 @@ def dedupe(items: Iterable[str]) -> list[str]:
 
 
 def resource(kind: str, obj: Obj) -> str:
-    """The `resource` label and Problem subject: `<kind>/<namespace>/<name>`."""
-    return f"{kind}/{namespace_of(obj)}/{name_of(obj)}"
+    """The `resource` label and Problem subject: `<kind>/<namespace>/<name>` (`<kind>/<name>` for an
+    object without a namespace)."""
+    return resource_label(kind, namespace_of(obj), name_of(obj))
 
 
 def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:

@@ -44,6 +44,7 @@ def _kind(group: str, version: str, plural: str, kind: str, *, namespaced: bool 
 SERVICES = _kind("", "v1", "services", "Service")
 NODES = _kind("", "v1", "nodes", "Node", namespaced=False)
 PODS = _kind("", "v1", "pods", "Pod")
+NAMESPACES = _kind("", "v1", "namespaces", "Namespace", namespaced=False)
 ENDPOINTSLICES = _kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice")
 INGRESSES = _kind("networking.k8s.io", "v1", "ingresses", "Ingress")
 ISTIO_GATEWAYS = _kind("networking.istio.io", "v1", "gateways", "Gateway")
@@ -51,6 +52,12 @@ ISTIO_VIRTUALSERVICES = _kind("networking.istio.io", "v1", "virtualservices", "V
 DNSENDPOINTS = _kind("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint")
 GATEWAYS = _kind("gateway.networking.k8s.io", "v1", "gateways", "Gateway")
 HTTPROUTES = _kind("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute")
+GRPCROUTES = _kind("gateway.networking.k8s.io", "v1", "grpcroutes", "GRPCRoute")
+TLSROUTES = _kind("gateway.networking.k8s.io", "v1", "tlsroutes", "TLSRoute")
+# external-dns v0.23.0 reads TCPRoutes and UDPRoutes at v1alpha2 (Gateway API's experimental
+# channel serves it beside v1); reading the same version keeps the same clusters working.
+TCPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "tcproutes", "TCPRoute")
+UDPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "udproutes", "UDPRoute")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}
@@ -63,6 +70,25 @@ SHAPE_ERRORS = "zonekeeperShapeErrors"
 # The Problem reason for an object (or a field of one) that does not have the shape its kind
 # requires, whether read from the API or from a file.
 INVALID_OBJECT = "InvalidObject"
+
+
+def resource_label(label_kind: str, namespace: str, name: str) -> str:
+    """The `resource` label naming an object: `<kind>/<namespace>/<name>`, or `<kind>/<name>` for a
+    cluster-scoped one (external-dns's `node/<name>`)."""
+    return f"{label_kind}/{namespace}/{name}" if namespace else f"{label_kind}/{name}"
+
+
+def parse_resource_label(label: str) -> tuple[str, str, str] | None:
+    """(label kind, namespace, name) of a `resource` label; namespace "" for `<kind>/<name>`.
+    None for anything else (a record's `name TYPE` subject, a file)."""
+    parts = label.split("/")
+    if not all(parts):
+        return None
+    if len(parts) == 2:
+        return parts[0], "", parts[1]
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    return None
 
 
 def shape_errors(obj: Obj) -> tuple[str, ...]:

@@ -187,3 +187,20 @@ def test_no_spec_no_output() -> None:
 def test_dependents() -> None:
     obj = dns_endpoint("records", "default")
     assert list(source.dependents(DNSENDPOINTS, obj, store(obj))) == [("default", "records")]
+
+
+def test_crd_source_apiversion_and_kind_take_external_dns_s_defaults_only() -> None:
+    """external-dns v0.23.0 accepts --crd-source-apiversion/--crd-source-kind but never reads them (its
+    crd source is built on the typed DNSEndpoint v1alpha1 client): command lines carrying them carry
+    over, and a value naming another resource is refused rather than ignored."""
+    import pytest
+
+    from zonekeeper.config import Settings
+    from zonekeeper.settings.flag import ConfigError
+
+    Settings.of(txt_owner_id="x", crd_source_apiversion="externaldns.k8s.io/v1alpha1",
+                crd_source_kind="DNSEndpoint").validate()
+    with pytest.raises(ConfigError, match=r"--crd-source-apiversion.*externaldns.k8s.io/v1alpha1"):
+        Settings.of(txt_owner_id="x", crd_source_apiversion="example.com/v1").validate()
+    with pytest.raises(ConfigError, match=r"--crd-source-kind.*DNSEndpoint"):
+        Settings.of(txt_owner_id="x", crd_source_kind="MyEndpoint").validate()

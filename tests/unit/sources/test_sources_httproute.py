@@ -6,6 +6,7 @@ import pytest
 from sourcekit import alpha, ga, gateway, httproute, listener, reasons, records, store
 
 from zonekeeper.sources import gateway_httproute as source
+from zonekeeper.sources import gateway_routes
 from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.objects import GATEWAYS, HTTPROUTES
 
@@ -13,7 +14,7 @@ CONFIG = SourceConfig()
 
 
 def run(route: dict[str, Any], *others: dict[str, Any], config: SourceConfig = CONFIG) -> SourceResult:
-    return source.endpoints(route, store(route, *others), config)
+    return source.SPEC.function(route, store(route, *others), config)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,7 @@ def run(route: dict[str, Any], *others: dict[str, Any], config: SourceConfig = C
     ],
 )
 def test_matching_host(a: str, b: str, expected: str | None) -> None:
-    assert source.matching_host(a, b) == expected
+    assert gateway_routes.matching_host(a, b) == expected
 
 
 def test_route_hostnames_intersect_listener_hostname() -> None:
@@ -104,7 +105,7 @@ def test_non_http_listeners_are_ignored() -> None:
         (None, "other", False),
         ("Same", "other", False),
         ("All", "other", True),
-        ("Selector", "other", True),
+        ("Selector", "other", False),  # without a selector: no namespace (LabelSelectorAsSelector(nil))
         ("None", "default", False),
     ],
 )
@@ -139,7 +140,7 @@ def test_parent_refs_of_other_kinds_and_missing_gateways_are_skipped() -> None:
     route = httproute(parents=parents)
     result = run(route, gw)
     assert result.endpoints == [] and result.problems == []
-    assert source.gateways_for_route(route, store()) == [("default", "absent")]
+    assert gateway_routes.gateways_for_route(route, store()) == [("default", "absent")]
 
 
 def test_parent_namespace_defaults_to_the_route_namespace() -> None:
@@ -248,5 +249,5 @@ def test_dependents() -> None:
     r2 = httproute("r2", "apps", parents=[{"name": "gw", "namespace": "default"}])
     r3 = httproute("r3", "apps")  # refers to apps/gw
     view = store(gw, r1, r2, r3)
-    assert list(source.dependents(HTTPROUTES, r1, view)) == [("default", "r1")]
-    assert sorted(source.dependents(GATEWAYS, gw, view)) == [("apps", "r2"), ("default", "r1")]
+    assert list(source.SPEC.dependents(HTTPROUTES, r1, view)) == [("default", "r1")]
+    assert sorted(source.SPEC.dependents(GATEWAYS, gw, view)) == [("apps", "r2"), ("default", "r1")]

@@ -13,16 +13,22 @@ from zonekeeper.sources.objects import (
     DNSENDPOINTS,
     ENDPOINTSLICES,
     GATEWAYS,
+    GRPCROUTES,
     HTTPROUTES,
     INGRESSES,
     ISTIO_GATEWAYS,
     ISTIO_VIRTUALSERVICES,
+    NAMESPACES,
     NODES,
     PODS,
     SERVICES,
+    TCPROUTES,
+    TLSROUTES,
+    UDPROUTES,
     Obj,
     ObjectStore,
     ObjectView,
+    resource_label,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cluster.yaml"
@@ -39,7 +45,13 @@ def test_registry_names_kinds_and_watches() -> None:
             (ISTIO_VIRTUALSERVICES, ISTIO_GATEWAYS, SERVICES, INGRESSES),
         ),
         "crd": (DNSENDPOINTS, (DNSENDPOINTS,)),
-        "gateway-httproute": (HTTPROUTES, (HTTPROUTES, GATEWAYS)),
+        "gateway-httproute": (HTTPROUTES, (HTTPROUTES, GATEWAYS, NAMESPACES)),
+        "gateway-grpcroute": (GRPCROUTES, (GRPCROUTES, GATEWAYS, NAMESPACES)),
+        "gateway-tlsroute": (TLSROUTES, (TLSROUTES, GATEWAYS, NAMESPACES)),
+        "gateway-tcproute": (TCPROUTES, (TCPROUTES, GATEWAYS, NAMESPACES)),
+        "gateway-udproute": (UDPROUTES, (UDPROUTES, GATEWAYS, NAMESPACES)),
+        "node": (NODES, (NODES,)),
+        "pod": (PODS, (PODS, NODES)),
     }
     for spec in SOURCES.values():
         assert spec.kind in spec.watched_kinds
@@ -65,10 +77,22 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
             "kind": "HTTPRoute",
             "metadata": {"name": "r", "namespace": "ns"},
         },
+        **{
+            f"gateway-{kind.lower()}": {
+                "apiVersion": f"gateway.networking.k8s.io/{version}",
+                "kind": kind,
+                "metadata": {"name": "r", "namespace": "ns"},
+            }
+            for kind, version in (("GRPCRoute", "v1"), ("TLSRoute", "v1"), ("TCPRoute", "v1alpha2"),
+                                  ("UDPRoute", "v1alpha2"))
+        },
     }
+    objects["node"] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}
+    objects["pod"] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
     for name, spec in SOURCES.items():
         obj = objects[name]
-        assert list(spec.dependents(spec.kind, obj, store(obj))) == [("ns", obj["metadata"]["name"])]
+        namespace = obj["metadata"].get("namespace", "")
+        assert list(spec.dependents(spec.kind, obj, store(obj))) == [(namespace, obj["metadata"]["name"])]
 
 
 def test_collect_is_sorted_by_resource_and_deduplicates_problems() -> None:
@@ -110,8 +134,8 @@ def test_collect_only_runs_enabled_sources() -> None:
 
 
 def test_collect_rejects_unknown_sources() -> None:
-    with pytest.raises(ValueError, match="pod"):
-        collect(ObjectStore(), ["service", "pod"], CONFIG)
+    with pytest.raises(ValueError, match="openshift-route"):
+        collect(ObjectStore(), ["service", "openshift-route"], CONFIG)
 
 
 def test_a_crashing_source_becomes_a_problem() -> None:
@@ -242,7 +266,8 @@ def test_every_registered_label_kind_names_its_object_in_events() -> None:
     from zonekeeper.kube.resources import RESOURCES
 
     for spec in SOURCES.values():
-        ref = ObjectRef.from_resource_label(f"{spec.label_kind}/ns/x")
+        namespace = "ns" if RESOURCES[spec.kind].namespaced else ""  # a Node: `node/x`
+        ref = ObjectRef.from_resource_label(resource_label(spec.label_kind, namespace, "x"))
         assert ref is not None
         assert (ref.api_version, ref.kind, ref.namespace, ref.name) == (
-            RESOURCES[spec.kind].api_version, RESOURCES[spec.kind].kind, "ns", "x")
+            RESOURCES[spec.kind].api_version, RESOURCES[spec.kind].kind, namespace, "x")
