@@ -38,11 +38,11 @@ def test_every_mapped_entry_is_an_external_dns_flag_we_have_no_row_for() -> None
 
 
 def test_the_refused_set_is_computed_from_the_settings_rows(monkeypatch: Any) -> None:
-    assert "fqdn-template" in {f.name for f in compat.refused()}
-    row = Flag("fqdn-template", "fqdn_template", "Templates.", repeatable=True)
+    assert "target-template" in {f.name for f in compat.refused()}
+    row = Flag("target-template", "target_template", "Templates.", repeatable=True)
     monkeypatch.setattr(config, "FLAGS", (*config.FLAGS, row))
-    assert "fqdn-template" not in {f.name for f in compat.refused()}
-    assert "fqdn-template" in {f.name for f in compat.same()}
+    assert "target-template" not in {f.name for f in compat.refused()}
+    assert "target-template" in {f.name for f in compat.same()}
 
 
 def _ours_default(flag: Flag) -> Any:
@@ -71,10 +71,11 @@ def test_refusals_name_the_flag_and_what_is_unsupported() -> None:
     assert compat.refusal(flags["zone-name-filter"]).startswith("--zone-name-filter belongs to the azure provider")
     assert compat.refusal(flags["crd-registry-namespace"]).startswith(
         "--crd-registry-namespace belongs to the crd registry; zonekeeper supports --registry=txt")
-    assert compat.refusal(flags["pod-source-domain"]).startswith("--pod-source-domain belongs to the pod source")
-    assert compat.refusal(flags["crd-source-kind"]) == \
-        "--crd-source-kind (of the crd source) is not supported yet by zonekeeper"
-    assert compat.refusal(flags["min-ttl"]) == "--min-ttl is not supported yet by zonekeeper"
+    assert compat.refusal(flags["unstructured-resource"]).startswith(
+        "--unstructured-resource belongs to the unstructured source")
+    assert compat.refusal(flags["resolve-service-load-balancer-hostname"]) == \
+        "--resolve-service-load-balancer-hostname is not supported yet by zonekeeper"
+    assert compat.refusal(flags["create-ptr"]) == "--create-ptr is not supported yet by zonekeeper"
     for flag in compat.refused():
         assert compat.refusal(flag).startswith(flag.option), flag.name
 

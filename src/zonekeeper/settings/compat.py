@@ -30,6 +30,12 @@ COMMAND_OPTIONS = ("once", "dry-run")
 DEFAULT_DIFFERENCES: dict[str, str] = {
     "aws-api-retries": "5 attempts, not 3: Route 53's account-wide limit of 5 requests/s throttles often, "
                        "and a throttled call should not fail the pass",
+    "annotation-prefix": "empty, not external-dns.kubernetes.io/: without the flag zonekeeper reads both "
+                         "the GA and the legacy alpha prefix (docs/migration.md, \"Annotation prefixes\"); "
+                         "given, only that prefix is read, as in external-dns",
+    "enable-legacy-annotation-prefix": "on, not off: zonekeeper reads the alpha prefix by default, so a "
+                                       "cluster annotated for external-dns before v0.22 keeps its records; "
+                                       "--no-enable-legacy-annotation-prefix is external-dns's default",
     "aws-zones-cache-duration": "1h, not 0 (off): zones come and go rarely and ListHostedZones would "
                                 "otherwise be paid on every incremental pass",
     "min-event-sync-interval": "200ms, not 5s: an incremental pass reads no Route 53 records (they are "

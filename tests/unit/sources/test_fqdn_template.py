@@ -196,14 +196,14 @@ def test_istio_gateway_and_virtualservice_templates() -> None:
 def test_httproute_template_names_match_listeners() -> None:
     gw = gateway("gw", "prod", listener(hostname="*.prod.example.com"))
     bare = httproute("shop", "prod", parents=[{"name": "gw"}])
-    found = records(httproute_source.endpoints(bare, store(gw, bare), TEMPLATED))
+    found = records(httproute_source.SPEC.function(bare, store(gw, bare), TEMPLATED))
     # As in external-dns, a route without spec.hostnames still takes its listener's name as well.
     assert found == ["*.prod.example.com A -> 203.0.113.1", "shop.prod.example.com A -> 203.0.113.1"]
     named = httproute("shop", "prod", hostnames=("own.prod.example.com",), parents=[{"name": "gw"}])
-    assert records(httproute_source.endpoints(named, store(gw, named), TEMPLATED)) == [
+    assert records(httproute_source.SPEC.function(named, store(gw, named), TEMPLATED)) == [
         "own.prod.example.com A -> 203.0.113.1"]
     combined = SourceConfig(fqdn_template=TEMPLATED.fqdn_template, combine_fqdn_annotation=True)
-    assert records(httproute_source.endpoints(named, store(gw, named), combined)) == [
+    assert records(httproute_source.SPEC.function(named, store(gw, named), combined)) == [
         "own.prod.example.com A -> 203.0.113.1", "shop.prod.example.com A -> 203.0.113.1"]
 
 
