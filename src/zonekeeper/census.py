@@ -38,7 +38,7 @@ class Census:
 def naked_domain(name: str) -> str:
     """external-dns's `GetNakedDomain`: the name without its first label, unless that would leave a
     single label (then the name itself). Keeps the mismatch gauge's cardinality at the apex level."""
-    head, dot, rest = name.partition(".")
+    _, dot, rest = name.partition(".")
     return rest if dot and "." in rest else name
 
 
