@@ -152,7 +152,7 @@ def test_a_full_pass_takes_external_dns_census_and_an_incremental_one_does_not()
     zone = provider.zones()[0]
     foreign = Endpoint.new("taken.example.com", "A", ["10.9.9.9"])  # no owner: someone else's
     provider.apply(zone, [ChangeGroup(foreign.name, [Change.create(foreign)])])
-    desired = records(2) + [Endpoint.new("taken.example.com", "AAAA", ["2001:db8::9"],
+    desired = [*records(2), Endpoint.new("taken.example.com", "AAAA", ["2001:db8::9"],
                                          labels={"resource": "service/ns/t"}), records(1)[0]]
     first = pipe.run(desired, apply=True)
     assert first.census is not None
