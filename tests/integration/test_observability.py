@@ -295,7 +295,7 @@ def test_aes_key_and_aws_secret_never_logged(aws: dict[str, str], route53: Stric
     assert aws["AWS_SECRET_ACCESS_KEY"] not in output
     if fmt == "json":
         lines = [json.loads(line) for line in proc.stderr.splitlines()]  # one JSON object per line
-        changed = [line for line in lines if line["event"] == "changed"]
+        changed = [line for line in lines if line["msg"] == "changed"]
         assert len(changed) == 3
         assert all({"zone", "name", "type", "owner", "resource"} <= line.keys() for line in changed)
         assert {(c["name"], c["type"], c["owner"], c["resource"]) for c in changed} == {

@@ -330,9 +330,9 @@ def test_controller_passes_feed_the_metrics_and_log_key_values(json_logs: io.Str
     assert controller.vitals.last_sync is not None
 
     lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
-    changed = [line for line in lines if line["event"] == "changed"]
+    changed = [line for line in lines if line["msg"] == "changed"]
     assert [c["action"] for c in changed] == ["create", "update"]
-    assert changed[0] | {"timestamp": "-"} == {
-        "event": "changed", "level": "info", "logger": "zonekeeper.controller", "timestamp": "-",
+    assert changed[0] | {"time": "-"} == {
+        "msg": "changed", "level": "info", "logger": "zonekeeper.controller", "time": "-",
         "action": "create", "zone": "example.com", "name": "web.example.com", "type": "A", "set_identifier": None,
         "targets": ["10.0.0.1"], "ttl": 300, "owner": "c", "resource": "service/default/web"}
