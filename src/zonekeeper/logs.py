@@ -216,9 +216,10 @@ def logrus_keys(_: Any, __: str, event_dict: structlog.types.EventDict) -> struc
     for key in _LOGRUS_KEYS:
         if key in event_dict:
             event_dict[f"fields.{key}"] = event_dict.pop(key)
-    head = {"level": _LOGRUS_LEVELS.get(level, level), "msg": msg,
-            "time": stamp.split(".", 1)[0].removesuffix("Z") + "Z" if stamp else ""}
-    return head | event_dict
+    head: dict[str, Any] = {"level": _LOGRUS_LEVELS.get(level, level), "msg": msg,
+                            "time": stamp.split(".", 1)[0].removesuffix("Z") + "Z" if stamp else ""}
+    head.update(event_dict)
+    return head
 
 
 def _configure_structlog(*, cache: bool) -> None:
