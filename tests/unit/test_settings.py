@@ -113,3 +113,20 @@ def test_records_takes_only_what_reaching_zones_needs() -> None:
     records = {p.name for p in cli.main.commands["records"].params}  # type: ignore[attr-defined]
     assert "txt_owner_id" in records and "aws_endpoint_url" in records and "log_format" in records
     assert not {"sources", "policy", "interval", "leader_elect", "metrics_address"} & records
+
+
+def test_events_emit_takes_external_dns_event_types() -> None:
+    seen: dict[str, object] = {}
+
+    @click.command()
+    @cli._flag_options("run")
+    def probe(**params: object) -> None:
+        seen.update(params)
+
+    result = CliRunner().invoke(probe, ["--events-emit", "RecordReady", "--events-emit", "RecordDeleted,RecordError"])
+    assert result.exit_code == 0, result.output
+    assert cli._settings({"events_emit": seen["events_emit"]}).controller.events_emit == (
+        "RecordReady", "RecordDeleted", "RecordError")
+    assert Settings().controller.events_emit == ()
+    with pytest.raises(ConfigError, match=r"--events-emit.*RecordCreated.*RecordReady, RecordDeleted, RecordError"):
+        Settings.of(events_emit=("RecordReady", "RecordCreated")).validate()
