@@ -75,7 +75,8 @@ EXPORTED: Mapping[str, Family] = {f.name: f for f in (
        "segment, `handler` is `instrumented_http`; quantiles 0.5, 0.9, 0.99 over the last 10 minutes."),
     _f("registry_endpoints_total", "gauge", (),
        "Number of Endpoints in the registry",
-       "Records the registry read in the managed zones at the last full pass (ownership TXTs not counted)."),
+       "Records the registry read in the managed zones at the last full pass (ownership TXTs not counted, as in "
+       "external-dns; nor the zone's apex NS, Route 53's own, which external-dns counts)."),
     _f("registry_errors_total", "counter", (),
        "Number of Registry errors.",
        "Passes in which the zones could not be listed, a zone could not be read or applied, or Route 53 "
@@ -89,7 +90,8 @@ EXPORTED: Mapping[str, Family] = {f.name: f for f in (
        "label); each is also an `OwnedByOther` problem."),
     _f("source_endpoints_total", "gauge", (),
        "Number of Endpoints in all sources",
-       "Endpoints every source produced at the last full pass."),
+       "Endpoints every source produced at the last full pass (identical endpoints of several objects count "
+       "once each; external-dns merges them first)."),
     _f("source_errors_total", "counter", (),
        "Number of Source errors.",
        "Stays 0: a zonekeeper source never fails as a whole (a bad object is a problem of that object, "
