@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import platform
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -139,7 +139,9 @@ class Metrics:
     """Every zonekeeper metric, on its own `CollectorRegistry` (nothing global: two controllers in
     one process, as in tests, never share counts)."""
 
-    def __init__(self, *, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, wall_clock: Callable[[], float] = time.time,
+                 record_types: Sequence[str] = DEFAULT_MANAGED_TYPES) -> None:
+        """`record_types`: the types managed, whose change counters start at 0 in each zone seen."""
         from prometheus_client import disable_created_metrics
 
         # `*_created` series double every counter and mean nothing to a long-running controller.
@@ -149,6 +151,7 @@ class Metrics:
         self._wall = wall_clock
         self._zones: set[tuple[str, str]] = set()
         self._counted: set[tuple[str, str]] = set()
+        self._record_types = tuple(record_types)
 
         self.api_calls = self._counter(
             "route53_api_calls_total", ("operation", "outcome"),
@@ -296,7 +299,7 @@ class Metrics:
             self.changes_refused.labels(*zone)
             self.guard_trips.labels(*zone)
             for action in ACTIONS:
-                for record_type in DEFAULT_MANAGED_TYPES:
+                for record_type in self._record_types:
                     self.changes_applied.labels(*zone, action, record_type)
         for change in outcome.applied.applied if outcome.applied else []:
             self.changes_applied.labels(*zone, change.action.value, change.endpoint.type).inc()

@@ -50,6 +50,11 @@ class PlanOptions:
     def manages(self, record_type: str) -> bool:
         return record_type in self.managed_types and record_type not in self.exclude_types
 
+    @property
+    def managed(self) -> tuple[str, ...]:
+        """Every record type the plan manages."""
+        return tuple(t for t in self.managed_types if self.manages(t))
+
 
 @dataclass(slots=True)
 class Plan:

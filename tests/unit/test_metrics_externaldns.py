@@ -109,6 +109,11 @@ def test_a_zone_seen_starts_its_counters_at_zero() -> None:
     assert value(m, "zonekeeper_changes_refused_total", **zone) == 0
     assert value(m, "zonekeeper_deletion_guard_trips_total", **zone) == 0
     assert value(m, "zonekeeper_changes_applied_total", **zone, action="delete", record_type="CNAME") == 0
+    # The record types managed (--managed-record-types) are the known values of `record_type`.
+    m = Metrics(record_types=("A", "TXT"))
+    m.observe_pass(full(Census()), full=True, duration=0.1)
+    assert value(m, "zonekeeper_changes_applied_total", **zone, action="create", record_type="TXT") == 0
+    assert value(m, "zonekeeper_changes_applied_total", **zone, action="create", record_type="CNAME") is None
 
 
 def test_census_gauges_follow_the_last_full_pass() -> None:

@@ -275,3 +275,7 @@ def test_the_record_that_blocks_a_create_is_reported_as_skipped() -> None:
     plan = calculate([theirs], [ep("app.example.com", "A", "1.1.1.1", resource="service/default/app")], OPTS)
     assert plan.skipped == []
     assert calculate([], [ep("app.example.com")], OPTS).skipped == []
+
+
+def test_managed_record_types_leave_out_the_excluded() -> None:
+    assert PlanOptions(managed_types=("A", "AAAA", "TXT"), exclude_types=("AAAA",)).managed == ("A", "TXT")
