@@ -125,6 +125,7 @@ RUNTIME_NOT_EXPORTED: Mapping[str, str] = {
     "process_network_receive_bytes_total": "not read by prometheus_client's process collector.",
     "process_network_transmit_bytes_total": "not read by prometheus_client's process collector.",
     "process_virtual_memory_max_bytes": "not read by prometheus_client's process collector.",
+    "promhttp_*": "Go's promhttp handler counting the scrapes it serves; zonekeeper's /metrics does not count them.",
 }
 
 
