@@ -24,6 +24,7 @@ from tests.support.external_dns import Controllers
 from tests.support.kube import KubeCluster
 
 from .objects import EXTERNAL_DNS_ONLY_ARGS, ZONE, catalogue, shared_args
+from .test_compat_metrics import free_port
 
 pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(420)]
 
@@ -47,9 +48,10 @@ def run_until_events(controllers: Controllers, cluster: KubeCluster, tool: str, 
                      log: Path) -> list[dict[str, Any]]:
     controllers.route53.reset()
     controllers.route53.create_zone(ZONE)
+    # Its own metrics port: the default (:7979) may be taken by another run.
     with controllers.serving(tool, log, *args, "--log-format=json", "--events-emit=RecordReady",
-                             "--events-emit=RecordDeleted", "--events-emit=RecordError", "--interval=1m"
-                             ) as proc:
+                             "--events-emit=RecordDeleted", "--events-emit=RecordError", "--interval=1m",
+                             f"--metrics-address=127.0.0.1:{free_port()}") as proc:
         deadline = time.monotonic() + EVENTS_TIMEOUT
         seen, stable_since = -1, time.monotonic()
         while time.monotonic() < deadline:
