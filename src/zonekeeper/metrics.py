@@ -6,6 +6,11 @@ code and unit tests never need a registry. Values other components already count
 leadership, dropped Kubernetes Events) are read from them at scrape time (`Metrics.bind`) instead of
 being copied.
 
+Beside zonekeeper's own `zonekeeper_*` families the registry carries external-dns's `external_dns_*`
+families under their names (zonekeeper.externaldns_metrics) and prometheus_client's process and
+Python runtime collectors (a dedicated registry starts without them). Counters start at 0 for every
+label value known in advance, so `increase()` sees the first event and `absent()` means absent.
+
 Labels stay low-cardinality on purpose: zones, operations, outcomes, actions, record types, source
 kinds and problem reasons. Never a record name or an object name: those belong in logs and Events.
 
