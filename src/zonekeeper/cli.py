@@ -286,7 +286,7 @@ def _run_files(params: dict[str, Any], settings: Settings, wired: Wiring, desire
     if serving.metrics_address and not once:
         from zonekeeper.server import start_in_thread
 
-        real = Metrics()
+        real = Metrics(record_types=wired.pipeline.options.plan.managed)
         metrics = real
         health = Health(vitals, interval=interval, max_sync_age=serving.readiness_max_sync_age)
         try:

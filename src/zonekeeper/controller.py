@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from zonekeeper import guard, lbgrace, logs
+from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.health import Vitals
+from zonekeeper.kube.eventtext import change_event
 from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
 from zonekeeper.pipeline import PassResult, ZoneOutcome
 from zonekeeper.sources import SOURCES, SourceSpec, run_one
@@ -135,6 +137,8 @@ class Controller:
         self._holds: dict[ObjectKey, lbgrace.Hold] = {}
         self._hold_due: dict[ObjectKey, float] = {}  # holds whose end a pass must still see
         self.grace = wiring.settings.controller.load_balancer_grace_period
+        # external-dns's event types for record changes (--events-emit); empty: zonekeeper's own Events.
+        self.events_emit = frozenset(wiring.settings.controller.events_emit)
         # The Pod this replica runs in (None outside a Pod): zone-wide Events, such as the deletion
         # guard tripping, are reported on it.
         self.pod_ref = pod_ref
@@ -409,7 +413,7 @@ class Controller:
                 slog.info("would change", **change_fields(change, zone.zone.name))
         for change in zone.applied.applied if zone.applied else []:
             slog.info("changed", **change_fields(change, zone.zone.name))
-            self._event_change(change, zone.zone.name)
+            self._event_change(change, zone.zone.name, refused=None)
         replan = zone.applied.replan if zone.applied else set()
         for change, reason in zone.failed:
             ep = change.endpoint
@@ -419,8 +423,7 @@ class Controller:
                           reason=reason)
                 continue
             slog.warning("change refused", **change_fields(change, zone.zone.name), reason=reason)
-            self._event(ep.resource, "Warning", "ChangeRejected",
-                        f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {reason}")
+            self._event_change(change, zone.zone.name, refused=reason)
 
     def _report_problems(self, result: PassResult) -> dict[str, Problem]:
         """Warn about each problem (the same one once an hour) and put it on its object; the first
@@ -472,12 +475,14 @@ class Controller:
         if ref is not None:
             self.recorder.record(ref, type_, reason, message)
 
-    def _event_change(self, change: Any, zone_name: str) -> None:
+    def _event_change(self, change: Change, zone_name: str, *, refused: str | None) -> None:
+        """The Event about a record change applied or refused, in the vocabulary --events-emit chose."""
         if self.recorder is None:
             return
+        text = change_event(change, zone_name, refused=refused, emit=self.events_emit)
         ref = self._ref(change.endpoint.resource)
-        if ref is not None:
-            self.recorder.record_change(ref, change, zone_name)
+        if text is not None and ref is not None:
+            self.recorder.record(ref, text.type, text.reason, text.message)
 
     def _ref(self, label: str) -> Any:
         from zonekeeper.kube.events import ObjectRef

@@ -219,7 +219,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
     status = DNSEndpointStatus(client) if "crd" in settings.source.sources and not dry_run else None
     serving = bool(settings.serving.metrics_address) and not once
     if metrics is None and serving:
-        metrics = Metrics()
+        metrics = Metrics(record_types=wired.pipeline.options.plan.managed)
     sink = metrics if metrics is not None else NULL_METRICS
     wired.provider.metrics = sink
     cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))

@@ -1,4 +1,5 @@
-"""Logging: readable text by default, one JSON object per line with --log-format=json.
+"""Logging: readable text by default, one JSON object per line with --log-format=json (with
+external-dns's keys: `level`, `msg`, `time`, then the structured fields).
 
 No credential ever reaches a log line, at any level, in either format. Three layers:
 
@@ -200,6 +201,27 @@ def _shared() -> list[structlog.types.Processor]:
     ]
 
 
+# logrus's level names (external-dns's JSON lines) where Python's differ.
+_LOGRUS_LEVELS = {"critical": "fatal", "exception": "error", "warn": "warning"}
+_LOGRUS_KEYS = ("level", "msg", "time")
+
+
+def logrus_keys(_: Any, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+    """A JSON line as external-dns's logrus JSONFormatter writes it: `level`, `msg` and `time`
+    (RFC 3339, to the second, UTC) first, then the structured fields; a field that would clash
+    with one of those three is kept as `fields.<name>`, as logrus keeps it."""
+    level = str(event_dict.pop("level", "info"))
+    msg = event_dict.pop("event", "")
+    stamp = str(event_dict.pop("timestamp", ""))
+    for key in _LOGRUS_KEYS:
+        if key in event_dict:
+            event_dict[f"fields.{key}"] = event_dict.pop(key)
+    head: dict[str, Any] = {"level": _LOGRUS_LEVELS.get(level, level), "msg": msg,
+                            "time": stamp.split(".", 1)[0].removesuffix("Z") + "Z" if stamp else ""}
+    head.update(event_dict)
+    return head
+
+
 def _configure_structlog(*, cache: bool) -> None:
     # structlog loggers hand their key-values to the stdlib logger of the same name; the handler's
     # ProcessorFormatter renders them. Same processors whatever the format: the renderer lives in
@@ -234,7 +256,7 @@ def setup(level: str = "info", fmt: str = "text", stream: object = None) -> None
     # JSON: one object per line, tracebacks included as a string field. Plain tracebacks only: a
     # pretty printer that shows frame locals would print credentials held in local variables.
     renderers: list[structlog.types.Processor] = (
-        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()] if fmt == "json"
+        [structlog.processors.format_exc_info, logrus_keys, structlog.processors.JSONRenderer()] if fmt == "json"
         else [structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
     )
     _configure_structlog(cache=True)

@@ -6,6 +6,11 @@ code and unit tests never need a registry. Values other components already count
 leadership, dropped Kubernetes Events) are read from them at scrape time (`Metrics.bind`) instead of
 being copied.
 
+Beside zonekeeper's own `zonekeeper_*` families the registry carries external-dns's `external_dns_*`
+families under their names (zonekeeper.externaldns_metrics) and prometheus_client's process and
+Python runtime collectors (a dedicated registry starts without them). Counters start at 0 for every
+label value known in advance, so `increase()` sees the first event and `absent()` means absent.
+
 Labels stay low-cardinality on purpose: zones, operations, outcomes, actions, record types, source
 kinds and problem reasons. Never a record name or an object name: those belong in logs and Events.
 
@@ -18,13 +23,25 @@ from __future__ import annotations
 import contextlib
 import platform
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from zonekeeper.externaldns_metrics import EXPORTED, ExternalDnsMetrics
+from zonekeeper.plan import DEFAULT_MANAGED_TYPES
+from zonekeeper.providers.base import HttpRequest
 
 if TYPE_CHECKING:
     from zonekeeper.kube.cache import ClusterCache
@@ -38,6 +55,13 @@ NAMESPACE = "zonekeeper"
 CONFLICT_REASONS = frozenset({"OwnedByOther", "Conflict", "OwnershipUnclear"})
 # Reported by the deletion guard; counted by zonekeeper_deletion_guard_trips_total instead.
 GUARD_REASON = "MassDeletionRefused"
+
+# Every value a label of a counter can take that is known before anything happens: those series
+# start at 0, so `increase()` sees the first event and `absent()` means what it says.
+ROUTE53_OPERATIONS = ("ListHostedZones", "ListTagsForResources", "ListResourceRecordSets", "ChangeResourceRecordSets")
+CALL_OUTCOMES = ("ok", "throttled", "error")
+ACTIONS = ("create", "update", "delete")
+DROP_REASONS = ("overflow", "failed")
 
 RECONCILE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -79,6 +103,8 @@ class MetricsSink(Protocol):
 
     def observe_latency(self, seconds: float) -> None: ...
 
+    def observe_http_request(self, request: HttpRequest) -> None: ...
+
 
 class NullMetrics:
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
@@ -88,6 +114,9 @@ class NullMetrics:
         pass
 
     def observe_latency(self, seconds: float) -> None:
+        pass
+
+    def observe_http_request(self, request: HttpRequest) -> None:
         pass
 
 
@@ -117,7 +146,9 @@ class Metrics:
     """Every zonekeeper metric, on its own `CollectorRegistry` (nothing global: two controllers in
     one process, as in tests, never share counts)."""
 
-    def __init__(self, *, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, wall_clock: Callable[[], float] = time.time,
+                 record_types: Sequence[str] = DEFAULT_MANAGED_TYPES) -> None:
+        """`record_types`: the types managed, whose change counters start at 0 in each zone seen."""
         from prometheus_client import disable_created_metrics
 
         # `*_created` series double every counter and mean nothing to a long-running controller.
@@ -126,6 +157,8 @@ class Metrics:
         self.specs: dict[str, MetricSpec] = {}
         self._wall = wall_clock
         self._zones: set[tuple[str, str]] = set()
+        self._counted: set[tuple[str, str]] = set()
+        self._record_types = tuple(record_types)
 
         self.api_calls = self._counter(
             "route53_api_calls_total", ("operation", "outcome", "account"),
@@ -183,6 +216,27 @@ class Metrics:
         for spec in self._components.specs():
             self.specs[spec.name] = spec
         self.registry.register(self._components)
+        # At 0 from the start for the account without a profile; profiles' series appear with their
+        # first call (the metrics exist before the provider's accounts are known).
+        for operation in ROUTE53_OPERATIONS:
+            for call in CALL_OUTCOMES:
+                self.api_calls.labels(operation, call, "default")
+        for reason in sorted(CONFLICT_REASONS):
+            self.ownership_conflicts.labels(reason)
+
+        self.external_dns = ExternalDnsMetrics(self.registry, version=_version(), wall_clock=wall_clock)
+        for edns in EXPORTED.values():
+            self.specs[edns.name] = MetricSpec(edns.name, edns.type, edns.labels, edns.help)
+        # The process and Python runtime families the default registry has (a dedicated registry
+        # starts without them): process_* as external-dns's Go client exports them, python_* for go_*.
+        self.runtime: list[MetricSpec] = []
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)
+            for family in collector.collect():
+                spec = MetricSpec(_scraped_name(family), family.type,
+                                  tuple(sorted({k for s in family.samples for k in s.labels})), family.documentation)
+                self.runtime.append(spec)
+                self.specs[spec.name] = spec
 
     # -- declaring ------------------------------------------------------------------------------
 
@@ -219,7 +273,11 @@ class Metrics:
     def observe_latency(self, seconds: float) -> None:
         self.event_latency.observe(max(0.0, seconds))
 
+    def observe_http_request(self, request: HttpRequest) -> None:
+        self.external_dns.observe_http_request(request)
+
     def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None:
+        self.external_dns.observe_pass(result, full=full)
         now = self._wall()
         self.reconcile_duration.labels("full" if full else "incremental").observe(max(0.0, duration))
         self.last_pass.set(now)
@@ -246,6 +304,13 @@ class Metrics:
                 self.invalid_endpoints.labels(source_kind(problem.subject), problem.reason).inc()
 
     def _observe_zone(self, zone: tuple[str, str], outcome: ZoneOutcome, *, full: bool) -> None:
+        if zone not in self._counted:  # a zone's counters start at 0 the first time it is seen
+            self._counted.add(zone)
+            self.changes_refused.labels(*zone)
+            self.guard_trips.labels(*zone)
+            for action in ACTIONS:
+                for record_type in self._record_types:
+                    self.changes_applied.labels(*zone, action, record_type)
         for change in outcome.applied.applied if outcome.applied else []:
             self.changes_applied.labels(*zone, change.action.value, change.endpoint.type).inc()
         if outcome.failed:
@@ -269,7 +334,7 @@ class Metrics:
         something is registered without a declaration, so nothing goes undocumented."""
         out: list[MetricSpec] = []
         for family in self.registry.collect():
-            name = family.name + "_total" if family.type == "counter" else family.name
+            name = _scraped_name(family)
             spec = self.specs.get(name)
             if spec is None:
                 raise LookupError(f"metric {name} is registered but not declared")
@@ -277,6 +342,10 @@ class Metrics:
                 raise LookupError(f"metric {name} is declared as a {spec.type} but registered as a {family.type}")
             out.append(spec)
         return out
+
+
+def _scraped_name(family: Metric) -> str:
+    return family.name + "_total" if family.type == "counter" else family.name
 
 
 class _Components(Collector):
@@ -334,10 +403,10 @@ class _Components(Collector):
         yield counter
 
         counter = CounterMetricFamily(dropped.removesuffix("_total"), helps[dropped], labels=["reason"])
-        if not empty and self.recorder is not None:
-            stats = self.recorder.stats
-            counter.add_metric(["overflow"], float(stats.dropped_overflow))
-            counter.add_metric(["failed"], float(stats.failed))
+        if not empty:
+            stats = self.recorder.stats if self.recorder is not None else None
+            counter.add_metric([DROP_REASONS[0]], float(stats.dropped_overflow if stats else 0))
+            counter.add_metric([DROP_REASONS[1]], float(stats.failed if stats else 0))
         yield counter
 
 
@@ -372,20 +441,56 @@ labels. Counters marked *per pass* count a problem again on every pass that stil
 """
 
 
+_EXTERNAL_DNS = """
+## external-dns's families
+
+external-dns v0.23.0's metric families are exported too, under external-dns's exact names, types
+and labels, so its dashboards and alerts work unchanged. Each is fed from zonekeeper's own passes:
+
+| external-dns family | type | labels | zonekeeper's value |
+|---|---|---|---|
+"""
+
+_NOT_EXPORTED = """
+### Not exported
+
+These external-dns families cannot mean anything for zonekeeper. `tests/compat/test_compat_metrics.py`
+scrapes both tools on the same workload: the families only external-dns has must be exactly these.
+
+| family | why not |
+|---|---|
+"""
+
+_RUNTIME = """
+## Process and runtime
+
+The process and Python runtime families of prometheus_client's default collectors:
+{names}.
+"""
+
+
+def _labels(labels: tuple[str, ...]) -> str:
+    return ", ".join(f"`{label}`" for label in labels) or "—"
+
+
 def reference_markdown(metrics: Metrics | None = None) -> str:
-    """docs/metrics.md, generated from what a fresh `Metrics` registers."""
+    """docs/metrics.md, generated from what a fresh `Metrics` registers and the external-dns tables."""
+    from zonekeeper.externaldns_metrics import NOT_EXPORTED, RUNTIME_NOT_EXPORTED
+
     metrics = metrics or Metrics()
-    rows = []
-    for spec in metrics.reference():
-        labels = ", ".join(f"`{label}`" for label in spec.labels) or "—"
-        rows.append(f"| `{spec.name}` | {spec.type} | {labels} | {spec.help} |")
-    histograms = [s.name for s in metrics.reference() if s.type == "histogram"]
+    specs = [s for s in metrics.reference() if s.name.startswith(f"{NAMESPACE}_")]
+    rows = [f"| `{spec.name}` | {spec.type} | {_labels(spec.labels)} | {spec.help} |" for spec in specs]
+    histograms = [s.name for s in specs if s.type == "histogram"]
     tail = (
         "\nHistograms expose `_bucket` (with `le`), `_sum` and `_count` series: "
         + ", ".join(f"`{h}`" for h in histograms)
         + ".\n"
     )
-    return _PREAMBLE + "\n".join(rows) + "\n" + tail
+    edns = [f"| `{f.name}` | {f.type} | {_labels(f.labels)} | {f.ours} |" for f in EXPORTED.values()]
+    missing = [f"| `{name}` | {reason} |" for name, reason in {**NOT_EXPORTED, **RUNTIME_NOT_EXPORTED}.items()]
+    runtime = _RUNTIME.format(names=", ".join(f"`{s.name}`" for s in metrics.runtime))
+    return (_PREAMBLE + "\n".join(rows) + "\n" + tail + _EXTERNAL_DNS + "\n".join(edns) + "\n"
+            + _NOT_EXPORTED + "\n".join(missing) + "\n" + runtime)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from zonekeeper import guard
 from zonekeeper import plan as planner
+from zonekeeper.census import Census, take
 from zonekeeper.changes import Action, Change
 from zonekeeper.domainfilter import DomainFilter
 from zonekeeper.endpoint import HOSTED_ZONE_ID, Endpoint, Problem
@@ -35,6 +36,8 @@ class ZoneOutcome:
     owned_records: int = 0
     guarded: bool = False  # the deletion guard held this pass's deletes
     guard: guard.Decision | None = None  # the guard's verdict (None: no deletes were weighed)
+    # The zone's records as the registry returned them, kept by full passes for the census.
+    records: Sequence[Endpoint] = ()
 
     @property
     def failed(self) -> list[tuple[Change, str]]:
@@ -60,6 +63,8 @@ class PassResult:
     error: str | None = None  # the pass could not start (zones could not be listed)
     # Parts of the provider (AWS accounts) whose zones could not be listed; the other zones were planned.
     zone_errors: list[str] = field(default_factory=list)
+    # A full pass that read every zone: what it saw, counted as external-dns counts it.
+    census: Census | None = None
 
     @property
     def changes(self) -> list[tuple[Zone, Change]]:
@@ -190,6 +195,10 @@ class Pipeline:
             result.zones.append(outcome)
             if on_zone is not None:
                 on_zone(outcome)
+        if only_names is None and all(z.error is None for z in result.zones):
+            result.census = take(desired, [z.records for z in result.zones],
+                                 skipped=[r for z in result.zones for r in z.plan.skipped],
+                                 owner_id=self.options.plan.owner_id)
         return result
 
     def _zone(
@@ -207,6 +216,8 @@ class Pipeline:
             state = self.registry.records(zone, names=only_names)
             adjusted, problems = self._desired(zone, desired)
             self._count_owned(outcome, state, full=only_names is None)
+            if only_names is None:
+                outcome.records = [r for r in state.records if r.key not in state.ownership]
             outcome.plan = planner.calculate(self._current(state, only_names), adjusted, self.options.plan,
                                              state.blocked, state.contested, state.force_update)
             outcome.plan.problems[:0] = problems + state.problems

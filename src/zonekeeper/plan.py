@@ -50,6 +50,11 @@ class PlanOptions:
     def manages(self, record_type: str) -> bool:
         return record_type in self.managed_types and record_type not in self.exclude_types
 
+    @property
+    def managed(self) -> tuple[str, ...]:
+        """Every record type the plan manages."""
+        return tuple(t for t in self.managed_types if self.manages(t))
+
 
 @dataclass(slots=True)
 class Plan:
@@ -58,6 +63,9 @@ class Plan:
     # Changes held back (the policy, the deletion guard, the load-balancer grace period), so
     # `zonekeeper plan` can say what sync would have done.
     withheld: list[Change] = field(default_factory=list)
+    # Foreign records that kept a create away (one per blocked name and type): external-dns's
+    # owner-mismatch gauge counts them.
+    skipped: list[Endpoint] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -259,6 +267,7 @@ def _plan_create(plan: Plan, options: PlanOptions, desired: Endpoint, at_name: S
     owner_id = options.owner_id
     blocker = _create_blocker(desired, at_name, owner_id)
     if blocker is not None:
+        plan.skipped.append(blocker)
         plan.problems.append(
             Problem(
                 desired.subject,

@@ -10,6 +10,7 @@ import pytest
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.endpoint import Endpoint
+from zonekeeper.providers.base import HttpRequest
 from zonekeeper.providers.route53 import Route53Provider
 from zonekeeper.wiring import Wiring, build
 
@@ -242,3 +243,31 @@ def test_a_unicode_hostname_lands_in_its_punycode_zone(route53: StrictRoute53Ser
     assert ("a-example.xn--testcass-e1ae.fr.", "TXT", "") in records
     # Read back in the same form: nothing left to do.
     assert wired.pipeline.run([svc("example.testécassé.fr", "10.0.0.1")], apply=False).changes == []
+
+
+class _Requests:
+    """Collects what the provider reports through its CallMetrics sink (a plain list, no Prometheus)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.requests: list[HttpRequest] = []
+
+    def observe_api_call(self, operation: str, outcome: str) -> None:
+        self.calls.append((operation, outcome))
+
+    def observe_http_request(self, request: HttpRequest) -> None:
+        self.requests.append(request)
+
+
+def test_every_http_attempt_is_timed_with_its_url_method_and_status(route53: StrictRoute53Server, zone: str) -> None:
+    wired = wire(route53)
+    sink = _Requests()
+    wired.provider.metrics = sink
+    wired.pipeline.run([svc("a.example.com", "10.0.0.1")], apply=True)
+    assert sink.requests and len(sink.requests) == len(sink.calls)
+    endpoint = route53.endpoint.split("://", 1)
+    seen = {(r.scheme, r.host, r.method, r.status, r.path.rsplit("/", 1)[-1]) for r in sink.requests}
+    assert (endpoint[0], endpoint[1], "GET", "200", "hostedzone") in seen  # ListHostedZones
+    # ChangeResourceRecordSets posts to .../rrset/: its last path segment is empty, for external-dns too.
+    assert (endpoint[0], endpoint[1], "POST", "200", "") in seen
+    assert all(r.seconds >= 0 and "?" not in r.path for r in sink.requests)

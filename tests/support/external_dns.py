@@ -19,11 +19,12 @@ leaves in the zone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,31 @@ class Controllers:
         proc = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
                               stdin=subprocess.DEVNULL, check=False)
         return Run(tool, tuple(args), proc.returncode, proc.stdout + proc.stderr)
+
+    @contextlib.contextmanager
+    def serving(self, tool: str, log: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+        """Either CLI as a long-running controller (`zonekeeper run`, external-dns without --once), with
+        the same environment as `_run`, its output into `log` (a pipe would fill up and block it);
+        stopped (SIGTERM, then SIGKILL) on leaving."""
+        if tool == "external-dns":
+            command, key = [str(self.external_dns_binary)], EXTERNAL_DNS_KEY
+        else:
+            script = Path(sys.executable).with_name("zonekeeper")
+            command = [str(script)] if script.exists() else [sys.executable, "-m", "zonekeeper.cli"]
+            command, key = [*command, "run"], ZONEKEEPER_KEY
+        env = {**self._base_env, "AWS_ACCESS_KEY_ID": key}
+        with log.open("w") as out:
+            proc = subprocess.Popen([*command, *args], env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                    stdin=subprocess.DEVNULL)
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def external_dns(self, *args: str) -> Run:
         return self._run("external-dns", [str(self.external_dns_binary)], EXTERNAL_DNS_KEY, args)

@@ -239,3 +239,39 @@ def test_min_event_sync_interval_spaces_event_passes_but_not_the_first_sync() ->
         assert len(records(provider)) == 2
 
     asyncio.run(scenario())
+
+
+class Said:
+    """What the controller asks its Event recorder to record (type, reason, message), as a list."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+
+    def record(self, ref: Any, type_: str, reason: str, message: str) -> None:
+        self.events.append((type_, reason, message))
+
+
+def _events_for(events_emit: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=("service",),
+                           txt_owner_id="c", events_emit=events_emit)
+    said = Said()
+    store = Store()
+    controller = Controller(build(settings), store, recorder=said, debounce=0)
+
+    async def scenario() -> None:
+        web = service("web", "web.example.com", "10.0.0.1")
+        store.add(web, SERVICES)
+        await controller.run_pass(full=True)
+        change(controller, store, SERVICES, web, None)
+        await controller.run_pass(full=False)
+
+    asyncio.run(scenario())
+    return said.events
+
+
+def test_events_emit_chooses_external_dns_reasons_and_types() -> None:
+    assert [e[1] for e in _events_for(())] == ["RecordCreated", "RecordDeleted"]
+    assert _events_for(("RecordReady", "RecordDeleted")) == [
+        ("Normal", "RecordReady", "(zonekeeper) record:web.example.com,owner:c,type:A,ttl:300,targets:10.0.0.1"),
+        ("Normal", "RecordDeleted", "(zonekeeper) record:web.example.com,owner:c,type:A,ttl:300,targets:10.0.0.1")]
+    assert _events_for(("RecordError",)) == []

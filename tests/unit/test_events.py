@@ -16,7 +16,17 @@ from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint
 from zonekeeper.kube.client import KubeError, Resource
 from zonekeeper.kube.events import EventRecorder
-from zonekeeper.kube.eventtext import MESSAGE_LIMIT, RECORD_CREATED, RECORD_DELETED, RECORD_UPDATED, truncate_bytes
+from zonekeeper.kube.eventtext import (
+    CHANGE_REJECTED,
+    EVENTS_EMIT_CHOICES,
+    MESSAGE_LIMIT,
+    RECORD_CREATED,
+    RECORD_DELETED,
+    RECORD_UPDATED,
+    EventText,
+    change_event,
+    truncate_bytes,
+)
 from zonekeeper.kube.objectref import ObjectRef
 from zonekeeper.kube.status import DNSEndpointStatus, already_says, desired_status
 from zonekeeper.sources import objects as kinds
@@ -507,3 +517,41 @@ async def test_set_programmed_tolerates_404_and_logs_403_once(caplog: pytest.Log
     client.errors = [KubeError(500, "InternalError", "etcd")]
     with pytest.raises(KubeError):
         await writer.set_programmed("ns", "www", 1, True, "Programmed", "ok", current_status={})
+
+
+# --------------------------------------------------------------------------------------------------
+# --events-emit: external-dns's reasons for record changes
+
+
+def owned(name: str, *targets: str) -> Endpoint:
+    return Endpoint.new(name, "A", targets, ttl=120, labels={"owner": "c1"})
+
+
+def test_change_events_default_to_zonekeeper_reasons() -> None:
+    create = Change.create(owned("web.example.com", "1.2.3.4"))
+    assert change_event(create, "example.com", refused=None, emit=frozenset()) == EventText(
+        "Normal", RECORD_CREATED, "created A web.example.com -> 1.2.3.4 in zone example.com")
+    assert change_event(create, "example.com", refused="InvalidChangeBatch: nope", emit=frozenset()) == EventText(
+        "Warning", CHANGE_REJECTED, "Route 53 refused to create A web.example.com: InvalidChangeBatch: nope")
+
+
+def test_events_emit_uses_external_dns_reasons_for_the_types_asked_for() -> None:
+    every = frozenset(EVENTS_EMIT_CHOICES)
+    assert EVENTS_EMIT_CHOICES == ("RecordReady", "RecordDeleted", "RecordError")
+    create = Change.create(owned("web.example.com", "1.2.3.5", "1.2.3.4"))
+    update = Change.update(owned("web.example.com", "1.2.3.4"), owned("web.example.com", "1.2.3.5"))
+    delete = Change.delete(owned("web.example.com", "1.2.3.5"))
+    ready = "(zonekeeper) record:web.example.com,owner:c1,type:A,ttl:120,targets:1.2.3.4,1.2.3.5"
+    assert change_event(create, "example.com", refused=None, emit=every) == EventText("Normal", "RecordReady", ready)
+    assert change_event(update, "example.com", refused=None, emit=every) == EventText(
+        "Normal", "RecordReady", "(zonekeeper) record:web.example.com,owner:c1,type:A,ttl:120,targets:1.2.3.5")
+    assert change_event(delete, "example.com", refused=None, emit=every) == EventText(
+        "Normal", "RecordDeleted", "(zonekeeper) record:web.example.com,owner:c1,type:A,ttl:120,targets:1.2.3.5")
+    assert change_event(delete, "example.com", refused="InvalidChangeBatch: nope", emit=every) == EventText(
+        "Warning", "RecordError",
+        "(zonekeeper) record:web.example.com,owner:c1,type:A,ttl:120,targets:1.2.3.5,error:InvalidChangeBatch: nope")
+    # Only the types asked for: nothing else about record changes, not even zonekeeper's reasons.
+    only_errors = frozenset({"RecordError"})
+    assert change_event(create, "example.com", refused=None, emit=only_errors) is None
+    assert change_event(delete, "example.com", refused=None, emit=frozenset({"RecordReady"})) is None
+    assert change_event(create, "example.com", refused="x", emit=frozenset({"RecordReady"})) is None

@@ -143,3 +143,32 @@ def test_token_files_named_in_the_environment_are_registered(stream: io.StringIO
     logs.setup("debug", "text", stream=stream)
     logs.get("zonekeeper.test").info("read", value=token)
     assert token not in stream.getvalue() and logs.REDACTED in stream.getvalue()
+
+
+def test_json_lines_carry_logrus_keys_level_msg_time(stream: io.StringIO) -> None:
+    """external-dns's --log-format=json (logrus's JSONFormatter): `level`, `msg`, `time` (RFC 3339 to
+    the second), logrus's level names; our structured fields beside them, a clashing one prefixed
+    with `fields.` as logrus does."""
+    import re
+
+    logs.setup("debug", "json", stream=stream)
+    log = logs.get("zonekeeper.test")
+    log.info("changed", zone="example.com", ttl=300)
+    log.warning("change refused", msg="shadowed", time="t")
+    log.critical("giving up")
+    logging.getLogger("zonekeeper.plain").error("stdlib %s", "line")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["level"], line["msg"]) for line in lines] == [
+        ("info", "changed"), ("warning", "change refused"), ("fatal", "giving up"), ("error", "stdlib line")]
+    for line in lines:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["time"]), line
+        assert "event" not in line and "timestamp" not in line
+    assert lines[0]["zone"] == "example.com" and lines[0]["ttl"] == 300 and lines[0]["logger"] == "zonekeeper.test"
+    assert (lines[1]["fields.msg"], lines[1]["fields.time"]) == ("shadowed", "t")
+
+
+def test_text_lines_keep_their_layout(stream: io.StringIO) -> None:
+    logs.setup("info", "text", stream=stream)
+    logs.get("zonekeeper.test").info("changed", zone="example.com")
+    line = stream.getvalue()
+    assert "changed" in line and "zone=example.com" in line and not line.startswith("{")

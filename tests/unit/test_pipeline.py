@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zonekeeper.changes import Change, ChangeGroup
 from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.pipeline import Pipeline, PipelineOptions, assign_zones
 from zonekeeper.plan import PlanOptions
@@ -144,3 +145,24 @@ def test_a_rebuilt_pipeline_keeps_the_trip() -> None:
     rebuilt.carry_guard(pipe)  # `run --from-file` rebuilds the wiring every --interval
     result = rebuilt.run(records(20)[2:], apply=True)
     assert result.zones[0].guarded and result.changes == []
+
+
+def test_a_full_pass_takes_external_dns_census_and_an_incremental_one_does_not() -> None:
+    pipe, provider = pipeline()
+    zone = provider.zones()[0]
+    foreign = Endpoint.new("taken.example.com", "A", ["10.9.9.9"])  # no owner: someone else's
+    provider.apply(zone, [ChangeGroup(foreign.name, [Change.create(foreign)])])
+    desired = [*records(2), Endpoint.new("taken.example.com", "AAAA", ["2001:db8::9"],
+                                         labels={"resource": "service/ns/t"}), records(1)[0]]
+    first = pipe.run(desired, apply=True)
+    assert first.census is not None
+    # Every endpoint the sources gave, duplicates included (external-dns counts before the plan).
+    assert first.census.source_by_type == {"a": 3, "aaaa": 1}
+    # Read before the pass applied anything: only the foreign record (ownership TXTs are not records).
+    assert first.census.registry_by_type == {"a": 1}
+    assert first.census.verified_by_type == {}
+    assert first.census.owner_mismatch == {("a", "me", "", "example.com"): 1}
+    second = pipe.run(desired, apply=True)
+    assert second.census is not None and second.census.registry_by_type == {"a": 3}
+    assert second.census.verified_by_type == {"a": 3}
+    assert pipe.run(desired, apply=True, only_names={"s0.example.com"}).census is None

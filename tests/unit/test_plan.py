@@ -263,3 +263,19 @@ def test_order_of_desired_does_not_matter(desired: list[Endpoint]) -> None:
     forward = calculate([], desired, OPTS)
     backward = calculate([], list(reversed(desired)), OPTS)
     assert forward.changes == backward.changes
+
+
+def test_the_record_that_blocks_a_create_is_reported_as_skipped() -> None:
+    # external-dns's owner-mismatch gauge counts the foreign records that keep a create away; an
+    # update refused because the record is foreign is not such a case.
+    manual = ep("app.example.com", "A", "9.9.9.9")
+    plan = calculate([manual], [ep("app.example.com", "AAAA", "::1", resource="service/default/app")], OPTS)
+    assert plan.skipped == [manual]
+    theirs = ep("app.example.com", "A", "9.9.9.9", owner="cluster-b")
+    plan = calculate([theirs], [ep("app.example.com", "A", "1.1.1.1", resource="service/default/app")], OPTS)
+    assert plan.skipped == []
+    assert calculate([], [ep("app.example.com")], OPTS).skipped == []
+
+
+def test_managed_record_types_leave_out_the_excluded() -> None:
+    assert PlanOptions(managed_types=("A", "AAAA", "TXT"), exclude_types=("AAAA",)).managed == ("A", "TXT")

@@ -127,3 +127,20 @@ def test_drift_nameservers_are_addresses(server: str) -> None:
 def test_a_drift_nameserver_that_is_not_an_address_is_refused(server: str) -> None:
     with pytest.raises(ConfigError, match="--drift-nameserver"):
         Settings.of(drift_nameserver=(server,)).validate()
+
+
+def test_events_emit_takes_external_dns_event_types() -> None:
+    seen: dict[str, object] = {}
+
+    @click.command()
+    @cli._flag_options("run")
+    def probe(**params: object) -> None:
+        seen.update(params)
+
+    result = CliRunner().invoke(probe, ["--events-emit", "RecordReady", "--events-emit", "RecordDeleted,RecordError"])
+    assert result.exit_code == 0, result.output
+    assert cli._settings({"events_emit": seen["events_emit"]}).controller.events_emit == (
+        "RecordReady", "RecordDeleted", "RecordError")
+    assert Settings().controller.events_emit == ()
+    with pytest.raises(ConfigError, match=r"--events-emit.*RecordCreated.*RecordReady, RecordDeleted, RecordError"):
+        Settings.of(events_emit=("RecordReady", "RecordCreated")).validate()

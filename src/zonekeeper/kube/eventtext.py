@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from zonekeeper.changes import Action, Change
@@ -13,6 +14,10 @@ RECORD_CREATED: Final = "RecordCreated"
 RECORD_UPDATED: Final = "RecordUpdated"
 RECORD_DELETED: Final = "RecordDeleted"
 CHANGE_REJECTED: Final = "ChangeRejected"
+# external-dns's reasons (its --events-emit types).
+RECORD_READY: Final = "RecordReady"
+RECORD_ERROR: Final = "RecordError"
+EVENTS_EMIT_CHOICES: Final = (RECORD_READY, RECORD_DELETED, RECORD_ERROR)
 
 ACTION_REASONS: Final = {Action.CREATE: RECORD_CREATED, Action.UPDATE: RECORD_UPDATED,
                           Action.DELETE: RECORD_DELETED}
@@ -53,3 +58,36 @@ def change_message(change: Change, zone_name: str) -> str:
             and change.old.targets != change.new.targets:
         text += f" (was {','.join(change.old.targets)})"
     return f"{text} in zone {zone_name}" if zone_name else text
+
+
+@dataclass(slots=True, frozen=True)
+class EventText:
+    type: str  # Normal or Warning
+    reason: str
+    message: str
+
+
+def change_event(change: Change, zone_name: str, *, refused: str | None, emit: frozenset[str]) -> EventText | None:
+    """The Event about one record change, applied (`refused` None) or refused with that reason.
+
+    Without `emit` (no --events-emit): zonekeeper's own reasons and messages. With it: external-dns's
+    reasons (RecordReady for a create or update, RecordDeleted, RecordError for a refusal) and its
+    message layout, and only for the types in `emit` (None otherwise). Unlike external-dns, which
+    marks every change of a failed batch RecordError (as a Normal Event), only the change Route 53
+    refused is, as a Warning.
+    """
+    ep = change.endpoint
+    if not emit:
+        if refused is None:
+            return EventText("Normal", ACTION_REASONS[change.action], change_message(change, zone_name))
+        return EventText("Warning", CHANGE_REJECTED,
+                         f"Route 53 refused to {change.action.value} {ep.type} {ep.name}: {refused}")
+    applied = RECORD_DELETED if change.action is Action.DELETE else RECORD_READY
+    reason = applied if refused is None else RECORD_ERROR
+    if reason not in emit:
+        return None
+    message = (f"({COMPONENT}) record:{ep.name},owner:{ep.owner},type:{ep.type},ttl:{ep.ttl},"
+               f"targets:{','.join(ep.targets)}")
+    if refused is not None:
+        return EventText("Warning", reason, f"{message},error:{refused}")
+    return EventText("Normal", reason, message)

@@ -49,15 +49,33 @@ WriteFence = Callable[[], float]
 NOT_LEADER = "not applied: this replica is no longer the leader"
 
 
+@dataclass(slots=True, frozen=True)
+class HttpRequest:
+    """One HTTP attempt a provider made, as it was sent and answered (what external-dns's request
+    duration summary is labelled with)."""
+
+    scheme: str
+    host: str
+    path: str  # the URL's path, without the query
+    method: str
+    status: str  # the HTTP status code, or "unknown" when no answer came
+    seconds: float
+
+
 class CallMetrics(Protocol):
     """Where a provider reports its API calls (the live controller passes its Prometheus metrics;
     the default, `NO_CALL_METRICS`, drops them). A provider never imports Prometheus itself."""
 
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None: ...
 
+    def observe_http_request(self, request: HttpRequest) -> None: ...
+
 
 class _NoCallMetrics:
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
+        pass
+
+    def observe_http_request(self, request: HttpRequest) -> None:
         pass
 
 

@@ -33,6 +33,9 @@ class ZoneState:
     force_update: frozenset[Key] = frozenset()
     # Records this instance owns here (what the deletion guard weighs deletes against).
     owned_count: int = 0
+    # The registry's own bookkeeping among `records` (ownership TXTs): there so that nothing is
+    # created over them, but not records in external-dns's sense (its registry hides them).
+    ownership: frozenset[Key] = frozenset()
 
 
 class Registry(Protocol):

@@ -271,6 +271,7 @@ class TXTRegistry:
             contested=draft.contested,
             force_update=frozenset(draft.force_update),
             owned_count=sum(1 for r in draft.records if r.owner == self.owner_id),
+            ownership=frozenset(r.key for r in scan.ownership),
         )
         return _Reading(state, draft.index)
 

@@ -54,10 +54,6 @@ class Mapped:
     convert: Callable[[Any], Any] = parse_duration
 
 
-def _any_given(values: Any) -> bool:
-    return bool(values)
-
-
 MAPPED: tuple[Mapped, ...] = (
     Mapped("events", "zonekeeper always reconciles on Kubernetes changes (it watches every source) and runs "
                      "a full pass every --interval; there is nothing to switch on"),
@@ -80,9 +76,6 @@ MAPPED: tuple[Mapped, ...] = (
            field="kube_api_request_timeout"),
     Mapped("listen-endpoint-events", "zonekeeper watches EndpointSlices whenever the service source needs them "
                                      "(headless Services) and reconciles on their changes"),
-    Mapped("events-emit", "zonekeeper records Kubernetes Events on the source objects with --emit-events "
-                          "(on by default), which this value switches on", field="emit_events",
-           convert=_any_given),
 )
 _MAPPED = {m.name: m for m in MAPPED}
 

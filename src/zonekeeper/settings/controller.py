@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zonekeeper.kube.eventtext import EVENTS_EMIT_CHOICES
 from zonekeeper.settings.flag import RUN_ONLY, ConfigError, Flag
 
 
@@ -13,6 +14,8 @@ class ControllerSettings:
     interval: float = 60.0
     min_event_sync_interval: float = 0.2
     emit_events: bool = True
+    # external-dns's event types to emit for record changes; empty: zonekeeper's own Events.
+    events_emit: tuple[str, ...] = ()
     load_balancer_grace_period: float = 300.0
     leader_elect: bool = False
     leader_elect_namespace: str = ""
@@ -22,6 +25,10 @@ class ControllerSettings:
     leader_elect_retry_period: float = 2.0
 
     def validate(self) -> None:
+        unknown = [e for e in self.events_emit if e not in EVENTS_EMIT_CHOICES]
+        if unknown:
+            raise ConfigError(f"--events-emit {', '.join(unknown)}: not an event type "
+                              f"(expected: {', '.join(EVENTS_EMIT_CHOICES)})")
         if self.load_balancer_grace_period < 0:
             raise ConfigError("--load-balancer-grace-period must not be negative")
         if self.leader_elect and not (
@@ -40,6 +47,10 @@ FLAGS: tuple[Flag, ...] = (
          "A pass triggered by changes starts no sooner than this after the last pass (the first sync "
          "and full passes are not held).", kind="duration"),
     Flag("emit-events", "emit_events", "Kubernetes Events on the source objects.", kind="bool", negatable=True),
+    Flag("events-emit", "events_emit",
+         "Record-change Events with external-dns's reasons, only of these types: RecordReady (created or "
+         "updated), RecordDeleted, RecordError (refused). Default: zonekeeper's own Events (RecordCreated, "
+         "RecordUpdated, RecordDeleted, ChangeRejected).", repeatable=True),
     Flag("load-balancer-grace-period", "load_balancer_grace_period",
          "Keep the records of a Service or Ingress whose load-balancer status emptied this long "
          "(0 = delete at once), in case a new load balancer comes.", kind="duration"),

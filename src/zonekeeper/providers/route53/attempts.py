@@ -5,17 +5,20 @@ election the fence answers how long the lease is certainly still ours; asked aft
 and before each retry, as late as botocore lets us, so a write is never started with too little
 left, and its read timeout is bounded by what is left.
 
-After the answer: the attempt is counted by operation and outcome (ok, throttled, error), and a
+After the answer: the attempt is counted by operation and outcome (ok, throttled, error), timed
+(from the moment it is sent: the token wait is the rate limiter's, not Route 53's), and a
 Throttling answer pauses the account's bucket for everyone.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from zonekeeper.providers.base import WriteFence
+from zonekeeper.providers.base import HttpRequest, WriteFence
 from zonekeeper.providers.route53.account import Account
 
 # A write is not started with less lease than this left: it would time out on our side (and might
@@ -26,6 +29,8 @@ _THROTTLED = frozenset({"Throttling", "ThrottlingException", "PriorRequestNotCom
 # Throttled because an earlier change is still being applied, not because the account is over its rate.
 _NOT_A_RATE_PROBLEM = "PriorRequestNotComplete"
 _WRITE = ".ChangeResourceRecordSets"
+# Where an attempt's send time rides from before-send to needs-retry (botocore's per-request context).
+_SENT_AT = "zonekeeper_sent_at"
 
 
 class LeaseExpired(Exception):
@@ -55,10 +60,13 @@ class AttemptHooks:
     # The provider's fence as it is at the time of the attempt (it is set after construction).
     fence: Callable[[], WriteFence | None]
     count: Callable[[str, str], None]  # (operation, outcome)
+    timed: Callable[[HttpRequest], None] = lambda _: None
+    clock: Callable[[], float] = field(default=time.monotonic)
 
     def install(self) -> None:
         events = self.account.client.meta.events
         events.register("before-send.route-53", self.before_send)
+        events.register_last("before-send.route-53", self.sent)
         events.register("needs-retry.route-53", self.on_response)
 
     def before_send(self, event_name: str = "", request: Any = None, **_: Any) -> None:
@@ -74,12 +82,33 @@ class AttemptHooks:
         if request is not None:
             request.context["read_timeout"] = budget
 
+    def sent(self, request: Any = None, **_: Any) -> None:
+        # Registered last on before-send, so the token wait and the fence are not part of the time.
+        if request is not None:
+            request.context[_SENT_AT] = self.clock()
+
     def on_response(self, response: Any = None, operation: Any = None, caught_exception: Any = None,
-                    **_: Any) -> None:
+                    request_dict: Any = None, **_: Any) -> None:
         seen = outcome(response, caught_exception)
         if seen is None:
             return  # never sent: not an API call
         result, code = seen
         self.count(getattr(operation, "name", "unknown"), result)
+        timed = http_request(request_dict or {}, response, self.clock())
+        if timed is not None:
+            self.timed(timed)
         if result == "throttled" and code != _NOT_A_RATE_PROBLEM and self.account.bucket is not None:
             self.account.bucket.penalize(1.0)
+
+
+def http_request(request_dict: dict[str, Any], response: Any, now: float) -> HttpRequest | None:
+    """The attempt botocore describes in `request_dict` (its URL, method and the send time `sent`
+    left in its context) with the answer's status; None when it was never timed."""
+    sent_at = request_dict.get("context", {}).pop(_SENT_AT, None)
+    if sent_at is None:
+        return None
+    url = urlsplit(str(request_dict.get("url", "")))
+    http = response[0] if response is not None else None
+    status = str(http.status_code) if http is not None else "unknown"
+    return HttpRequest(url.scheme, url.netloc, url.path, str(request_dict.get("method", "")), status,
+                       max(0.0, now - sent_at))

@@ -18,7 +18,7 @@ from typing import Any
 from zonekeeper.changes import ChangeGroup
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.providers import aws_rules
-from zonekeeper.providers.base import NO_CALL_METRICS, ApplyResult, CallMetrics, WriteFence, Zone
+from zonekeeper.providers.base import NO_CALL_METRICS, ApplyResult, CallMetrics, HttpRequest, WriteFence, Zone
 from zonekeeper.providers.route53 import changes
 from zonekeeper.providers.route53.account import Account
 from zonekeeper.providers.route53.attempts import AttemptHooks
@@ -68,12 +68,16 @@ class Route53Provider:
         self._rules = aws_rules.RuleOptions(default_ttl=self.default_ttl, prefer_cname=options.prefer_cname,
                                             evaluate_target_health=options.evaluate_target_health)
         for account in self.accounts:
-            AttemptHooks(account, lambda: self.fence, functools.partial(self._count, account.name)).install()
+            AttemptHooks(account, lambda: self.fence, functools.partial(self._count, account.name),
+                         self._timed).install()
 
     def _count(self, account: str, operation: str, outcome: str) -> None:
         self.calls[(operation, outcome)] += 1
         self.calls_by_account[(account, operation, outcome)] += 1
         self.metrics.observe_api_call(operation, outcome, account)
+
+    def _timed(self, request: HttpRequest) -> None:
+        self.metrics.observe_http_request(request)
 
     def zones(self) -> list[Zone]:
         return self._zones.zones()
