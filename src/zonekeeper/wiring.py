@@ -167,6 +167,7 @@ def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) ->
         batch_change_size_bytes=settings.provider.aws_batch_change_size_bytes,
         zones_cache_seconds=settings.provider.aws_zones_cache_duration,
         records_cache_seconds=records_cache_seconds,
+        adaptive_rate=settings.provider.aws_rate_limit_adaptive,
     )
     bucket = TokenBucket(rate=settings.provider.aws_rate_limit,
                          burst=max(1, int(settings.provider.aws_rate_limit) + 1))

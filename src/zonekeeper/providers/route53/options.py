@@ -19,3 +19,6 @@ class Route53Options:
     # 0 lists a zone on every call; the controller sets a long value and relies on its own
     # bookkeeping plus a periodic re-list to catch drift.
     records_cache_seconds: float = 0.0
+    # Each account's bucket adapts its rate to Throttling answers (ratecontrol.py), up to the rate
+    # it was built with; False: that rate, fixed.
+    adaptive_rate: bool = True

@@ -27,7 +27,7 @@ from zonekeeper.providers.route53.records import RecordCache
 from zonekeeper.providers.route53.refused import NOT_SENT_AGAIN, RefusedMemory
 from zonekeeper.providers.route53.send import Sender
 from zonekeeper.providers.route53.zones import ZoneDirectory, ZoneFilter
-from zonekeeper.ratelimit import TokenBucket
+from zonekeeper.ratelimit import AdaptiveRate, TokenBucket
 
 _DEFAULTS = Route53Options()
 
@@ -64,7 +64,8 @@ class Route53Provider:
         self._rules = aws_rules.RuleOptions(default_ttl=self.default_ttl, prefer_cname=options.prefer_cname,
                                             evaluate_target_health=options.evaluate_target_health)
         for account in self.accounts:
-            AttemptHooks(account, lambda: self.fence, self._count).install()
+            adaptive = AdaptiveRate(account.bucket) if account.bucket is not None and options.adaptive_rate else None
+            AttemptHooks(account, lambda: self.fence, self._count, adaptive).install()
 
     def _count(self, operation: str, outcome: str) -> None:
         self.calls[(operation, outcome)] += 1
