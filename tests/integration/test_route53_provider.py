@@ -168,6 +168,32 @@ def test_throttling_is_retried_and_counted(route53: StrictRoute53Server, zone: s
         ("ChangeResourceRecordSets", "throttled")] + provider.calls[("ListHostedZones", "throttled")] >= 1
 
 
+def _paced(route53: StrictRoute53Server, **overrides: Any) -> Route53Provider:
+    settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", aws_rate_limit=20.0,
+                           aws_batch_change_size=2, **overrides)
+    wired = build(settings)
+    names = [svc(f"p{i}.example.com", f"10.0.4.{i}") for i in range(4)]
+    route53.set_rate_limit(3.0, burst=1)
+    assert wired.pipeline.run(names, apply=True).ok
+    provider = wired.provider
+    assert isinstance(provider, Route53Provider)
+    assert route53.throttled >= 1
+    return provider
+
+
+def test_throttling_lowers_the_adaptive_rate(route53: StrictRoute53Server, zone: str) -> None:
+    # Paced at 20/s against an account that allows 3/s: Throttling answers bring the rate down.
+    bucket = _paced(route53).accounts[0].bucket
+    assert bucket is not None
+    assert bucket.rate < 20.0 / 2
+
+
+def test_a_fixed_rate_stays_fixed(route53: StrictRoute53Server, zone: str) -> None:
+    bucket = _paced(route53, aws_rate_limit_adaptive=False).accounts[0].bucket
+    assert bucket is not None
+    assert bucket.rate == 20.0
+
+
 def test_zone_selection(route53: StrictRoute53Server) -> None:
     parent = route53.create_zone("example.com")
     child = route53.create_zone("dev.example.com")
