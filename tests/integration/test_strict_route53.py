@@ -594,7 +594,7 @@ def test_throttling_is_answered_and_retried_by_botocore_standard_mode(route53: S
 
 def test_throttling_is_counted_per_access_key(route53: StrictRoute53Server, zone: str) -> None:
     # Several clusters on one account: the budget is shared, the Throttling answers are told apart.
-    config = Config(retries={"mode": "standard", "max_attempts": 1})
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
     a = route53.client(config=config, aws_access_key_id="AKIDCLUSTERA", aws_secret_access_key="x")
     b = route53.client(config=config, aws_access_key_id="AKIDCLUSTERB", aws_secret_access_key="x")
     route53.set_rate_limit(0.001, burst=1)
