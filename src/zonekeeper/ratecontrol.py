@@ -87,10 +87,15 @@ def goodput(state: RateState, policy: RatePolicy, now: float) -> float | None:
     """Successful calls per second over the window; None when too few calls were made to say
     (a congested instance makes many calls of which few succeed; an idle one makes few)."""
     age = now - state.started
-    if age >= policy.window and len(_recent(state.answers, policy, now)) < _MIN_SAMPLES:
-        return None
+    successes = len(_recent(state.successes, policy, now))
     span = min(policy.window, max(age, _MIN_SPAN))
-    return len(_recent(state.successes, policy, now)) / span
+    if len(_recent(state.answers, policy, now)) >= _MIN_SAMPLES:
+        return successes / span
+    if age >= policy.window:
+        return None
+    # Young, with only a call or two: count the next one as a success, or a first call that
+    # happens to be throttled would send the instance to the floor.
+    return (successes + 1) / span
 
 
 def on_success(state: RateState, policy: RatePolicy, now: float) -> RateState:

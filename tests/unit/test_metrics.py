@@ -213,6 +213,9 @@ def test_api_calls_and_latency() -> None:
     assert value(m, "zonekeeper_route53_api_calls_total", operation="ChangeResourceRecordSets",
                  outcome="throttled") == 1
     assert value(m, "zonekeeper_event_to_dns_latency_seconds_count") == 2
+    m.observe_api_rate("default", 2.0)
+    m.observe_api_rate("default", 1.5)
+    assert value(m, "zonekeeper_route53_api_rate", account="default") == 1.5
     assert value(m, "zonekeeper_event_to_dns_latency_seconds_bucket", le="0.5") == 2
 
 
@@ -260,7 +263,8 @@ def test_every_registered_metric_is_documented_with_low_cardinality_labels() -> 
     assert len(specs) == len(names) >= 17
     assert all(n.startswith("zonekeeper_") for n in names)
     allowed = {"zone", "zone_id", "operation", "outcome", "action", "record_type", "source", "reason", "mode",
-               "kind", "version", "python_version"}
+               "kind", "version", "python_version",
+               "account"}  # the configured AWS accounts (a handful)
     assert {label for s in specs for label in s.labels} <= allowed
     # Something registered behind the declarations' back is caught.
     from prometheus_client import Counter

@@ -63,10 +63,18 @@ def test_one_decrease_per_congestion_episode() -> None:
     assert third.state.rate == POLICY.floor and third.state.decreases == 2
 
 
-def test_an_instance_throttled_on_its_first_calls_starts_at_the_floor() -> None:
-    # Young (less than a window old) and nothing got through: its goodput is 0, however few calls.
+def test_a_young_instance_throttled_on_its_first_call_is_not_sent_to_the_floor() -> None:
+    # Less than a window old, one answer: its goodput counts the next call as a success
+    # (1 call in the minimum span of 1 s), so the rate becomes 0.9 * 1/s, not 0.2/s.
     out = rc.on_throttle(rc.start(POLICY, 0.0), POLICY, 0.3, jitter=0.5)
-    assert out.state.rate == POLICY.floor
+    assert out.state.rate == pytest.approx(0.9)
+
+
+def test_a_young_instance_that_gets_nothing_through_goes_to_the_floor() -> None:
+    state = rc.start(POLICY, 0.0)
+    for t in (0.1, 2.0, 4.8):  # three Throttling answers, three episodes, no success
+        state = rc.on_throttle(state, POLICY, t, jitter=0.0).state
+    assert state.rate == POLICY.floor
 
 
 def test_the_pause_is_jittered_around_one_second() -> None:

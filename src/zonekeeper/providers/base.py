@@ -55,9 +55,15 @@ class CallMetrics(Protocol):
 
     def observe_api_call(self, operation: str, outcome: str) -> None: ...
 
+    # The requests/s an account's adaptive limiter allows now (after each change of it).
+    def observe_api_rate(self, account: str, rate: float) -> None: ...
+
 
 class _NoCallMetrics:
     def observe_api_call(self, operation: str, outcome: str) -> None:
+        pass
+
+    def observe_api_rate(self, account: str, rate: float) -> None:
         pass
 
 

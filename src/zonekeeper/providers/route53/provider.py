@@ -64,8 +64,13 @@ class Route53Provider:
         self._rules = aws_rules.RuleOptions(default_ttl=self.default_ttl, prefer_cname=options.prefer_cname,
                                             evaluate_target_health=options.evaluate_target_health)
         for account in self.accounts:
-            adaptive = AdaptiveRate(account.bucket) if account.bucket is not None and options.adaptive_rate else None
-            AttemptHooks(account, lambda: self.fence, self._count, adaptive).install()
+            AttemptHooks(account, lambda: self.fence, self._count, self._adaptive(account)).install()
+
+    def _adaptive(self, account: Account) -> AdaptiveRate | None:
+        if account.bucket is None or not self.options.adaptive_rate:
+            return None
+        # self.metrics is looked up at each change: the live controller plugs its own in later.
+        return AdaptiveRate(account.bucket, observe=lambda rate: self.metrics.observe_api_rate(account.name, rate))
 
     def _count(self, operation: str, outcome: str) -> None:
         self.calls[(operation, outcome)] += 1
