@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.results import Figure, show  # noqa: E402
 
 from tests.support.route53 import StrictRoute53Server  # noqa: E402
+from tests.support.route53_rules import RequestRejected  # noqa: E402
 
 ACCOUNT_RATE = 5.0
 SERVICE = """\
@@ -89,19 +90,28 @@ def launch(server: StrictRoute53Server, manifest: Path, k: int, batch: int, adap
     return Instance(name, key, proc, log, time.monotonic())
 
 
-def stamp_requests(server: StrictRoute53Server) -> list[float]:
-    """Arrival times of every counted request (the benchmark's own look, not part of the endpoint)."""
+def stamp_requests(server: StrictRoute53Server) -> tuple[list[float], list[float]]:
+    """Arrival times of every counted request and of the throttled ones (the benchmark's own look,
+    not part of the endpoint)."""
     stamps: list[float] = []
+    throttles: list[float] = []
     lock = threading.Lock()
     admit = server._admit
 
     def stamped(*args: Any, **kwargs: Any) -> None:
+        now = time.monotonic()
         with lock:
-            stamps.append(time.monotonic())
-        admit(*args, **kwargs)
+            stamps.append(now)
+        try:
+            admit(*args, **kwargs)
+        except RequestRejected as exc:
+            if exc.code == "Throttling":
+                with lock:
+                    throttles.append(now)
+            raise
 
     server._admit = stamped  # type: ignore[method-assign]
-    return stamps
+    return stamps, throttles
 
 
 def jain(values: list[float]) -> float:
@@ -110,9 +120,10 @@ def jain(values: list[float]) -> float:
 
 def run_mode(manifests: list[Path], services: int, batch: int, adaptive: bool, logdir: Path) -> dict[str, float]:
     with StrictRoute53Server() as server:
+        server.reset()  # moto's state is per Python process: nothing left from the previous mode
         zone = server.create_zone("example.com")
         server.set_rate_limit(ACCOUNT_RATE, burst=int(ACCOUNT_RATE))
-        stamps = stamp_requests(server)
+        stamps, throttles = stamp_requests(server)
         instances = [launch(server, m, k, batch, adaptive, logdir) for k, m in enumerate(manifests)]
         start = min(i.launched for i in instances)
         while any(i.exited is None for i in instances):
@@ -144,6 +155,8 @@ def run_mode(manifests: list[Path], services: int, batch: int, adaptive: bool, l
         "failed processes": sum(1 for i in instances if i.rc != 0),
         "A records written": a_records,
     }
+    early = sum(1 for t in throttles if stamps and t - stamps[0] < 30)
+    print(f"  Throttling answers in the first 30 s of requests: {early}, later: {len(throttles) - early}")
     print(f"  calls {calls} (throttled {throttled} = {figures['throttled %']:.1f} %), ideal {ok} / "
           f"{ACCOUNT_RATE:g}/s = {ideal:.1f} s; all done {wall:.1f} s after launch, first to last request "
           f"{active:.1f} s = {figures['vs ideal (first to last request)']:.2f} x ideal")
