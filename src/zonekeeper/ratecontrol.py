@@ -17,6 +17,10 @@ So the rate follows AIMD, the rule that lets N independent senders share a link 
   last Throttling answer (one more `increase` per `acceleration` seconds): slow probing right after
   a Throttling answer, where the limit evidently is, faster once it has been quiet for minutes, so a
   lone instance throttled once by somebody else's burst gets its rate back in minutes, not hours;
+* slow start: a fresh instance starts at `start_rate` (1/s) and doubles every `doubling` seconds of
+  use until its first Throttling answer or the ceiling. Ten clusters restarted together (a
+  region-wide roll-out) would otherwise open at 10 x 4/s against an account allowing 5/s; a lone
+  one reaches 4/s after 4 s of calls, which costs it about 2 s on a cold run;
 * never above `ceiling` (--aws-rate-limit), never below `floor`;
 * a pause after each Throttling answer, for everyone sharing the bucket: the server's Retry-After
   when it sent one, else `pause` seconds scaled by a jitter in [0.5, 1.5), so that N instances
@@ -45,6 +49,8 @@ _MIN_SPAN = 1.0
 @dataclass(slots=True, frozen=True)
 class RatePolicy:
     ceiling: float  # requests/s: --aws-rate-limit
+    start_rate: float = 1.0  # requests/s of a fresh instance (slow start)
+    doubling: float = 2.0  # seconds of use per doubling during slow start
     floor: float = FLOOR
     keep: float = 0.5  # share of the rate kept on a Throttling answer
     margin: float = 0.9  # ... and at most this share of the goodput
@@ -75,8 +81,7 @@ class RateState:
 
 
 def start(policy: RatePolicy, now: float) -> RateState:
-    """A fresh instance runs at the ceiling: alone on an account, it never pays for the adaptation."""
-    return RateState(rate=policy.ceiling, started=now)
+    return RateState(rate=min(policy.start_rate, policy.ceiling), started=now)
 
 
 def _recent(times: tuple[float, ...], policy: RatePolicy, now: float) -> tuple[float, ...]:
@@ -103,9 +108,12 @@ def on_success(state: RateState, policy: RatePolicy, now: float) -> RateState:
     if state.last_success is not None and rate < policy.ceiling:
         # Only time spent using the budget counts: a gap longer than the window is idleness.
         active = min(max(now - state.last_success, 0.0), policy.window)
-        quiet = now - (state.last_throttle if state.last_throttle is not None else state.started)
-        step = policy.increase * (1.0 + max(quiet, 0.0) / policy.acceleration)
-        rate = min(policy.ceiling, rate + step * active)
+        if state.last_throttle is None:
+            rate = min(policy.ceiling, rate * 2.0 ** (active / policy.doubling))
+        else:
+            quiet = now - state.last_throttle
+            step = policy.increase * (1.0 + max(quiet, 0.0) / policy.acceleration)
+            rate = min(policy.ceiling, rate + step * active)
     return replace(state, rate=rate, last_success=now, successes=(*_recent(state.successes, policy, now), now),
                    answers=(*_recent(state.answers, policy, now), now))
 

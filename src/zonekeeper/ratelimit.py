@@ -171,6 +171,7 @@ class AdaptiveRate:
         self._observe = observe
         self._lock = threading.Lock()
         self._state = ratecontrol.start(self.policy, clock())
+        self._set(self._state.rate)  # slow start: the bucket opens at the start rate
 
     @property
     def state(self) -> ratecontrol.RateState:

@@ -169,14 +169,15 @@ def test_throttling_is_retried_and_counted(route53: StrictRoute53Server, zone: s
         ("ChangeResourceRecordSets", "throttled")] + provider.calls[("ListHostedZones", "throttled")] >= 1
 
 
-def _paced(route53: StrictRoute53Server, metrics: Metrics | None = None, **overrides: Any) -> Route53Provider:
+def _paced(route53: StrictRoute53Server, allowed: float, metrics: Metrics | None = None,
+           **overrides: Any) -> Route53Provider:
     settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", aws_rate_limit=20.0,
                            aws_batch_change_size=2, **overrides)
     wired = build(settings)
     if metrics is not None:
         wired.provider.metrics = metrics
     names = [svc(f"p{i}.example.com", f"10.0.4.{i}") for i in range(4)]
-    route53.set_rate_limit(3.0, burst=1)
+    route53.set_rate_limit(allowed, burst=1)
     assert wired.pipeline.run(names, apply=True).ok
     provider = wired.provider
     assert isinstance(provider, Route53Provider)
@@ -185,16 +186,17 @@ def _paced(route53: StrictRoute53Server, metrics: Metrics | None = None, **overr
 
 
 def test_throttling_lowers_the_adaptive_rate(route53: StrictRoute53Server, zone: str) -> None:
-    # Paced at 20/s against an account that allows 3/s: Throttling answers bring the rate down.
+    # Up to 20/s (slow start from 1/s, doubling) against an account that allows 1/s: Throttling
+    # answers bring the rate down.
     metrics = Metrics()
-    bucket = _paced(route53, metrics).accounts[0].bucket
+    bucket = _paced(route53, 1.0, metrics).accounts[0].bucket
     assert bucket is not None
-    assert bucket.rate < 20.0 / 2
+    assert bucket.rate < 1.0
     assert metrics.registry.get_sample_value("zonekeeper_route53_api_rate", {"account": "default"}) == bucket.rate
 
 
 def test_a_fixed_rate_stays_fixed(route53: StrictRoute53Server, zone: str) -> None:
-    bucket = _paced(route53, aws_rate_limit_adaptive=False).accounts[0].bucket
+    bucket = _paced(route53, 3.0, aws_rate_limit_adaptive=False).accounts[0].bucket
     assert bucket is not None
     assert bucket.rate == 20.0
 

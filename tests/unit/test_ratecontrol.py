@@ -6,7 +6,9 @@ import pytest
 
 from zonekeeper import ratecontrol as rc
 
-POLICY = rc.RatePolicy(ceiling=4.0)
+# Starting at the ceiling keeps the arithmetic of most tests simple; slow start has its own tests.
+POLICY = rc.RatePolicy(ceiling=4.0, start_rate=4.0)
+SLOW_START = rc.RatePolicy(ceiling=4.0)
 
 
 def busy(state: rc.RateState, start: float, stop: float, every: float) -> rc.RateState:
@@ -18,8 +20,28 @@ def busy(state: rc.RateState, start: float, stop: float, every: float) -> rc.Rat
     return state
 
 
-def test_a_fresh_instance_runs_at_the_ceiling() -> None:
-    assert rc.start(POLICY, 0.0).rate == 4.0
+def test_a_fresh_instance_starts_at_one_call_a_second_and_doubles_every_two_seconds_of_use() -> None:
+    state = rc.start(SLOW_START, 0.0)
+    assert state.rate == 1.0
+    for t in (0.0, 1.0, 2.0):
+        state = rc.on_success(state, SLOW_START, t)
+    assert state.rate == pytest.approx(2.0)
+    for t in (2.5, 3.0, 3.5, 4.0, 4.5):
+        state = rc.on_success(state, SLOW_START, t)
+    assert state.rate == 4.0  # the ceiling, reached after 4 s
+
+
+def test_slow_start_ends_with_the_first_throttling_answer() -> None:
+    state = rc.on_success(rc.start(SLOW_START, 0.0), SLOW_START, 0.0)
+    state = rc.on_throttle(state, SLOW_START, 10.0, jitter=0.5).state
+    assert state.rate == 0.5
+    state = rc.on_success(state, SLOW_START, 12.0)  # 5 s of use counted (the window), 2 s after it
+    state = rc.on_success(state, SLOW_START, 14.0)  # additive from now on: +0.002/s per second, not x2
+    assert state.rate == pytest.approx(0.5 + 0.002 * (1 + 2 / 60) * 5 + 0.002 * (1 + 4 / 60) * 2)
+
+
+def test_a_slow_start_above_the_ceiling_starts_at_the_ceiling() -> None:
+    assert rc.start(rc.RatePolicy(ceiling=0.5), 0.0).rate == 0.5
 
 
 def test_successes_never_lift_the_rate_above_the_ceiling() -> None:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from zonekeeper.ratecontrol import RatePolicy
 from zonekeeper.ratelimit import TokenBucket
 
 
@@ -234,10 +235,11 @@ def test_adaptive_rate_lowers_the_bucket_and_pauses_it_on_throttling() -> None:
     clock = FakeClock(start=0.0)
     bucket = TokenBucket(rate=4.0, burst=1, clock=clock, sleep=clock.sleep)
     seen: list[float] = []
-    adaptive = AdaptiveRate(bucket, clock=clock, jitter=lambda: 0.5, observe=seen.append)
+    policy = RatePolicy(ceiling=4.0, start_rate=4.0)
+    adaptive = AdaptiveRate(bucket, policy, clock=clock, jitter=lambda: 0.5, observe=seen.append)
     clock.now = 10.0
     assert adaptive.throttled() == 1.0
-    assert bucket.rate == 2.0 and seen == [2.0]
+    assert bucket.rate == 2.0 and seen == [4.0, 2.0]
     clock.now = 10.2
     assert adaptive.throttled(retry_after=3.0) == 3.0  # the same episode: the rate stays
     assert bucket.rate == 2.0
@@ -250,7 +252,7 @@ def test_adaptive_rate_climbs_back_while_calls_succeed() -> None:
 
     clock = FakeClock(start=0.0)
     bucket = TokenBucket(rate=4.0, burst=1, clock=clock, sleep=clock.sleep)
-    adaptive = AdaptiveRate(bucket, clock=clock, jitter=lambda: 0.5)
+    adaptive = AdaptiveRate(bucket, RatePolicy(ceiling=4.0, start_rate=4.0), clock=clock, jitter=lambda: 0.5)
     clock.now = 10.0
     adaptive.throttled()
     for _ in range(40):
@@ -260,8 +262,10 @@ def test_adaptive_rate_climbs_back_while_calls_succeed() -> None:
     assert adaptive.state.decreases == 1
 
 
-def test_adaptive_rate_ceiling_is_the_configured_rate() -> None:
+def test_adaptive_rate_ceiling_is_the_configured_rate_and_the_bucket_opens_at_the_start_rate() -> None:
     from zonekeeper.ratelimit import AdaptiveRate
 
     assert AdaptiveRate(TokenBucket(rate=0.1, burst=1)).policy.floor == 0.1
-    assert AdaptiveRate(TokenBucket(rate=4.0, burst=5)).policy.ceiling == 4.0
+    bucket = TokenBucket(rate=4.0, burst=5)
+    assert AdaptiveRate(bucket).policy.ceiling == 4.0
+    assert bucket.rate == 1.0
