@@ -2,7 +2,8 @@
 
 Budget (issue): zone listing + ceil(records/300) list pages + ceil(changes/1000) change batches for the
 cold run, and no calls at all for a second pass of the same process. Prints figures; not a test.
-Run: uv run python benchmarks/bench_cold_run.py [N]
+Figures are printed beside the recorded ones (benchmarks/results.py).
+Run: uv run python benchmarks/bench_cold_run.py [N] [--record]
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.results import Figure, show, take_record_flag
 
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper import sources
@@ -36,6 +39,7 @@ def services(n: int) -> ObjectStore:
 
 
 def main() -> None:
+    record = take_record_flag()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     with StrictRoute53Server() as server:
@@ -87,6 +91,13 @@ def main() -> None:
     print(f"second pass, same process: calls {warm or 'none'} total {sum(warm.values())} in {t_warm:.2f} s")
     print(f"second pass, fresh process: calls {fresh_calls} total {sum(fresh_calls.values())} "
           f"(1 zone list + ceil({records}/300) = {1 + math.ceil(records / 300)}) in {t_fresh:.1f} s")
+    show("bench_cold_run", {"services": n}, [
+        Figure("cold calls", sum(cold.values()), tolerance=0.0),
+        Figure("cold pipeline", t_cold, "s", tolerance=0.25),
+        Figure("second pass calls", sum(warm.values()), tolerance=0.0),
+        Figure("fresh process calls", sum(fresh_calls.values()), tolerance=0.0),
+        Figure("fresh process pass", t_fresh, "s", tolerance=0.25),
+    ], record=record)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Prints figures; not a test. The "before" line times the pure-Python `yaml.safe_l
 the files until issue 7 (90 % of the 6.9 s the whole plan took then); the rest is the path used now:
 libyaml events built into objects with every limit checked (`manifests.load`), the sources, and the
 plan against the strict Route 53 endpoint (an empty zone: everything is a create).
-Run: uv run python benchmarks/bench_from_file.py [N]
+Figures are printed beside the recorded ones (benchmarks/results.py).
+Run: uv run python benchmarks/bench_from_file.py [N] [--record]
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.results import Figure, show, take_record_flag
 
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper import manifests, sources
@@ -65,6 +68,7 @@ def best(runs: list[float]) -> str:
 
 
 def main() -> None:
+    record = take_record_flag()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     with tempfile.TemporaryDirectory() as tmp, StrictRoute53Server() as server:
@@ -97,6 +101,11 @@ def main() -> None:
     print(f"  before: pure-Python yaml.safe_load_all alone: {best(before)}")
     print(f"  now:    manifests.load (libyaml, bounded):    {best(loads)}")
     print(f"  now:    load + sources + plan (the whole plan): {best(totals)}")
+    show("bench_from_file", {"services": n}, [
+        Figure("manifests.load best", min(loads), "s CPU", tolerance=0.25),
+        Figure("whole plan best", min(totals), "s CPU", tolerance=0.25),
+        Figure("whole plan median", statistics.median(totals), "s CPU", tolerance=0.25),
+    ], record=record)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Prints figures (not a test):
   * the controller's RSS with 10,000 Services and 50,000 records in the zone (target ≤ 200 MB).
 
 The controller runs as a real `zonekeeper run` subprocess, so its RSS is its own.
-Run: uv run python benchmarks/bench_live.py [--services 1000,10000] [--samples 40]
+Figures are printed beside the recorded ones (benchmarks/results.py).
+Run: uv run python benchmarks/bench_live.py [--services 1000,10000] [--samples 40] [--record]
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import Figure, show  # noqa: E402
 
 from tests.support.kube import KubeCluster  # noqa: E402
 from tests.support.route53 import StrictRoute53Server  # noqa: E402
@@ -102,7 +105,8 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def main(sizes: list[int], samples: int, window: float) -> None:
+async def main(sizes: list[int], samples: int, window: float, record: bool) -> None:
+    figures: list[Figure] = []
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     with KubeCluster() as cluster, StrictRoute53Server() as server:
         cluster.ensure_namespace(NS)
@@ -143,6 +147,9 @@ async def main(sizes: list[int], samples: int, window: float) -> None:
                       f"{t_converge:.1f}s")
                 print(f"  event -> record latency over {len(lat)} changes: p50 {pct(lat, 50):.3f}s, "
                       f"p99 {pct(lat, 99):.3f}s, max {max(lat):.3f}s (targets p50 <= 1s, p99 <= 3s)")
+                figures += [Figure(f"converge {n}", t_converge, "s", tolerance=0.25),
+                            Figure(f"latency p50 {n}", pct(lat, 50), "s", tolerance=0.25),
+                            Figure(f"latency p99 {n}", pct(lat, 99), "s", tolerance=0.25)]
 
             # Steady state: nothing changes; full passes every 30 s re-plan from the caches.
             ours = 2 * created
@@ -157,6 +164,10 @@ async def main(sizes: list[int], samples: int, window: float) -> None:
                   f"--aws-records-cache-duration (1h): 1 ListHostedZones + {pages} ListResourceRecordSets pages")
             print(f"controller RSS: {rss:.0f} MB with {created:,} Services and {ours + extra:,} records "
                   f"(target <= 200 MB)")
+            figures += [Figure("steady calls per hour", sum(steady.values()) * 3600 / window, tolerance=0.0),
+                        Figure("RSS", rss, "MB")]
+            show("bench_live", {"services": ",".join(map(str, sizes)), "samples": samples, "window": window},
+                 figures, record=record)
         finally:
             proc.terminate()
             proc.wait(30)
@@ -169,5 +180,6 @@ if __name__ == "__main__":
     parser.add_argument("--services", default="1000,10000")
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--window", type=float, default=90.0)
+    parser.add_argument("--record", action="store_true", help="write the figures into benchmarks/results.json")
     a = parser.parse_args()
-    asyncio.run(main([int(s) for s in a.services.split(",")], a.samples, a.window))
+    asyncio.run(main([int(s) for s in a.services.split(",")], a.samples, a.window, a.record))

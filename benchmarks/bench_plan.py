@@ -1,12 +1,19 @@
 """Planner speed: 50,000 desired endpoints against 100,000 current records (target ≤ 1 s).
 
-Prints figures; not a test. Run: uv run python benchmarks/bench_plan.py
+Prints figures beside the recorded ones (benchmarks/results.py); not a test.
+Run: uv run python benchmarks/bench_plan.py [--record]
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.results import Figure, show, take_record_flag
 
 from zonekeeper.endpoint import Endpoint
 from zonekeeper.plan import PlanOptions, calculate
@@ -33,6 +40,7 @@ def build(n_desired: int = 50_000, n_current: int = 100_000) -> tuple[list[Endpo
 
 
 def main() -> None:
+    record = take_record_flag()
     current, desired = build()
     options = PlanOptions(owner_id=OWNER)
     times = []
@@ -48,6 +56,11 @@ def main() -> None:
           f"{sum(1 for c in plan.changes if c.action.value == 'delete')} delete")
     print(f"  time: median {statistics.median(times):.3f} s, best {min(times):.3f} s, worst {max(times):.3f} s "
           f"(target <= 1 s)")
+    show("bench_plan", {"desired": len(desired), "current": len(current)}, [
+        Figure("plan median", statistics.median(times), "s", tolerance=0.25),
+        Figure("plan best", min(times), "s", tolerance=0.25),
+        Figure("changes", len(plan.changes), tolerance=0.0),
+    ], record=record)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,8 @@ class MetricsSink(Protocol):
 
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None: ...
 
+    def observe_api_rate(self, account: str, rate: float) -> None: ...
+
     def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None: ...
 
     def observe_latency(self, seconds: float) -> None: ...
@@ -108,6 +110,9 @@ class MetricsSink(Protocol):
 
 class NullMetrics:
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
+        pass
+
+    def observe_api_rate(self, account: str, rate: float) -> None:
         pass
 
     def observe_pass(self, result: PassResult, *, full: bool, duration: float) -> None:
@@ -164,6 +169,10 @@ class Metrics:
             "route53_api_calls_total", ("operation", "outcome", "account"),
             "Route 53 API requests by operation, outcome (ok, throttled, error) and AWS account (the "
             "--aws-profile, `default` without one); every HTTP attempt counts, retries included.")
+        self.api_rate = self._gauge(
+            "route53_api_rate", ("account",),
+            "Route 53 requests per second the account's adaptive limiter allows now: lowered on Throttling, "
+            "raised slowly back to --aws-rate-limit (shown once it first changed).")
         self.changes_applied = self._counter(
             "changes_applied_total", ("zone", "zone_id", "action", "record_type"),
             "Record changes Route 53 accepted, by zone, action (create, update, delete) and record type. "
@@ -269,6 +278,9 @@ class Metrics:
 
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
         self.api_calls.labels(operation, outcome, account).inc()
+
+    def observe_api_rate(self, account: str, rate: float) -> None:
+        self.api_rate.labels(account).set(rate)
 
     def observe_latency(self, seconds: float) -> None:
         self.event_latency.observe(max(0.0, seconds))

@@ -15,10 +15,13 @@ needs no polling, and works with an injected clock and sleep so tests never slee
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Final
+
+from zonekeeper import ratecontrol
 
 # Float slack for "the refill has reached my place": without it, rate * (wait) can land a hair
 # short of the position and cost one more, pointless, micro-sleep.
@@ -113,6 +116,19 @@ class TokenBucket:
                 wait = self._wait_for(position, self._clock())
         return max(self._clock() - start, 0.0)
 
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Refill at `rate` from now on (the adaptive limiter's lever). Tokens credited so far stay;
+        waiters keep their places, and the ones still missing tokens get them at the new rate."""
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        with self._lock:
+            self._refill(self._clock())
+            self._rate = float(rate)
+
     def penalize(self, seconds: float) -> None:
         """Stop handing out tokens for `seconds` from now, for every caller, waiting or not.
 
@@ -128,3 +144,57 @@ class TokenBucket:
             self._refill(now)
             self._credited = min(self._credited, self._issued)
             self._last = max(self._last, now + seconds)
+
+
+class AdaptiveRate:
+    """Drives a bucket's rate with ratecontrol's AIMD from what the calls it paces answered.
+
+    Thread-safe (botocore's hooks run in whatever thread sends). `observe` is told the new rate
+    after every change, e.g. a metrics gauge; the clock and the jitter source are injectable.
+    """
+
+    def __init__(
+        self,
+        bucket: TokenBucket,
+        policy: ratecontrol.RatePolicy | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+        observe: Callable[[float], None] = lambda rate: None,
+    ) -> None:
+        self.bucket = bucket
+        # The configured rate is the ceiling: adapting never sends faster than --aws-rate-limit.
+        self.policy = policy or ratecontrol.RatePolicy(ceiling=bucket.rate,
+                                                       floor=min(ratecontrol.FLOOR, bucket.rate))
+        self._clock = clock
+        self._jitter = jitter
+        self._observe = observe
+        self._lock = threading.Lock()
+        self._state = ratecontrol.start(self.policy, clock())
+        self._set(self._state.rate)  # slow start: the bucket opens at the start rate
+
+    @property
+    def state(self) -> ratecontrol.RateState:
+        return self._state
+
+    def succeeded(self) -> None:
+        with self._lock:
+            before = self._state.rate
+            self._state = ratecontrol.on_success(self._state, self.policy, self._clock())
+            rate = self._state.rate
+        if rate != before:
+            self._set(rate)
+
+    def throttled(self, retry_after: float | None = None) -> float:
+        """A Throttling answer: lower the rate, pause every caller; returns the pause in seconds."""
+        with self._lock:
+            out = ratecontrol.on_throttle(self._state, self.policy, self._clock(), jitter=self._jitter(),
+                                          retry_after=retry_after)
+            self._state = out.state
+        self._set(out.state.rate)
+        self.bucket.penalize(out.pause)
+        return out.pause
+
+    def _set(self, rate: float) -> None:
+        self.bucket.set_rate(rate)
+        self._observe(rate)

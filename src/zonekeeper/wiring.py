@@ -254,6 +254,7 @@ def build_provider(settings: Settings, *, records_cache_seconds: float = 0.0) ->
         zones_cache_seconds=settings.provider.aws_zones_cache_duration,
         records_cache_seconds=records_cache_seconds,
         full_list_seconds=settings.provider.drift_full_list_interval,
+        adaptive_rate=settings.provider.aws_rate_limit_adaptive,
     )
     return Route53Provider(options=options, accounts=aws_accounts(settings), zone_filter=zone_filter,
                            drift=drift_check(settings))

@@ -10,6 +10,7 @@ import pytest
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.endpoint import Endpoint
+from zonekeeper.metrics import Metrics
 from zonekeeper.providers.base import HttpRequest
 from zonekeeper.providers.route53 import Route53Provider
 from zonekeeper.wiring import Wiring, build
@@ -167,6 +168,38 @@ def test_throttling_is_retried_and_counted(route53: StrictRoute53Server, zone: s
     assert route53.throttled >= 1
     assert provider.calls[("ListResourceRecordSets", "throttled")] + provider.calls[
         ("ChangeResourceRecordSets", "throttled")] + provider.calls[("ListHostedZones", "throttled")] >= 1
+
+
+def _paced(route53: StrictRoute53Server, allowed: float, metrics: Metrics | None = None,
+           **overrides: Any) -> Route53Provider:
+    settings = Settings.of(aws_endpoint_url=route53.endpoint, txt_owner_id="cluster-a", aws_rate_limit=20.0,
+                           aws_batch_change_size=2, **overrides)
+    wired = build(settings)
+    if metrics is not None:
+        wired.provider.metrics = metrics
+    names = [svc(f"p{i}.example.com", f"10.0.4.{i}") for i in range(4)]
+    route53.set_rate_limit(allowed, burst=1)
+    assert wired.pipeline.run(names, apply=True).ok
+    provider = wired.provider
+    assert isinstance(provider, Route53Provider)
+    assert route53.throttled >= 1
+    return provider
+
+
+def test_throttling_lowers_the_adaptive_rate(route53: StrictRoute53Server, zone: str) -> None:
+    # Up to 20/s (slow start from 1/s, doubling) against an account that allows 1/s: Throttling
+    # answers bring the rate down.
+    metrics = Metrics()
+    bucket = _paced(route53, 1.0, metrics).accounts[0].bucket
+    assert bucket is not None
+    assert bucket.rate < 1.0
+    assert metrics.registry.get_sample_value("zonekeeper_route53_api_rate", {"account": "default"}) == bucket.rate
+
+
+def test_a_fixed_rate_stays_fixed(route53: StrictRoute53Server, zone: str) -> None:
+    bucket = _paced(route53, 3.0, aws_rate_limit_adaptive=False).accounts[0].bucket
+    assert bucket is not None
+    assert bucket.rate == 20.0
 
 
 def test_zone_selection(route53: StrictRoute53Server) -> None:

@@ -592,6 +592,20 @@ def test_throttling_is_answered_and_retried_by_botocore_standard_mode(route53: S
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_throttling_is_counted_per_access_key(route53: StrictRoute53Server, zone: str) -> None:
+    # Several clusters on one account: the budget is shared, the Throttling answers are told apart.
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    a = route53.client(config=config, aws_access_key_id="AKIDCLUSTERA", aws_secret_access_key="x")
+    b = route53.client(config=config, aws_access_key_id="AKIDCLUSTERB", aws_secret_access_key="x")
+    route53.set_rate_limit(0.001, burst=1)
+    a.list_hosted_zones()
+    for client in (a, b, b):
+        with pytest.raises(ClientError):
+            client.list_hosted_zones()
+    assert route53.throttled == 3
+    assert route53.throttled_by_key == {"AKIDCLUSTERA": 1, "AKIDCLUSTERB": 2}
+
+
 def test_prior_request_not_complete_is_retried(route53: StrictRoute53Server, zone: str) -> None:
     client = route53.client(config=Config(retries={"mode": "standard", "max_attempts": 5}))
     route53.inject_prior_request_not_complete(2)

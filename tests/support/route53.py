@@ -18,8 +18,9 @@ This module runs moto's WSGI app in a thread behind a middleware that:
   assumed role's credentials are in the role's account --, else ``account_id``); ``deny_access_key``
   answers a key's requests ``InvalidClientTokenId`` (bad credentials);
 * counts requests per operation (names from botocore's model) and per (access key id, operation), so
-  tests with several clients (HA replicas) can tell who sent what; records every change batch (with
-  its access key id, account and arrival time), and can delay answers (``inject_delay``), and can
+  tests with several clients (HA replicas, clusters sharing an account) can tell who sent what and who
+  was throttled; records every change batch (with its access key id, account and arrival time), and
+  can delay answers (``inject_delay``), and can
   throttle (token bucket, ``Throttling``/``Rate exceeded``) or inject errors such as
   ``PriorRequestNotComplete`` -- both retried by botocore's standard retry mode.
 
@@ -218,6 +219,8 @@ class StrictRoute53Server:
         #: access key ids whose requests are answered InvalidClientTokenId (403)
         self.denied_keys: set[str] = set()
         self._request = threading.local()  # .account: the account of the request this thread serves
+        #: Throttling answers per access key id (several clusters sharing one account's budget)
+        self.throttled_by_key: collections.Counter[str] = collections.Counter()
         self._lock = threading.RLock()
         self._bucket: _TokenBucket | None = None
         self._injections: list[_Injection] = []
@@ -340,6 +343,7 @@ class StrictRoute53Server:
             self.counts.clear()
             self.counts_by_key.clear()
             self.throttled = 0
+            self.throttled_by_key.clear()
 
     def reset(self) -> None:
         """Wipe all moto state (like POST /moto-api/reset) and everything this layer recorded or was set to."""
@@ -487,7 +491,7 @@ class StrictRoute53Server:
                     raise RequestRejected("InvalidClientTokenId",
                                           "The security token included in the request is invalid.", 403)
                 self._delay(operation)
-                self._admit(operation, batch)
+                self._admit(operation, batch, key_id)
             handler = self._handlers.get(operation)
             result = handler(environ, params, body, batch) if handler else None
             if result is None:
@@ -509,7 +513,7 @@ class StrictRoute53Server:
             return self._respond(start_response, exc.status, render_error(exc.code, exc.message, request_id),
                                  request_id)
 
-    def _admit(self, operation: str, batch: dict[str, Any] | None) -> None:
+    def _admit(self, operation: str, batch: dict[str, Any] | None, key_id: str = "") -> None:
         """Count the request, then apply the rate limit and any injected error."""
         with self._lock:
             self.counts[operation] += 1
@@ -520,6 +524,7 @@ class StrictRoute53Server:
         if bucket is not None and not bucket.take():
             with self._lock:
                 self.throttled += 1
+                self.throttled_by_key[key_id] += 1
                 if batch is not None:
                     batch["Status"] = "throttled"
             raise RequestRejected("Throttling", "Rate exceeded", 400)

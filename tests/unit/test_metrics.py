@@ -219,6 +219,9 @@ def test_api_calls_and_latency() -> None:
     assert value(m, "zonekeeper_route53_api_calls_total", operation="ListHostedZones", outcome="ok",
                  account="prod") == 1
     assert value(m, "zonekeeper_event_to_dns_latency_seconds_count") == 2
+    m.observe_api_rate("default", 2.0)
+    m.observe_api_rate("default", 1.5)
+    assert value(m, "zonekeeper_route53_api_rate", account="default") == 1.5
     assert value(m, "zonekeeper_event_to_dns_latency_seconds_bucket", le="0.5") == 2
 
 

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from zonekeeper.ratecontrol import RatePolicy
 from zonekeeper.ratelimit import TokenBucket
 
 
@@ -214,3 +215,57 @@ def test_threads_share_the_bucket_and_never_exceed_the_rate() -> None:
         assert count <= burst + rate * (at - 1000.0) + 1e-6
     # ...and no more waiting than needed: the last grant comes when the refill reaches it.
     assert max(grants) == pytest.approx(1000.0 + (total - burst) / rate)
+
+
+# ------------------------------------------------------------------ the adaptive rate steering a bucket
+
+
+def test_set_rate_changes_the_refill_from_now_on() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=4.0, burst=1, clock=clock, sleep=clock.sleep)
+    bucket.acquire()
+    bucket.set_rate(0.5)
+    assert bucket.rate == 0.5
+    assert bucket.acquire() == pytest.approx(2.0)
+
+
+def test_adaptive_rate_lowers_the_bucket_and_pauses_it_on_throttling() -> None:
+    from zonekeeper.ratelimit import AdaptiveRate
+
+    clock = FakeClock(start=0.0)
+    bucket = TokenBucket(rate=4.0, burst=1, clock=clock, sleep=clock.sleep)
+    seen: list[float] = []
+    policy = RatePolicy(ceiling=4.0, start_rate=4.0)
+    adaptive = AdaptiveRate(bucket, policy, clock=clock, jitter=lambda: 0.5, observe=seen.append)
+    clock.now = 10.0
+    assert adaptive.throttled() == 1.0
+    assert bucket.rate == 2.0 and seen == [4.0, 2.0]
+    clock.now = 10.2
+    assert adaptive.throttled(retry_after=3.0) == 3.0  # the same episode: the rate stays
+    assert bucket.rate == 2.0
+    # Paused until 13.2, then paced at the new rate: the saved token is gone too.
+    assert bucket.acquire() == pytest.approx(3.5)
+
+
+def test_adaptive_rate_climbs_back_while_calls_succeed() -> None:
+    from zonekeeper.ratelimit import AdaptiveRate
+
+    clock = FakeClock(start=0.0)
+    bucket = TokenBucket(rate=4.0, burst=1, clock=clock, sleep=clock.sleep)
+    adaptive = AdaptiveRate(bucket, RatePolicy(ceiling=4.0, start_rate=4.0), clock=clock, jitter=lambda: 0.5)
+    clock.now = 10.0
+    adaptive.throttled()
+    for _ in range(40):
+        clock.now += 0.5
+        adaptive.succeeded()
+    assert 2.0 < bucket.rate < 2.2
+    assert adaptive.state.decreases == 1
+
+
+def test_adaptive_rate_ceiling_is_the_configured_rate_and_the_bucket_opens_at_the_start_rate() -> None:
+    from zonekeeper.ratelimit import AdaptiveRate
+
+    assert AdaptiveRate(TokenBucket(rate=0.1, burst=1)).policy.floor == 0.1
+    bucket = TokenBucket(rate=4.0, burst=5)
+    assert AdaptiveRate(bucket).policy.ceiling == 4.0
+    assert bucket.rate == 1.0

@@ -70,12 +70,18 @@ class CallMetrics(Protocol):
 
     def observe_http_request(self, request: HttpRequest) -> None: ...
 
+    # The requests/s an account's adaptive limiter allows now (after each change of it).
+    def observe_api_rate(self, account: str, rate: float) -> None: ...
+
 
 class _NoCallMetrics:
     def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
         pass
 
     def observe_http_request(self, request: HttpRequest) -> None:
+        pass
+
+    def observe_api_rate(self, account: str, rate: float) -> None:
         pass
 
 

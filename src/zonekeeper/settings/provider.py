@@ -37,6 +37,7 @@ class ProviderSettings:
     aws_zones_cache_duration: float = 3600.0
     aws_records_cache_duration: float = 3600.0
     aws_rate_limit: float = 4.0
+    aws_rate_limit_adaptive: bool = True
     inmemory_zone: tuple[str, ...] = ()
     # drift (providers/route53/drift.py): ask public zones' name servers before re-listing them
     drift_check: str = "dns"
@@ -100,6 +101,10 @@ FLAGS: tuple[Flag, ...] = (
          "How long Route 53 records are trusted from the cache before they are listed again.", kind="duration"),
     Flag("aws-rate-limit", "aws_rate_limit", "Route 53 requests per second for this process.", kind="float",
          commands=ALL_COMMANDS),
+    Flag("aws-rate-limit-adaptive", "aws_rate_limit_adaptive",
+         "Lower the Route 53 rate on Throttling and raise it slowly back to --aws-rate-limit, so that "
+         "several clusters on one AWS account share its budget (off: --aws-rate-limit, fixed).",
+         kind="bool", negatable=True, commands=ALL_COMMANDS),
     Flag("inmemory-zone", "inmemory_zone", "Zones of the inmemory provider (repeatable).", repeatable=True,
          commands=ALL_COMMANDS),
     Flag("drift-check", "drift_check",

@@ -7,7 +7,10 @@ left, and its read timeout is bounded by what is left.
 
 After the answer: the attempt is counted by operation and outcome (ok, throttled, error), timed
 (from the moment it is sent: the token wait is the rate limiter's, not Route 53's), and a
-Throttling answer pauses the account's bucket for everyone.
+Throttling answer pauses the account's bucket for everyone. With an adaptive rate (the default,
+ratecontrol.py), answers also steer the bucket's rate: down on Throttling, slowly up while calls
+succeed, so that several clusters on one account share its 5 requests/s without a storm; a
+Retry-After (Route 53 sends none today; other AWS front ends send x-amz-retry-after) sets the pause.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from zonekeeper.providers.base import HttpRequest, WriteFence
 from zonekeeper.providers.route53.account import Account
+from zonekeeper.ratelimit import AdaptiveRate
 
 # A write is not started with less lease than this left: it would time out on our side (and might
 # still be applied on Route 53's), which is worse than not sending it.
@@ -31,6 +35,8 @@ _NOT_A_RATE_PROBLEM = "PriorRequestNotComplete"
 _WRITE = ".ChangeResourceRecordSets"
 # Where an attempt's send time rides from before-send to needs-retry (botocore's per-request context).
 _SENT_AT = "zonekeeper_sent_at"
+# The pause when the rate is not adaptive (the old behaviour, --no-aws-rate-limit-adaptive).
+FIXED_PAUSE = 1.0
 
 
 class LeaseExpired(Exception):
@@ -54,6 +60,24 @@ def outcome(response: Any, caught_exception: Any) -> tuple[str, str] | None:
     return ("throttled" if code in _THROTTLED else "error"), code
 
 
+def retry_after(headers: Any) -> float | None:
+    """Seconds the server asked us to wait: `x-amz-retry-after` (milliseconds, AWS's header) or
+    `Retry-After` (delta-seconds; the HTTP-date form is not used by AWS and is ignored); None if neither."""
+    if not headers:
+        return None
+    for name, scale in (("x-amz-retry-after", 0.001), ("Retry-After", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw) * scale
+        except (TypeError, ValueError):
+            continue
+        if value >= 0 and value == value:  # not NaN
+            return value
+    return None
+
+
 @dataclass(slots=True, frozen=True)
 class AttemptHooks:
     account: Account
@@ -62,6 +86,8 @@ class AttemptHooks:
     count: Callable[[str, str], None]  # (operation, outcome)
     timed: Callable[[HttpRequest], None] = lambda _: None
     clock: Callable[[], float] = field(default=time.monotonic)
+    # Steers the account's bucket from the answers; None: a fixed rate and a fixed pause.
+    adaptive: AdaptiveRate | None = None
 
     def install(self) -> None:
         events = self.account.client.meta.events
@@ -97,8 +123,17 @@ class AttemptHooks:
         timed = http_request(request_dict or {}, response, self.clock())
         if timed is not None:
             self.timed(timed)
-        if result == "throttled" and code != _NOT_A_RATE_PROBLEM and self.account.bucket is not None:
-            self.account.bucket.penalize(1.0)
+        if result == "ok" and self.adaptive is not None:
+            self.adaptive.succeeded()
+        elif result == "throttled" and code != _NOT_A_RATE_PROBLEM:
+            self._throttled(response)
+
+    def _throttled(self, response: Any) -> None:
+        if self.adaptive is not None:
+            http = response[0] if response is not None else None
+            self.adaptive.throttled(retry_after(getattr(http, "headers", None)))
+        elif self.account.bucket is not None:
+            self.account.bucket.penalize(FIXED_PAUSE)
 
 
 def http_request(request_dict: dict[str, Any], response: Any, now: float) -> HttpRequest | None:

@@ -22,3 +22,6 @@ class Route53Options:
     # With a drift check (records.py), expired records of a public zone are vouched for by its name
     # servers; the zone is still listed in full at least this often.
     full_list_seconds: float = 86400.0
+    # Each account's bucket adapts its rate to Throttling answers (ratecontrol.py), up to the rate
+    # it was built with; False: that rate, fixed.
+    adaptive_rate: bool = True

@@ -28,7 +28,7 @@ from zonekeeper.providers.route53.records import DriftCheck, RecordCache
 from zonekeeper.providers.route53.refused import NOT_SENT_AGAIN, RefusedMemory
 from zonekeeper.providers.route53.send import Sender
 from zonekeeper.providers.route53.zones import ZoneDirectory, ZoneFilter
-from zonekeeper.ratelimit import TokenBucket
+from zonekeeper.ratelimit import AdaptiveRate, TokenBucket
 
 _DEFAULTS = Route53Options()
 
@@ -69,7 +69,13 @@ class Route53Provider:
                                             evaluate_target_health=options.evaluate_target_health)
         for account in self.accounts:
             AttemptHooks(account, lambda: self.fence, functools.partial(self._count, account.name),
-                         self._timed).install()
+                         self._timed, adaptive=self._adaptive(account)).install()
+
+    def _adaptive(self, account: Account) -> AdaptiveRate | None:
+        if account.bucket is None or not self.options.adaptive_rate:
+            return None
+        # self.metrics is looked up at each change: the live controller plugs its own in later.
+        return AdaptiveRate(account.bucket, observe=lambda rate: self.metrics.observe_api_rate(account.name, rate))
 
     def _count(self, account: str, operation: str, outcome: str) -> None:
         self.calls[(operation, outcome)] += 1
