@@ -101,7 +101,7 @@ tests:
         exp_alerts:
           - exp_labels: {severity: warning}
             exp_annotations:
-              summary: zonekeeper has not completed a full sync for 24m 0s.
+              summary: zonekeeper has not completed a full sync for 25m 0s.
               description: A zone could not be read or its changes were not submitted; /readyz and the logs name it.
       - eval_time: 30m
         alertname: ZonekeeperDown
