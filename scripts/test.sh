@@ -8,6 +8,8 @@ source scripts/bootstrap.sh
 if [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
   bash tests/kube/build.sh
   bash tests/helm/build.sh
+  # promtool checks the shipped alerts and dashboard (tests/integration/test_monitoring.py).
+  bash tests/promtool/build.sh
   # external-dns itself, for the compatibility suite (tests/compat): ~10 min cold, cached like the others.
   [ "${ZONEKEEPER_SKIP_EXTERNAL_DNS:-0}" = "1" ] || bash tests/external_dns/build.sh
 fi
