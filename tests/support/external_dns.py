@@ -134,6 +134,10 @@ class Controllers:
                 proc.wait()
 
     def external_dns(self, *args: str) -> Run:
+        # external-dns serves /metrics even with --once, on :7979 by default; another run on this
+        # machine (a test, a zonekeeper) may hold that port, so each run takes a free one.
+        if not any(a.startswith("--metrics-address") for a in args):
+            args = (*args, "--metrics-address=127.0.0.1:0")
         return self._run("external-dns", [str(self.external_dns_binary)], EXTERNAL_DNS_KEY, args)
 
     def zonekeeper(self, *args: str) -> Run:
