@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from zonekeeper.sources.base import SourceConfig
 from zonekeeper.sources.common import as_list, as_map, as_str, dig
-from zonekeeper.sources.objects import SERVICES, ObjectView
+from zonekeeper.sources.objects import SERVICES, Obj, ObjectView
 
 # One slow resolver must not stall a pass: whatever has not answered by then counts as unresolved
 # (external-dns has no bound of its own; its lookups block the sync).
@@ -31,13 +31,16 @@ def hostnames(view: ObjectView) -> set[str]:
     """Every status.loadBalancer.ingress[].hostname of the LoadBalancer Services in `view`."""
     found: set[str] = set()
     for svc in view.list(SERVICES):
-        if as_str(dig(svc, "spec", "type")) != "LoadBalancer":
-            continue
-        for entry in as_list(dig(svc, "status", "loadBalancer", "ingress")):
-            hostname = as_str(as_map(entry).get("hostname")).strip()
-            if hostname:
-                found.add(hostname)
+        found |= hostnames_of(svc)
     return found
+
+
+def hostnames_of(svc: Obj) -> set[str]:
+    """The status hostnames of one Service (none unless it is of type LoadBalancer)."""
+    if as_str(dig(svc, "spec", "type")) != "LoadBalancer":
+        return set()
+    entries = (as_map(entry) for entry in as_list(dig(svc, "status", "loadBalancer", "ingress")))
+    return {h for h in (as_str(e.get("hostname")).strip() for e in entries) if h}
 
 
 def lookup(hostname: str) -> tuple[str, ...]:
