@@ -163,13 +163,13 @@ def _fail_config(message: str) -> None:
 def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem]]:
     import asyncio
 
-    from zonekeeper import live, sources
+    from zonekeeper import lbresolve, live, sources
 
     if not settings.source.from_files:
         return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.source.from_files)
-    result = sources.collect(live.annotation_filtered(store, settings), settings.source.sources,
-                             wired.source_config)
+    view = live.annotation_filtered(store, settings)
+    result = sources.collect(view, settings.source.sources, lbresolve.prepared(wired.source_config, view))
     return result.endpoints, problems + result.problems
 
 

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from zonekeeper import guard, lbgrace, logs
+from zonekeeper import guard, lbgrace, lbresolve, logs
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.health import Vitals
@@ -38,6 +38,7 @@ from zonekeeper.sources import SOURCES, SourceSpec, run_one
 from zonekeeper.sources.base import SourceResult
 from zonekeeper.sources.objects import (
     DNSENDPOINTS,
+    SERVICES,
     Obj,
     ObjectView,
     meta,
@@ -149,6 +150,9 @@ class Controller:
         self._read_term = 0
         self._pass_term = 0
         self._replan: set[str] = set()  # names refused as stale and read again: plan them next
+        # The sources' configuration; with --resolve-service-load-balancer-hostname its table of
+        # resolved load balancer hostnames is refreshed before every pass (zonekeeper.lbresolve).
+        self.source_config = wiring.source_config
         if elector is not None:
             wiring.provider.fence = lambda: elector.write_budget(self._pass_term)
 
@@ -179,7 +183,7 @@ class Controller:
     def _compute(self, spec: SourceSpec, obj: Obj) -> SourceResult:
         if self.accept is not None and not self.accept(obj):
             return SourceResult()
-        return run_one(spec, obj, self.cache, self.wiring.source_config)
+        return run_one(spec, obj, self.cache, self.source_config)
 
     def _compute_held(self, key: ObjectKey, spec: SourceSpec, obj: Obj) -> SourceResult:
         """`_compute`, keeping track of the names the object asks for without targets."""
@@ -230,6 +234,20 @@ class Controller:
         for key in [k for k in self._holds if k not in outputs]:
             self._set_hold(key, None)
 
+    async def _resolve_hostnames(self, *, full: bool) -> None:
+        """Look load balancer hostnames up (all on a full pass, new ones otherwise, as external-dns
+        does at every sync); the Services using one whose addresses changed are recomputed."""
+        self.source_config, changed = await lbresolve.refresh(self.source_config, self.cache, full=full)
+        if not changed:
+            return
+        now = self.clock()
+        for source_name, spec in self.specs.items():
+            if spec.kind != SERVICES:
+                continue
+            for svc in self.cache.list(SERVICES):
+                if lbresolve.hostnames_of(svc) & changed:
+                    self._dirty.setdefault((source_name, namespace_of(svc), name_of(svc)), now)
+
     def _recompute(self, keys: Iterable[ObjectKey]) -> set[str]:
         """Recompute some objects; return every DNS name their old or new endpoints mention."""
         names: set[str] = set()
@@ -273,6 +291,7 @@ class Controller:
 
     async def run_pass(self, *, full: bool) -> PassResult | None:
         """Recompute what changed (or everything) and, as the leader, reconcile DNS."""
+        await self._resolve_hostnames(full=full)
         dirty, self._dirty = self._dirty, {}
         replan, self._replan = self._replan, set()
         if full:

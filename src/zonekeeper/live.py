@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zonekeeper import exitcodes, selectors, sources
+from zonekeeper import exitcodes, lbresolve, selectors, sources
 from zonekeeper import server as http
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.controller import Controller
@@ -131,8 +131,9 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
         try:
             if not await wait_for_cache(cache):
                 raise ClusterUnavailable(_describe(cache.errors))
-            result = sources.collect(annotation_filtered(cache, settings), settings.source.sources,
-                                     wired.source_config)
+            view = annotation_filtered(cache, settings)
+            config, _ = await lbresolve.refresh(wired.source_config, view, full=True)
+            result = sources.collect(view, settings.source.sources, config)
             return result.endpoints, result.problems
         finally:
             await cache.stop()

@@ -189,3 +189,38 @@ def test_annotation_filter_selects_source_objects(env: dict[str, str], tmp_path:
     assert [c["name"] for c in json.loads(out)["changes"]] == ["mine.example.com"]
     code, out = invoke("plan", "--from-file", str(path), "--output", "json")
     assert sorted(c["name"] for c in json.loads(out)["changes"]) == ["mine.example.com", "theirs.example.com"]
+
+
+LOCALHOST_LB = textwrap.dedent("""
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: web
+      namespace: default
+      annotations:
+        external-dns.alpha.kubernetes.io/hostname: web.example.com
+    spec:
+      type: LoadBalancer
+    status:
+      loadBalancer:
+        ingress:
+          - hostname: localhost
+          - hostname: nothing-here.invalid
+    """)
+
+
+def test_resolve_service_load_balancer_hostname_plans_a_records_of_the_resolved_addresses(
+        env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "lb.yaml"
+    path.write_text(LOCALHOST_LB)
+    args = ("plan", "--from-file", str(path), "--output", "json", "--txt-owner-id", "c1")
+    code, out = invoke(*args)
+    assert code == 0, out
+    plain = {(c["name"], c["type"]) for c in json.loads(out)["changes"]}
+    assert ("web.example.com", "CNAME") in plain  # without the flag: the hostnames themselves
+    code, out = invoke(*args, "--resolve-service-load-balancer-hostname")
+    assert code == 0, out
+    changes = [c for c in json.loads(out[out.index("{"):])["changes"] if c["name"] == "web.example.com"]
+    assert {c["type"] for c in changes} <= {"A", "AAAA"}, changes
+    a_record = next(c for c in changes if c["type"] == "A")
+    assert a_record["targets"] == ["127.0.0.1"]

@@ -44,3 +44,13 @@ def test_the_cache_keeps_what_prefix_template_and_filter_read(kube_cluster: Kube
     assert plan(kube_cluster, ns, "--fqdn-template", template, "--ignore-hostname-annotation") == [
         ("alpha.example.com", "192.0.2.1")]
     assert plan(kube_cluster, ns, "--annotation-filter", "team=db") == [("b.example.com", "192.0.2.2")]
+
+
+def test_resolve_service_load_balancer_hostname_from_the_cluster(kube_cluster: KubeCluster,
+                                                                 kube_namespace: str) -> None:
+    ns = kube_namespace
+    svc = lb_service("lb", ns, {"external-dns.kubernetes.io/hostname": "lb.example.com"}, "")
+    svc["status"]["loadBalancer"]["ingress"] = [{"hostname": "localhost"}]
+    kube_cluster.apply([svc])
+    assert plan(kube_cluster, ns) == []  # a CNAME to the hostname itself
+    assert plan(kube_cluster, ns, "--resolve-service-load-balancer-hostname") == [("lb.example.com", "127.0.0.1")]

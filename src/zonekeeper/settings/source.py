@@ -58,6 +58,7 @@ class SourceSettings:
     gateway_label_filter: str = ""
     exclude_unschedulable: bool = True
     expose_internal_ipv6: bool = False
+    resolve_service_load_balancer_hostname: bool = False
     pod_source_domain: str = ""
     ignore_non_host_network_pods: bool = False
     crd_source_apiversion: str = CRD_API_VERSION
@@ -200,6 +201,9 @@ FLAGS: tuple[Flag, ...] = (
          "Leave out unschedulable Nodes (node source, NodePort Services).", kind="bool", negatable=True),
     Flag("expose-internal-ipv6", "expose_internal_ipv6",
          "node source: publish a Node's internal IPv6 addresses beside its external ones.", kind="bool"),
+    Flag("resolve-service-load-balancer-hostname", "resolve_service_load_balancer_hostname",
+         "LoadBalancer Services: publish A/AAAA records of the addresses their status hostnames resolve to "
+         "(looked up before every pass) instead of CNAMEs/aliases.", kind="bool"),
     Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
     Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
          "pod source: only Pods with spec.hostNetwork.", kind="bool"),

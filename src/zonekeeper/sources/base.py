@@ -10,7 +10,7 @@ Kubernetes Events use to name the object.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from zonekeeper.annotations.keys import PREFIXES, Prefixes
@@ -59,6 +59,10 @@ class SourceConfig:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
+    # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
+    # resolve. Sources stay pure: they read this table and never look a name up themselves.
+    resolved_hostnames: Mapping[str, tuple[str, ...]] | None = field(default=None, hash=False)
 
 
 @dataclass(slots=True)

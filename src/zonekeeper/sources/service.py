@@ -47,6 +47,7 @@ from zonekeeper.sources.objects import (
 KIND = "service"
 SOURCE_NAME = "service"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+UNRESOLVABLE_HOSTNAME = "UnresolvableHostname"
 
 
 def service_type(svc: Obj) -> str:
@@ -116,7 +117,7 @@ def _public(
     targets: list[str] = []
     result = SourceResult()
     if svc_type == "LoadBalancer":
-        targets = external_ips(svc) or load_balancer_targets(svc)
+        targets = external_ips(svc) or _load_balancer_targets(svc, config, subject, result)
     elif svc_type == "ClusterIP":
         if is_headless(svc):
             return _headless(svc, hostname, view, config, common, subject)
@@ -133,6 +134,27 @@ def _public(
         targets = _external_name_targets(svc)
     result.extend(endpoints_for_hostnames([hostname], targets, common, subject))
     return result
+
+
+def _load_balancer_targets(svc: Obj, config: SourceConfig, subject: str, result: SourceResult) -> list[str]:
+    """status.loadBalancer.ingress[] targets; with --resolve-service-load-balancer-hostname each
+    hostname is replaced by its resolved addresses, or skipped (with a Problem) if it has none."""
+    table = config.resolved_hostnames
+    if table is None:
+        return load_balancer_targets(svc)
+    targets: list[str] = []
+    for entry in as_list(dig(svc, "status", "loadBalancer", "ingress")):
+        ip = as_str(as_map(entry).get("ip")).strip()
+        hostname = as_str(as_map(entry).get("hostname")).strip()
+        targets += [ip] if ip else []
+        if not hostname:
+            continue
+        addresses = table.get(hostname, ())  # not in the table yet: unresolvable for now
+        if not addresses:
+            result.problems.append(Problem(subject, UNRESOLVABLE_HOSTNAME,
+                                           f"load balancer hostname {hostname} did not resolve; skipped"))
+        targets += addresses
+    return dedupe(targets)
 
 
 def _internal(
