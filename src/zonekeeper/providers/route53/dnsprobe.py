@@ -46,8 +46,8 @@ def parse_server(text: str) -> Server:
 class DnsDriftCheck:
     """The DriftCheck of providers/route53/records.py over dnspython.
 
-    `servers`: fixed name servers for every zone (split-horizon setups, tests); empty: the zone's own
-    delegation set (GetHostedZone, once per zone), resolved to addresses with a bounded lifetime."""
+    `servers`: fixed name servers for every zone (split-horizon setups, tests); empty: the zone's
+    name servers as DNS delegates it (once per zone), resolved to addresses with a bounded lifetime."""
 
     servers: Sequence[Server] = ()
     timeout: float = 2.0
@@ -60,7 +60,7 @@ class DnsDriftCheck:
             return None
         split = drift.questions(rrsets)
         try:
-            answers = self._answers(split.ask, self._servers(account, zone))
+            answers = self._answers(split.ask, self._servers(zone))
         except Unanswered:
             return None
         return drift.differing(zip(split.ask, answers, strict=True)) | set(split.needs_api)
@@ -75,17 +75,22 @@ class DnsDriftCheck:
         self.queries += len(answers)
         return answers
 
-    def _servers(self, account: Account, zone: Zone) -> tuple[Server, ...]:
+    def _servers(self, zone: Zone) -> tuple[Server, ...]:
         if self.servers:
             return tuple(self.servers)
         if zone.id not in self._delegations:
-            self._delegations[zone.id] = self._delegation(account, zone)
+            self._delegations[zone.id] = self._delegation(zone)
         return self._delegations[zone.id]
 
-    def _delegation(self, account: Account, zone: Zone) -> tuple[Server, ...]:
-        names = account.call("get_hosted_zone", Id=zone.id).get("DelegationSet", {}).get("NameServers", [])
+    def _delegation(self, zone: Zone) -> tuple[Server, ...]:
+        # The zone's name servers as DNS delegates it, not GetHostedZone: external-dns's IAM policy
+        # (which a drop-in keeps) does not grant that call, and DNS needs no API budget either.
         resolver = dns.resolver.Resolver()
         resolver.lifetime = self.timeout
+        try:
+            names = [ns.target.to_text() for ns in resolver.resolve(zone.name + ".", "NS")]
+        except dns.exception.DNSException as exc:
+            raise Unanswered(f"no name servers found for {zone}: {exc}") from exc
         out: list[Server] = []
         for name in names:
             try:
