@@ -285,8 +285,11 @@ class _Requests:
         self.calls: list[tuple[str, str]] = []
         self.requests: list[HttpRequest] = []
 
-    def observe_api_call(self, operation: str, outcome: str) -> None:
+    def observe_api_call(self, operation: str, outcome: str, account: str = "default") -> None:
         self.calls.append((operation, outcome))
+
+    def observe_api_rate(self, account: str, rate: float) -> None:
+        pass
 
     def observe_http_request(self, request: HttpRequest) -> None:
         self.requests.append(request)
