@@ -467,8 +467,14 @@ class Runner:
                         self._codes[c] = f"{rel}::{name}"
                 calls: dict[str, list[str]] = {}
                 failed: list[str] = []
+                lost: list[str] = []
 
                 def after(nodeid: str) -> None:
+                    if sys.getprofile() is not self._profile:
+                        # CPython drops a profile function that raised (a RecursionError deep in a
+                        # test, say): re-arm it, or every later test would look as if it called nothing.
+                        lost.append(nodeid)
+                        sys.setprofile(self._profile)
                     for name in self._current:
                         calls.setdefault(name, []).append(nodeid)
                     self._current = set()
@@ -481,7 +487,8 @@ class Runner:
                 threading.setprofile(self._profile)
                 self._run_items(list(self._items), stop_on_failure=False, after_each=after)
                 sys.setprofile(None)
-                path.write_text(json.dumps({"calls": calls, "durations": self.durations, "failed": failed}))
+                path.write_text(json.dumps({"calls": calls, "durations": self.durations, "failed": failed,
+                                            "lost": lost}))
                 code = 0
             finally:
                 os._exit(code)
@@ -491,6 +498,8 @@ class Runner:
         if not data:
             self.error = "the recording run crashed"
             return False
+        if data.get("lost"):
+            print(f"mutation: the call recorder was dropped during {data['lost'][:3]} and re-armed", file=sys.stderr)
         if data["failed"]:
             self.error = f"the tests fail without any mutant: {data['failed'][:10]}"
             return False
