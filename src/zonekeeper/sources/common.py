@@ -233,3 +233,22 @@ def add_template_records(
     result.problems += problems
     if names:
         result.extend(records(names))
+
+
+def publish_hosts(
+    obj: Obj,
+    hosts: list[str],
+    result: SourceResult,
+    config: SourceConfig,
+    source: str,
+    subject: str,
+    records: Callable[[list[str]], SourceResult],
+) -> SourceResult:
+    """What a source does once it has the names its spec asks for: add the hostname annotation's
+    (unless --ignore-hostname-annotation), their `records`, then --fqdn-template's (add_template_records)."""
+    if not config.ignore_hostname_annotation:
+        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
+    if hosts:
+        result.extend(records(hosts))
+    add_template_records(obj, result, config, source, subject, records)
+    return finish(result)

@@ -17,16 +17,14 @@ from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     REFERENCE_NOT_FOUND,
-    add_annotation_hostnames,
-    add_template_records,
     as_list,
     as_map,
     as_str,
     dedupe,
     dig,
     endpoints_for_hostnames,
-    finish,
     load_balancer_targets,
+    publish_hosts,
     resource,
     selector_matches,
     spec_hostnames,
@@ -136,13 +134,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     result = SourceResult()
     hosts, problems = gateway_hosts(obj, subject)
     result.problems += problems
-    if not config.ignore_hostname_annotation:
-        add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
-    if hosts:
-        result.extend(_records(obj, hosts, view, config, subject))
-    add_template_records(obj, result, config, SPEC_NAME, subject,
+    return publish_hosts(obj, hosts, result, config, SPEC_NAME, subject,
                          lambda names: _records(obj, names, view, config, subject))
-    return finish(result)
 
 
 def _records(obj: Obj, hosts: list[str], view: ObjectView, config: SourceConfig, subject: str) -> SourceResult:
