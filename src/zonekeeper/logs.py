@@ -202,8 +202,8 @@ def _shared() -> list[structlog.types.Processor]:
 
 
 # logrus's level names (external-dns's JSON lines) where Python's differ.
-_LOGRUS_LEVELS = {"critical": "fatal", "exception": "error", "warn": "warning"}
-_LOGRUS_KEYS = ("level", "msg", "time")
+LOGRUS_LEVELS = {"critical": "fatal", "exception": "error", "warn": "warning"}
+LOGRUS_KEYS = ("level", "msg", "time")
 
 
 def logrus_keys(_: Any, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
@@ -213,10 +213,10 @@ def logrus_keys(_: Any, __: str, event_dict: structlog.types.EventDict) -> struc
     level = str(event_dict.pop("level", "info"))
     msg = event_dict.pop("event", "")
     stamp = str(event_dict.pop("timestamp", ""))
-    for key in _LOGRUS_KEYS:
+    for key in LOGRUS_KEYS:
         if key in event_dict:
             event_dict[f"fields.{key}"] = event_dict.pop(key)
-    head: dict[str, Any] = {"level": _LOGRUS_LEVELS.get(level, level), "msg": msg,
+    head: dict[str, Any] = {"level": LOGRUS_LEVELS.get(level, level), "msg": msg,
                             "time": stamp.split(".", 1)[0].removesuffix("Z") + "Z" if stamp else ""}
     head.update(event_dict)
     return head

@@ -5,7 +5,8 @@ until it is classified), a sample value is rendered by BOTH charts (helm templat
 values) and what it changes in each rendering is compared: the same objects and fields must change
 the same way. zonekeeper's additions (the `run` argument, leader election flags, POD_* variables,
 /tmp, exact RBAC verbs) sit in both the baseline and the sample rendering and so cancel out.
-A refused key must fail our render with a message naming it. docs/migration.md carries the figures.
+A refused key must fail our render with a message naming it. The classification lives in
+zonekeeper.settings.chart_compat (docs/migration.md is generated from it); this test holds it true.
 """
 
 from __future__ import annotations
@@ -26,16 +27,14 @@ from tests.support.helm import (
     external_dns_chart_source,
     find,
     helm,
-    key_paths,
     set_path,
 )
+from zonekeeper.settings import chart_compat
 
 __all__ = ["external_dns_chart", "helm"]  # fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600, func_only=True)]
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-MIGRATION_DOC = ROOT / "docs" / "migration.md"
 RELEASE = NAMESPACE = "dns"
 # The external-dns chart (1.22) requires a policy; both renderings get the same one.
 BASE: dict[str, Any] = {"policy": "upsert-only"}
@@ -44,15 +43,11 @@ OURS: dict[str, Any] = {"externalDnsNames": True}
 REMOVED = "<removed>"
 
 SOURCE = external_dns_chart_source()
-EXTERNAL_DNS_VALUES: dict[str, Any] = yaml.safe_load((SOURCE / "values.yaml").read_text()) if SOURCE else {}
-EXTERNAL_DNS_KEYS = sorted(key_paths(EXTERNAL_DNS_VALUES)) if SOURCE else []
+EXTERNAL_DNS_KEYS = list(chart_compat.keys())
 
-# Keys zonekeeper cannot honour: (a value that takes effect in the external-dns chart, why ours fails).
-WEBHOOK = "zonekeeper calls Route 53 itself and runs no webhook sidecar"
-REFUSED: dict[str, tuple[dict[str, Any], str]] = {
-    "annotationPrefix": ({"annotationPrefix": "custom.example/"}, "has no other prefix"),
-    "gatewayNamespace": ({"gatewayNamespace": "gateways"}, "reads Gateways in every namespace"),
-    "enableGatewayListenerSets": ({"enableGatewayListenerSets": True}, "does not read Gateway API ListenerSets"),
+# A value of each refused key that takes effect in the external-dns chart (the webhook's: generic ones).
+REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
+    "enableGatewayListenerSets": {"enableGatewayListenerSets": True},
 }
 
 # Sample values where the generic one (below) would not show the key's meaning, or is not valid.
@@ -107,30 +102,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "secretConfiguration.data": {"secretConfiguration": {"enabled": True, "mountPath": "/etc/aws", "data": {
         "credentials": "[default]\nrole_arn = arn:aws:iam::123456789012:role/{{ .Release.Name }}\n"}}},
     "enabled": {"enabled": True},
+    "annotationPrefix": {"annotationPrefix": "team-a.example.org/"},
+    "gatewayNamespace": {"gatewayNamespace": "gateways"},
 }
 # These only take effect once the ServiceMonitor is rendered.
 SERVICE_MONITOR_ON = {"serviceMonitor": {"enabled": True}}
 # Keys whose RBAC differs on purpose (ours grants exactly what zonekeeper calls; RBAC is checked by
 # tests/integration/test_helm_chart.py): only the Deployment is compared.
 DEPLOYMENT_ONLY = {"sources", "namespaced", "sourceNamespace"}
-# Defaults that differ on purpose, and why.
-DEFAULT_DIFFERENCES = {
-    "image.repository": "zonekeeper's image, not external-dns's",
-    "policy": "the external-dns chart 1.22 requires it; ours keeps the 1.21 default, upsert-only (never deletes)",
-    "readinessProbe.httpGet.path": "/readyz: ready once DNS passes succeed (external-dns has only /healthz)",
-}
-
-
-def _webhook_refusals() -> dict[str, tuple[dict[str, Any], str]]:
-    return {key: (set_path({}, key, _generic(_default(key))), WEBHOOK)
-            for key in EXTERNAL_DNS_KEYS if key.startswith("provider.webhook.")}
 
 
 def _default(key: str) -> Any:
-    node: Any = EXTERNAL_DNS_VALUES
-    for part in key.split("."):
-        node = node[part]
-    return node
+    return chart_compat.default(key)
 
 
 def _generic(default: Any) -> Any:
@@ -149,7 +132,9 @@ def _generic(default: Any) -> Any:
 
 
 def refusals() -> dict[str, tuple[dict[str, Any], str]]:
-    return {**REFUSED, **_webhook_refusals()}
+    """Each refused key: (a value the external-dns chart takes, why ours fails)."""
+    return {key: (REFUSED_SAMPLES.get(key) or set_path({}, key, _generic(_default(key))), why)
+            for key, why in chart_compat.refused().items()}
 
 
 def sample(key: str) -> dict[str, Any]:
@@ -243,7 +228,7 @@ class Renderings:
 
     def __init__(self, helm: Helm, external_dns_chart: Path, tmp_path: Path) -> None:
         self.helm, self.external_dns_chart, self.tmp_path = helm, external_dns_chart, tmp_path
-        self.external_dns_image = (str(EXTERNAL_DNS_VALUES["image"]["repository"]),
+        self.external_dns_image = (str(_default("image.repository")),
                                    "v" + str(yaml.safe_load((external_dns_chart / "Chart.yaml").read_text())["appVersion"]))
         self.our_image = (str(yaml.safe_load((CHART / "values.yaml").read_text())["image"]["repository"]),
                           str(yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]))
@@ -281,7 +266,7 @@ def baselines(renderings: Renderings) -> tuple[dict[str, dict[str, Any]], dict[s
 
 
 def honoured_keys() -> list[str]:
-    return [k for k in EXTERNAL_DNS_KEYS if k not in refusals()]
+    return list(chart_compat.honoured())
 
 
 @pytest.mark.parametrize("key", honoured_keys())
@@ -306,15 +291,10 @@ def test_a_refused_key_fails_our_render_naming_it(key: str, renderings: Renderin
     assert key in error and why in error, error
 
 
-def test_every_key_is_classified_and_the_doc_s_figures_are_computed_here() -> None:
-    if SOURCE is None:
-        pytest.skip("the external-dns module is not in the Go module cache")
-    assert set(SAMPLES) | set(REFUSED) | DEPLOYMENT_ONLY <= set(EXTERNAL_DNS_KEYS), "a key the chart no longer has"
-    refused = refusals()
-    total, honoured = len(EXTERNAL_DNS_KEYS), len(honoured_keys())
-    assert honoured + len(refused) == total
-    row = f"| {total} | {honoured} | {len(refused)} |"
-    assert row in MIGRATION_DOC.read_text(), f"docs/migration.md's values table must read: {row}"
+def test_the_samples_are_of_keys_the_chart_has() -> None:
+    """(tests/unit/test_chart_compat.py checks the key table against the chart itself.)"""
+    assert set(SAMPLES) | set(REFUSED_SAMPLES) | DEPLOYMENT_ONLY <= set(EXTERNAL_DNS_KEYS), "a key the chart no longer has"
+    assert set(REFUSED_SAMPLES) == set(chart_compat.REFUSED)
 
 
 def test_defaults_are_the_external_dns_chart_s() -> None:
@@ -328,7 +308,7 @@ def test_defaults_are_the_external_dns_chart_s() -> None:
             node = node[part]
         if node != _default(key):
             differ[key] = (_default(key), node)
-    assert set(differ) == set(DEFAULT_DIFFERENCES), differ
+    assert set(differ) == set(chart_compat.DEFAULT_DIFFERENCES), differ
 
 
 @pytest.mark.parametrize(("args", "named"), [

@@ -184,12 +184,6 @@ service:
 {{/* Keys of the external-dns chart zonekeeper cannot honour: fail, naming the key and why, rather
      than render something that behaves differently. */}}
 {{- define "zonekeeper.refusals" -}}
-{{- if .Values.annotationPrefix }}
-{{- fail "annotationPrefix: zonekeeper reads both external-dns.alpha.kubernetes.io/ and external-dns.kubernetes.io/ annotations and has no other prefix; remove annotationPrefix" }}
-{{- end }}
-{{- if .Values.gatewayNamespace }}
-{{- fail "gatewayNamespace: zonekeeper reads Gateways in every namespace (no --gateway-namespace); remove gatewayNamespace" }}
-{{- end }}
 {{- if .Values.enableGatewayListenerSets }}
 {{- fail "enableGatewayListenerSets: zonekeeper does not read Gateway API ListenerSets; set it to false" }}
 {{- end }}
@@ -260,6 +254,9 @@ service:
 {{- if $v.namespaced }}
 {{- $args = append $args (printf "--namespace=%s" (include "zonekeeper.sourceNamespace" .)) }}
 {{- end }}
+{{- with $v.gatewayNamespace }}
+{{- $args = append $args (printf "--gateway-namespace=%s" .) }}
+{{- end }}
 {{- range $v.domainFilters }}
 {{- $args = append $args (printf "--domain-filter=%s" .) }}
 {{- end }}
@@ -271,6 +268,9 @@ service:
 {{- end }}
 {{- with $v.annotationFilter }}
 {{- $args = append $args (printf "--annotation-filter=%s" .) }}
+{{- end }}
+{{- with $v.annotationPrefix }}
+{{- $args = append $args (printf "--annotation-prefix=%s" .) }}
 {{- end }}
 {{- range $v.managedRecordTypes }}
 {{- $args = append $args (printf "--managed-record-types=%s" .) }}
