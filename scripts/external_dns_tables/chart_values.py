@@ -6,8 +6,7 @@ The chart ships inside the external-dns Go module (charts/external-dns). To refr
 
     python scripts/external_dns_tables/chart_values.py /root/go/pkg/mod/sigs.k8s.io/external-dns@v0.23.0 v0.23.0
 
-A key is a path down to a leaf of values.yaml; an empty map or a list is a leaf (the chart reads it
-whole), so `serviceAccount.annotations` is one key and `provider.webhook.image.tag` another.
+A key is a path down to a leaf of values.yaml (zonekeeper.settings.chart_compat.leaves).
 """
 
 from __future__ import annotations
@@ -18,18 +17,10 @@ from typing import Any
 
 import yaml
 
+from zonekeeper.settings.chart_compat import leaves
+
 OUT = Path(__file__).resolve().parents[2] / "src" / "zonekeeper" / "settings" / "edns_chart_values.py"
 CHART = "charts/external-dns"
-
-
-def leaves(values: Any, prefix: str = "") -> dict[str, Any]:
-    """Each key path of a values tree with its default, down to the leaves."""
-    if not isinstance(values, dict) or not values:
-        return {prefix: values}
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        out.update(leaves(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
 
 
 def read(root: Path) -> tuple[str, dict[str, Any]]:

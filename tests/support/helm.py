@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
+from zonekeeper.settings.chart_compat import leaves
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHART = ROOT / "deploy" / "helm" / "zonekeeper"
 HELM_BUILD = ROOT / "tests" / "helm" / "build.sh"
@@ -95,11 +97,9 @@ def external_dns_chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def key_paths(values: Any, prefix: str = "") -> set[str]:
+def key_paths(values: Any) -> set[str]:
     """Key paths of a values tree, down to the leaves (an empty map or a list is a leaf)."""
-    if not isinstance(values, dict) or not values:
-        return {prefix}
-    return set().union(*(key_paths(v, f"{prefix}.{k}" if prefix else str(k)) for k, v in values.items()))
+    return set(leaves(values))
 
 
 def get_path(values: Mapping[str, Any], path: str) -> Any:

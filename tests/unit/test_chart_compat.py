@@ -32,8 +32,8 @@ def test_the_committed_table_is_what_the_generator_reads_from_the_chart() -> Non
     assert gen.render(version, values, MODULE_VERSION) == (ROOT / "src/zonekeeper/settings/edns_chart_values.py").read_text()
 
 
-def test_the_generator_walks_down_to_the_leaves() -> None:
-    leaves = _generator().leaves({"a": {"b": 1, "c": {}, "d": [1]}, "e": None, "f": {"g": {"h": "x"}}})
+def test_keys_go_down_to_the_leaves() -> None:
+    leaves = chart_compat.leaves({"a": {"b": 1, "c": {}, "d": [1]}, "e": None, "f": {"g": {"h": "x"}}})
     assert leaves == {"a.b": 1, "a.c": {}, "a.d": [1], "e": None, "f.g.h": "x"}
 
 

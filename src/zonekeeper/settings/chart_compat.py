@@ -20,7 +20,8 @@ from typing import Any
 
 from zonekeeper.settings.edns_chart_values import CHART_VERSION, VALUES
 
-__all__ = ["CHART_VERSION", "DEFAULT_DIFFERENCES", "REFUSED", "WEBHOOK", "default", "honoured", "keys", "refused"]
+__all__ = ["CHART_VERSION", "DEFAULT_DIFFERENCES", "REFUSED", "WEBHOOK", "default", "honoured", "keys", "leaves",
+           "refused"]
 
 # Each refused key -> why, as the render's message says it (after the key).
 REFUSED: Mapping[str, str] = {
@@ -59,3 +60,14 @@ def honoured() -> tuple[str, ...]:
 def default(key: str) -> Any:
     """The external-dns chart's default of `key`."""
     return VALUES[key]
+
+
+def leaves(values: Any, prefix: str = "") -> dict[str, Any]:
+    """Each key path of a values tree with its value, down to the leaves: an empty map or a list is a
+    leaf (a chart reads it whole), so `serviceAccount.annotations` is one key."""
+    if not isinstance(values, dict) or not values:
+        return {prefix: values}
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        out.update(leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
