@@ -43,7 +43,7 @@ OURS: dict[str, Any] = {"externalDnsNames": True}
 REMOVED = "<removed>"
 
 SOURCE = external_dns_chart_source()
-EXTERNAL_DNS_KEYS = list(chart_compat.keys())
+EXTERNAL_DNS_KEYS = list(chart_compat.value_keys())
 
 # A value of each refused key that takes effect in the external-dns chart (the webhook's: generic ones).
 REFUSED_SAMPLES: dict[str, dict[str, Any]] = {

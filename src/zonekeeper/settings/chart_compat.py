@@ -20,12 +20,12 @@ from typing import Any
 
 from zonekeeper.settings.edns_chart_values import CHART_VERSION, VALUES
 
-__all__ = ["CHART_VERSION", "DEFAULT_DIFFERENCES", "REFUSED", "WEBHOOK", "default", "honoured", "keys", "leaves",
-           "refused"]
+__all__ = ["CHART_VERSION", "DEFAULT_DIFFERENCES", "REFUSED", "WEBHOOK", "default", "honoured", "leaves",
+           "refused", "value_keys"]
 
-# Each refused key -> why, as the render's message says it (after the key).
+# Each refused key -> why, as the render's message says it (after "<key>: ").
 REFUSED: Mapping[str, str] = {
-    "enableGatewayListenerSets": "does not read Gateway API ListenerSets",
+    "enableGatewayListenerSets": "zonekeeper does not read Gateway API ListenerSets",
 }
 
 # The external-dns chart's webhook sidecar: its keys keep their defaults (an external-dns values file
@@ -41,20 +41,20 @@ DEFAULT_DIFFERENCES: Mapping[str, str] = {
 }
 
 
-def keys() -> tuple[str, ...]:
+def value_keys() -> tuple[str, ...]:
     return tuple(sorted(VALUES))
 
 
 def refused() -> dict[str, str]:
     """Every refused key -> why."""
-    webhook = {key: WEBHOOK for key in keys() if key.startswith(WEBHOOK_PREFIX)}
+    webhook = {key: WEBHOOK for key in value_keys() if key.startswith(WEBHOOK_PREFIX)}
     return {**REFUSED, **webhook}
 
 
 def honoured() -> tuple[str, ...]:
     """Computed: every key that is not refused."""
     no = refused()
-    return tuple(key for key in keys() if key not in no)
+    return tuple(key for key in value_keys() if key not in no)
 
 
 def default(key: str) -> Any:
