@@ -318,6 +318,7 @@ def test_leader_election_follows_the_replica_count(helm: Helm) -> None:
     (["--set", "provider=google"], "provider google is not supported"),
     (["--set", "extraArgs=--once"], "extraArgs"),
     (["--set", "secretConfiguration.enabled=true"], "secretConfiguration.mountPath is required"),
+    (["--set", "annotationPrefix=team-a.example.org"], "annotationPrefix"),
 ])
 def test_bad_values_fail_at_install_time(helm: Helm, args: list[str], message: str) -> None:
     assert message in helm.template_error(*args)
@@ -385,6 +386,46 @@ def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
     docs = helm.template("--set", "namespaced=true", "--set", "sources={ingress}")
     assert "ClusterRole" not in kinds(docs) and find(docs, "Role")["metadata"]["namespace"] == "zonekeeper"
 
+
+
+def _rbac(docs: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str, str], set[tuple[str, str]]]:
+    """(kind, name, namespace) of each role -> what it lets the ServiceAccount list and watch."""
+    return {(d["kind"], d["metadata"]["name"], d["metadata"].get("namespace", "")): read_rules(d)
+            for d in docs if d["kind"] in ("Role", "ClusterRole")}
+
+
+def test_namespaced_gateway_routes_read_gateways_and_namespaces_where_zonekeeper_watches_them(helm: Helm) -> None:
+    """With --namespace, routes are read in that namespace, but Gateways in --gateway-namespace (every
+    namespace without it) and Namespaces cluster-wide (live.kind_namespaces): each is granted there."""
+    routes = ("gateway.networking.k8s.io", "httproutes")
+    gateways, namespaces = ("gateway.networking.k8s.io", "gateways"), ("", "namespaces")
+    base = ["--set", "namespaced=true", "--set", "sourceNamespace=apps", "--set", "sources={gateway-httproute}"]
+    docs = helm.template(*base)
+    assert "--gateway-namespace" not in " ".join(container(docs)["args"])
+    assert _rbac(docs) == {("Role", "zonekeeper", "apps"): {routes},
+                           ("ClusterRole", "zonekeeper-namespaces", ""): {namespaces, gateways}}
+    docs = helm.template(*base, "--set", "gatewayNamespace=gateways")
+    assert "--gateway-namespace=gateways" in container(docs)["args"]
+    assert _rbac(docs) == {("Role", "zonekeeper", "apps"): {routes},
+                           ("ClusterRole", "zonekeeper-namespaces", ""): {namespaces},
+                           ("Role", "zonekeeper-gateway", "gateways"): {gateways}}
+    bindings = {(d["kind"], d["metadata"]["name"], d["metadata"].get("namespace", "")): d for d in docs
+                if d["kind"] in ("RoleBinding", "ClusterRoleBinding")}
+    assert {k: (b["roleRef"]["kind"], b["roleRef"]["name"]) for k, b in bindings.items()} == {
+        ("RoleBinding", "zonekeeper-viewer", "apps"): ("Role", "zonekeeper"),
+        ("ClusterRoleBinding", "zonekeeper-namespaces", ""): ("ClusterRole", "zonekeeper-namespaces"),
+        ("RoleBinding", "zonekeeper-gateway", "gateways"): ("Role", "zonekeeper-gateway")}
+    assert all(b["subjects"] == [{"kind": "ServiceAccount", "name": "zonekeeper", "namespace": "zonekeeper"}]
+               for b in bindings.values())
+    # Not namespaced: one ClusterRole reads Gateways everywhere, which covers one namespace too.
+    docs = helm.template("--set", "sources={gateway-httproute}", "--set", "gatewayNamespace=gateways")
+    assert _rbac(docs) == {("ClusterRole", "zonekeeper", ""): {routes, gateways, namespaces}}
+
+
+def test_annotation_prefix_is_passed_on(helm: Helm) -> None:
+    args = container(helm.template("--set", "annotationPrefix=team-a.example.org/"))["args"]
+    assert "--annotation-prefix=team-a.example.org/" in args
+    assert cli_settings(args).source.annotation_prefix == "team-a.example.org/"
 
 def test_the_chart_accepts_exactly_the_cli_s_choices(helm: Helm) -> None:
     from zonekeeper.config import POLICIES, PROVIDERS, REGISTRIES, SOURCES
@@ -467,10 +508,13 @@ def service_monitor_crd(kube_cluster: KubeCluster, tmp_path_factory: pytest.Temp
 
 def test_renderings_pass_server_side_dry_run(helm: Helm, kube_cluster: KubeCluster,
                                              service_monitor_crd: None) -> None:
-    for namespace in ("zonekeeper", "monitoring", "dns-system"):
+    for namespace in ("zonekeeper", "monitoring", "dns-system", "apps", "gateways"):
         kube_cluster.ensure_namespace(namespace)
     dry_run_apply(kube_cluster, helm.template())
     dry_run_apply(kube_cluster, helm.template("-f", str(VALUES_FULL)))
+    dry_run_apply(kube_cluster, helm.template("--set", "namespaced=true", "--set", "sourceNamespace=apps",
+                                              "--set", "sources={gateway-httproute}",
+                                              "--set", "gatewayNamespace=gateways"))
     for path in sorted(MANIFESTS.glob("*.yaml")):
         dry_run_apply(kube_cluster, [d for d in yaml.safe_load_all(path.read_text()) if d])
 
