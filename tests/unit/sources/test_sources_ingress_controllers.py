@@ -278,6 +278,16 @@ def test_proxy_dependents() -> None:
     assert list(gloo_proxy.dependents(INGRESSES, ingress("edge", "default"), view)) == []
 
 
+def test_gloo_kinds_are_watched_where_external_dns_reads_them_whatever_namespace_says() -> None:
+    from zonekeeper import live
+    from zonekeeper.config import Settings
+
+    one = live.kind_namespaces(Settings.of(namespace="apps"))
+    assert (one[GLOO_PROXIES], one[GLOO_VIRTUALSERVICES], one[GLOO_GATEWAYS]) == ("gloo-system", None, None)
+    several = live.kind_namespaces(Settings.of(namespace="apps", gloo_namespace=("a", "b")))
+    assert several[GLOO_PROXIES] is None
+
+
 # --- registration and shapes --------------------------------------------------------------------
 
 
