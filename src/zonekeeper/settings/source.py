@@ -148,7 +148,8 @@ FLAGS: tuple[Flag, ...] = (
          "Ignore the hostname annotation (names then come from --fqdn-template only).", kind="bool"),
     Flag("fqdn-template", "fqdn_template",
          "Go template naming objects that name nothing themselves, e.g. '{{.Name}}.{{.Namespace}}.example.com' "
-         "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute.",
+         "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute, "
+         "Contour HTTPProxy.",
          repeatable=True, split=False),
     Flag("combine-fqdn-annotation", "combine_fqdn_annotation",
          "Publish the --fqdn-template names in addition to the object's own names, not only instead of them.",
