@@ -30,7 +30,17 @@ from zonekeeper.kube.leader import LeaderElector
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
-from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, NODES, PODS, Obj, meta
+from zonekeeper.sources.objects import (
+    ENDPOINTSLICES,
+    GATEWAYS,
+    GLOO_GATEWAYS,
+    GLOO_PROXIES,
+    GLOO_VIRTUALSERVICES,
+    NODES,
+    PODS,
+    Obj,
+    meta,
+)
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper")
@@ -73,8 +83,12 @@ def watched_kinds(settings: Settings) -> list[str]:
 
 def kind_namespaces(settings: Settings) -> dict[str, str | None]:
     """Kinds watched in another namespace than --namespace's: as external-dns, Gateway API Gateways
-    are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to."""
-    return {GATEWAYS: settings.source.gateway_namespace or None}
+    are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to;
+    Gloo's Proxies in the --gloo-namespace (every namespace for several), and the VirtualServices and
+    Gateways they name wherever they are."""
+    gloo = settings.source.gloo_namespace
+    return {GATEWAYS: settings.source.gateway_namespace or None,
+            GLOO_PROXIES: gloo[0] if len(gloo) == 1 else None, GLOO_VIRTUALSERVICES: None, GLOO_GATEWAYS: None}
 
 
 async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fail_after: float = 5.0) -> bool:

@@ -15,11 +15,13 @@ from zonekeeper import annotations as ann
 
 # (annotation without prefix, objects it applies to, values, meaning)
 ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
-    (ann.HOSTNAME, "Service, Ingress, Istio Gateway/VirtualService, Gateway API routes, Pod", "comma-separated FQDNs",
+    (ann.HOSTNAME, "Service, Ingress, Istio Gateway/VirtualService, Gateway API routes, Pod, Contour HTTPProxy, "
+     "Kong TCPIngress", "comma-separated FQDNs",
      "The DNS names to publish for the object (a Pod's point at its Node's external addresses)."),
     (ann.INTERNAL_HOSTNAME, "Service, Pod", "comma-separated FQDNs",
      "Names that point at the Service's cluster IPs, or at the Pod's IP."),
-    (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway, Node, Pod",
+    (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway, Node, Pod, Contour HTTPProxy, "
+     "Kong TCPIngress, Emissary Host, Gloo Proxy",
      "comma-separated IPs or hostnames", "Targets to publish instead of the load-balancer status."),
     (ann.TTL, "all", "seconds (`300`) or a duration (`10m`), 1..2147483647", "Record TTL; default 300."),
     (ann.CONTROLLER, "all", "`dns-controller`", "Objects naming another controller are left alone."),
@@ -32,7 +34,11 @@ ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
      "Where an Ingress's names come from (default: both)."),
     (ann.GATEWAY_HOSTNAME_SOURCE, "Gateway API routes", "`defined-hosts-only`, `annotation-only`",
      "Where a route's names come from (default: both)."),
-    (ann.INGRESS, "Istio Gateway", "`[namespace/]name`", "An Ingress whose load-balancer status gives the targets."),
+    (ann.INGRESS, "Istio Gateway, Gloo Gateway (gateway.solo.io)", "`[namespace/]name`",
+     "An Ingress whose load-balancer status gives the targets."),
+    (ann.AMBASSADOR_SERVICE_ANNOTATION, "Emissary Host (this exact name, no prefix)",
+     "`namespace/name`, `name.namespace`, `name` (namespace `default`)",
+     "The Service whose external IPs or load-balancer status give the Host's targets; a Host without it is not read."),
     ("aws-weight", "all", "integer 0..255", "Weighted routing."),
     ("aws-region", "all", "AWS region", "Latency routing."),
     ("aws-failover", "all", "`PRIMARY`, `SECONDARY`", "Failover routing."),

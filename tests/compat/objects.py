@@ -189,3 +189,80 @@ def more_sources(ns: str) -> list[dict[str, Any]]:
 
 MORE_SOURCES = ["--source=gateway-httproute", "--source=gateway-grpcroute", "--source=gateway-tlsroute",
                 "--source=gateway-tcproute", "--source=gateway-udproute", "--source=node", "--source=pod"]
+
+
+# -- the ingress controllers' CRD sources (issue 11): contour-httpproxy, kong-tcpingress, ambassador-host,
+# -- gloo-proxy; tests/compat/test_compat_sources.py. Their CRDs: tests/support/crds (install_project_crds).
+
+INGRESS_CONTROLLER_PROJECTS = ("contour", "kong", "emissary", "gloo")
+
+
+def ingress_controllers(ns: str) -> list[dict[str, Any]]:
+    """16 objects: 3 HTTPProxies (one of another controller), 2 TCPIngresses, 3 Hosts (one without the
+    Service annotation) and the 2 Services they read, 2 Gloo Proxies with a VirtualService, a Gateway,
+    the Ingress it names and the first Proxy's Service."""
+    h, ttl, target = GA + "hostname", GA + "ttl", GA + "target"
+    amb = "external-dns.ambassador-service"
+
+    def httpproxy(name: str, fqdn: str, annotations: dict[str, str], *addresses: str) -> dict[str, Any]:
+        return {"apiVersion": "projectcontour.io/v1", "kind": "HTTPProxy",
+                "metadata": {"name": name, "namespace": ns, "annotations": annotations},
+                "spec": {"virtualhost": {"fqdn": fqdn}, "routes": [{"services": [{"name": "web", "port": 80}]}]},
+                "status": _lb_status(*addresses)}
+
+    def tcpingress(name: str, hosts: list[str], *addresses: str) -> dict[str, Any]:
+        return {"apiVersion": "configuration.konghq.com/v1beta1", "kind": "TCPIngress",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"rules": [{"host": host, "port": 9000 + i, "backend": {"serviceName": "db", "servicePort": 5432}}
+                                   for i, host in enumerate(hosts)]},
+                "status": _lb_status(*addresses)}
+
+    def host(name: str, hostname: str, annotations: dict[str, str]) -> dict[str, Any]:
+        return {"apiVersion": "getambassador.io/v3alpha1", "kind": "Host",
+                "metadata": {"name": name, "namespace": ns, "annotations": annotations},
+                "spec": {"hostname": hostname, "acmeProvider": {"authority": "none"}}}
+
+    def static(kind: str, namespace: str, name: str) -> dict[str, Any]:
+        return {"sources": [{"resourceKind": kind, "resourceRef": {"name": name, "namespace": namespace}}]}
+
+    def proxy(name: str, virtual_hosts: list[dict[str, Any]], gateway: str = "") -> dict[str, Any]:
+        listener: dict[str, Any] = {"name": "http", "bindAddress": "::", "bindPort": 8080,
+                                    "httpListener": {"virtualHosts": virtual_hosts}}
+        if gateway:
+            listener["metadataStatic"] = static("*v1.Gateway", ns, gateway)
+        return {"apiVersion": "gloo.solo.io/v1", "kind": "Proxy", "metadata": {"name": name, "namespace": ns},
+                "spec": {"listeners": [listener]}}
+
+    extra_ips = service("emissary-ext", ns, {}, "192.0.2.199")
+    extra_ips["spec"]["externalIPs"] = ["192.0.2.174"]
+    edge = ingress("edge", ns, {}, [], "192.0.2.176")
+    edge["spec"]["defaultBackend"] = {"service": {"name": "web", "port": {"number": 80}}}
+    return [
+        httpproxy("hp", "contour.ic.example.com", {h: "contour-alt.ic.example.com", ttl: "60"}, "192.0.2.170"),
+        httpproxy("hp-target", "contour-target.ic.example.com", {target: "192.0.2.171"}, "192.0.2.199"),
+        httpproxy("hp-other", "contour-other.ic.example.com", {GA + "controller": "someone-else"}, "192.0.2.199"),
+        tcpingress("tcp", ["kong-a.ic.example.com", "kong-b.ic.example.com"], "192.0.2.172"),
+        tcpingress("tcp-nlb", ["kong-nlb.ic.example.com"], NLB_US_EAST_1),
+        service("emissary", ns, {}, "192.0.2.173"),
+        extra_ips,
+        host("site", "site.ic.example.com", {amb: f"{ns}/emissary", ttl: "120"}),
+        host("site-dot", "site-dot.ic.example.com", {amb: f"emissary-ext.{ns}"}),
+        host("no-opt-in", "no-opt-in.ic.example.com", {target: "192.0.2.199"}),
+        service("gateway-proxy", ns, {}, "192.0.2.175"),
+        {"apiVersion": "gateway.solo.io/v1", "kind": "VirtualService",
+         "metadata": {"name": "shop", "namespace": ns, "annotations": {ttl: "300"}},
+         "spec": {"virtualHost": {"domains": ["gloo-shop.ic.example.com"]}}},
+        proxy("gateway-proxy", [
+            {"name": "plain", "domains": ["gloo-a.ic.example.com", "gloo-b.ic.example.com."]},
+            {"name": "shop", "domains": ["gloo-shop.ic.example.com"],
+             "metadata": {"sources": [{"kind": "*v1.VirtualService", "name": "shop", "namespace": ns}]}}]),
+        {"apiVersion": "gateway.solo.io/v1", "kind": "Gateway",
+         "metadata": {"name": "gw-ing", "namespace": ns, "annotations": {GA + "ingress": f"{ns}/edge"}},
+         "spec": {"bindAddress": "::", "bindPort": 8081, "httpGateway": {}}},
+        edge,
+        proxy("proxy-ingress", [{"name": "ing", "domains": ["gloo-ing.ic.example.com"]}], gateway="gw-ing"),
+    ]
+
+
+INGRESS_CONTROLLER_SOURCES = ["--source=contour-httpproxy", "--source=kong-tcpingress", "--source=ambassador-host",
+                              "--source=gloo-proxy"]

@@ -31,7 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 MANIFEST = ROOT / "deploy" / "manifests" / "zonekeeper-all-sources.yaml"
 ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
-               "node", "pod")
+               "node", "pod",
+               "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy")
+# The other projects' CRDs those sources read (tests/support/crds).
+PROJECTS = ("contour", "kong", "emissary", "gloo")
 NS = "audited"  # the controller's namespace: its Lease lives here
 SA = "zonekeeper-audited"
 USER = f"system:serviceaccount:{NS}:{SA}"
@@ -42,6 +45,7 @@ Call = tuple[str, str, str]  # (verb, apiGroup, resource[/subresource])
 @pytest.fixture(scope="module")
 def audited_cluster() -> Iterator[KubeCluster]:
     with KubeCluster(audit=True) as cluster:
+        cluster.install_project_crds(*PROJECTS)
         yield cluster
 
 
@@ -120,6 +124,33 @@ def workload(ns: str) -> list[dict[str, Any]]:
          "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.5"}]}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "api", "namespace": ns},
          "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}},
+        *ingress_controllers(ns),
+    ]
+
+
+def ingress_controllers(ns: str) -> list[dict[str, Any]]:
+    """An object for each ingress controller's source: Contour, Kong, Emissary (reading Service `web`),
+    Gloo (reading its VirtualService and its own Service)."""
+    lb = {"loadBalancer": {"ingress": [{"ip": "198.51.100.9"}]}}
+    return [
+        {"apiVersion": "projectcontour.io/v1", "kind": "HTTPProxy", "metadata": {"name": "hp", "namespace": ns},
+         "spec": {"virtualhost": {"fqdn": "contour.example.com"}}, "status": lb},
+        {"apiVersion": "configuration.konghq.com/v1beta1", "kind": "TCPIngress",
+         "metadata": {"name": "tcp", "namespace": ns},
+         "spec": {"rules": [{"host": "kong.example.com", "port": 9000,
+                             "backend": {"serviceName": "web", "servicePort": 80}}]}, "status": lb},
+        {"apiVersion": "getambassador.io/v3alpha1", "kind": "Host",
+         "metadata": {"name": "amb", "namespace": ns, "annotations": {"external-dns.ambassador-service": f"{ns}/web"}},
+         "spec": {"hostname": "emissary.example.com"}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gateway-proxy", "namespace": ns},
+         "spec": {"type": "LoadBalancer", "selector": {"gloo": "gateway-proxy"}, "ports": [{"port": 80}]},
+         "status": lb},
+        {"apiVersion": "gateway.solo.io/v1", "kind": "VirtualService", "metadata": {"name": "gvs", "namespace": ns},
+         "spec": {"virtualHost": {"domains": ["gloo.example.com"]}}},
+        {"apiVersion": "gloo.solo.io/v1", "kind": "Proxy", "metadata": {"name": "gateway-proxy", "namespace": ns},
+         "spec": {"listeners": [{"name": "http", "bindAddress": "::", "bindPort": 8080, "httpListener": {
+             "virtualHosts": [{"name": "gvs", "domains": ["gloo.example.com"], "metadata": {
+                 "sources": [{"kind": "*v1.VirtualService", "name": "gvs", "namespace": ns}]}}]}}]}},
     ]
 
 
@@ -174,12 +205,13 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
         sources=ALL_SOURCES, leader_elect=True, leader_elect_namespace=NS, leader_elect_lease_name="audited",
         leader_elect_lease_duration=2.0, leader_elect_renew_deadline=1.5, leader_elect_retry_period=0.2,
         min_event_sync_interval=0.05, interval=30.0, aws_rate_limit=50.0, kube_api_qps=50.0, kube_api_burst=100,
-        metrics_address="127.0.0.1:0", emit_events=True,
+        metrics_address="127.0.0.1:0", emit_events=True, gloo_namespace=(ns,),
     )
     task = asyncio.create_task(live.serve(settings, build(settings)))
     try:
         wanted = {"web.example.com", "shop.example.com", "static.example.com", "mesh.example.com",
-                  "vs.example.com", "api.example.com"}
+                  "vs.example.com", "api.example.com", "contour.example.com", "kong.example.com",
+                  "emissary.example.com", "gloo.example.com"}
         try:
             await eventually(lambda: wanted <= _names(route53, zone), what="a record from every source")
         except AssertionError as exc:

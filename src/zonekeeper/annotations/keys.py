@@ -55,6 +55,9 @@ KEYS = frozenset({HOSTNAME, INTERNAL_HOSTNAME, TARGET, TTL, CONTROLLER, SET_IDEN
 
 # Not prefixed: the classic ingress class annotation that `--ingress-class` also looks at.
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+# Not prefixed either: the Service whose load balancer an Emissary (Ambassador) Host points at, and
+# the Host's opt-in to the ambassador-host source.
+AMBASSADOR_SERVICE_ANNOTATION = "external-dns.ambassador-service"
 
 ACCESS_PUBLIC = "public"
 ACCESS_PRIVATE = "private"

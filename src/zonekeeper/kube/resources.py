@@ -23,8 +23,8 @@ EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
 # Annotations worth keeping: ours under any prefix (--annotation-prefix may name any; the informer
-# does not know which) and the ingress class.
-KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION})
+# does not know which), the ingress class and the ambassador-host Service.
+KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION, ann.AMBASSADOR_SERVICE_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
 # those keys, a one-element list `[shape]` is a list of such elements, a `Leaf` is a value kept
@@ -66,6 +66,10 @@ _PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sect
 _ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
 _ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
 
+_GLOO_STATIC_SOURCE: Shape = {"resourceKind": STR, "resourceRef": {"name": STR, "namespace": STR}}
+_GLOO_VIRTUAL_HOST: Shape = {"domains": STRS, "metadata": {"sources": [{"kind": STR, "name": STR, "namespace": STR}]},
+                             "metadataStatic": {"sources": [_GLOO_STATIC_SOURCE]}}
+
 SHAPES: dict[str, Shape] = {
     kinds.SERVICES: {"metadata": _META, "spec": {
         "type": STR, "clusterIP": STR, "clusterIPs": STRS, "externalIPs": STRS, "externalName": STR,
@@ -100,6 +104,19 @@ SHAPES: dict[str, Shape] = {
     # TCPRoutes and UDPRoutes have no hostnames: their names come from the hostname annotation.
     kinds.TCPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
     kinds.UDPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
+    # Ingress controllers' CRDs: contour-httpproxy, kong-tcpingress, ambassador-host, gloo-proxy.
+    kinds.HTTPPROXIES: {"metadata": _META, "spec": {"virtualhost": {"fqdn": STR}}, "status": _LB_STATUS},
+    kinds.TCPINGRESSES: {"metadata": _META, "spec": {"rules": [{"host": STR}]}, "status": _LB_STATUS},
+    kinds.AMBASSADOR_HOSTS: {"metadata": _META, "spec": {"hostname": STR}},
+    # httpResources.virtualHosts maps virtual host names (any) to virtual hosts: kept whole.
+    kinds.GLOO_PROXIES: {"metadata": _META, "spec": {"listeners": [{
+        "httpListener": {"virtualHosts": [_GLOO_VIRTUAL_HOST]},
+        "aggregateListener": {"httpFilterChains": [{"virtualHostRefs": STRS}],
+                              "httpResources": {"virtualHosts": ANY}},
+        "metadataStatic": {"sources": [_GLOO_STATIC_SOURCE]}}]}},
+    # Only their annotations are read (a VirtualService's ttl and aws-*, a Gateway's ingress).
+    kinds.GLOO_VIRTUALSERVICES: {"metadata": _META},
+    kinds.GLOO_GATEWAYS: {"metadata": _META},
 }
 
 

@@ -56,6 +56,8 @@ class SourceSettings:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    # Ingress controllers' sources (issue 11, srcB1): gloo-proxy
+    gloo_namespace: tuple[str, ...] = ("gloo-system",)
     exclude_unschedulable: bool = True
     expose_internal_ipv6: bool = False
     resolve_service_load_balancer_hostname: bool = False
@@ -146,7 +148,8 @@ FLAGS: tuple[Flag, ...] = (
          "Ignore the hostname annotation (names then come from --fqdn-template only).", kind="bool"),
     Flag("fqdn-template", "fqdn_template",
          "Go template naming objects that name nothing themselves, e.g. '{{.Name}}.{{.Namespace}}.example.com' "
-         "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute.",
+         "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute, "
+         "Contour HTTPProxy.",
          repeatable=True, split=False),
     Flag("combine-fqdn-annotation", "combine_fqdn_annotation",
          "Publish the --fqdn-template names in addition to the object's own names, not only instead of them.",
@@ -197,6 +200,9 @@ FLAGS: tuple[Flag, ...] = (
          "Gateway API routes: only Gateways in this namespace (default: all)."),
     Flag("gateway-label-filter", "gateway_label_filter",
          "Gateway API routes: only Gateways matching this label selector (default: all)."),
+    # Ingress controllers' sources (issue 11, srcB1): gloo-proxy
+    Flag("gloo-namespace", "gloo_namespace", "gloo-proxy source: the namespaces whose Gloo Proxies are read "
+         "(repeatable).", repeatable=True),
     Flag("exclude-unschedulable", "exclude_unschedulable",
          "Leave out unschedulable Nodes (node source, NodePort Services).", kind="bool", negatable=True),
     Flag("expose-internal-ipv6", "expose_internal_ipv6",

@@ -13,15 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from zonekeeper.sources import (
+    ambassador_host,
+    contour_httpproxy,
     crd,
     gateway_grpcroute,
     gateway_httproute,
     gateway_tcproute,
     gateway_tlsroute,
     gateway_udproute,
+    gloo_proxy,
     ingress,
     istio_gateway,
     istio_virtualservice,
+    kong_tcpingress,
     node,
     pod,
     service,
@@ -43,6 +47,11 @@ SOURCES: dict[str, SourceSpec] = register(
     gateway_udproute.SPEC,
     node.SPEC,
     pod.SPEC,
+    # Ingress controllers' CRDs (issue 11, srcB1)
+    contour_httpproxy.SPEC,
+    kong_tcpingress.SPEC,
+    ambassador_host.SPEC,
+    gloo_proxy.SPEC,
 )
 
 # The `resource` label's <kind> -> the primary resource it names ("service" -> "services").

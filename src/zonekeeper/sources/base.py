@@ -59,6 +59,8 @@ class SourceConfig:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    # gloo-proxy source: the namespaces whose Proxies are read (--gloo-namespace).
+    gloo_namespaces: tuple[str, ...] = ("gloo-system",)
     # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.

@@ -178,6 +178,22 @@ def endpoints_for_hostnames(
     return result
 
 
+def load_balancer_records(obj: Obj, hosts: list[str], config: SourceConfig, subject: str) -> SourceResult:
+    """Records for `hosts` pointing at the object's `target` annotation, else at every IP and hostname
+    of its own status.loadBalancer: the Ingress, Contour HTTPProxy and Kong TCPIngress rule."""
+    result = SourceResult()
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
+                             alias_true_only=config.alias_true_only)
+    result.problems += common.problems
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
+        result.problems += problems
+    else:
+        targets = load_balancer_targets(obj)
+    result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
+    return result
+
+
 def finish(result: SourceResult) -> SourceResult:
     """Drop exact duplicates (a host listed in both rules and tls, say), keeping first occurrences."""
     seen: set[Endpoint] = set()

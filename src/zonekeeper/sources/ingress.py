@@ -20,9 +20,8 @@ from zonekeeper.sources.common import (
     as_map,
     as_str,
     dig,
-    endpoints_for_hostnames,
     finish,
-    load_balancer_targets,
+    load_balancer_records,
     resource,
     spec_hostnames,
 )
@@ -85,23 +84,10 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     if source != ann.HOSTNAME_SOURCE_DEFINED_HOSTS_ONLY and not config.ignore_hostname_annotation:
         add_annotation_hostnames(obj, hosts, subject, result, config.annotation_prefixes)
     if hosts:
-        result.extend(_records(obj, hosts, config, subject))
-    add_template_records(obj, result, config, SOURCE_NAME, subject, lambda names: _records(obj, names, config, subject))
+        result.extend(load_balancer_records(obj, hosts, config, subject))
+    add_template_records(obj, result, config, SOURCE_NAME, subject,
+                         lambda names: load_balancer_records(obj, names, config, subject))
     return finish(result)
-
-
-def _records(obj: Obj, hosts: list[str], config: SourceConfig, subject: str) -> SourceResult:
-    result = SourceResult()
-    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes,
-                             alias_true_only=config.alias_true_only)
-    result.problems += common.problems
-    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
-        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
-        result.problems += problems
-    else:
-        targets = load_balancer_targets(obj)
-    result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
-    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:

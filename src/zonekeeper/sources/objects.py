@@ -58,6 +58,13 @@ TLSROUTES = _kind("gateway.networking.k8s.io", "v1", "tlsroutes", "TLSRoute")
 # channel serves it beside v1); reading the same version keeps the same clusters working.
 TCPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "tcproutes", "TCPRoute")
 UDPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "udproutes", "UDPRoute")
+# Ingress controllers' CRDs, at the versions external-dns v0.23.0 reads.
+HTTPPROXIES = _kind("projectcontour.io", "v1", "httpproxies", "HTTPProxy")
+TCPINGRESSES = _kind("configuration.konghq.com", "v1beta1", "tcpingresses", "TCPIngress")
+AMBASSADOR_HOSTS = _kind("getambassador.io", "v3alpha1", "hosts", "Host")
+GLOO_PROXIES = _kind("gloo.solo.io", "v1", "proxies", "Proxy")
+GLOO_VIRTUALSERVICES = _kind("gateway.solo.io", "v1", "virtualservices", "VirtualService")
+GLOO_GATEWAYS = _kind("gateway.solo.io", "v1", "gateways", "Gateway")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}

@@ -173,8 +173,8 @@ def test_gateways_are_watched_in_gateway_namespace_not_in_namespace() -> None:
     from zonekeeper import live
     from zonekeeper.config import Settings
 
-    assert live.kind_namespaces(Settings.of(namespace="apps")) == {GATEWAYS: None}
-    assert live.kind_namespaces(Settings.of(namespace="apps", gateway_namespace="infra")) == {GATEWAYS: "infra"}
+    assert live.kind_namespaces(Settings.of(namespace="apps"))[GATEWAYS] is None
+    assert live.kind_namespaces(Settings.of(namespace="apps", gateway_namespace="infra"))[GATEWAYS] == "infra"
 
 
 def _namespace(name: str, **labels: str) -> dict[str, Any]:

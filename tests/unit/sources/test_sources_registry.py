@@ -10,10 +10,15 @@ from sourcekit import dns_endpoint, ga, ingress, istio_gateway, service, store
 from zonekeeper.sources import SOURCES, SourceSpec, collect, run_one, watched_kinds
 from zonekeeper.sources.base import SourceConfig, SourceResult, register
 from zonekeeper.sources.objects import (
+    AMBASSADOR_HOSTS,
     DNSENDPOINTS,
     ENDPOINTSLICES,
     GATEWAYS,
+    GLOO_GATEWAYS,
+    GLOO_PROXIES,
+    GLOO_VIRTUALSERVICES,
     GRPCROUTES,
+    HTTPPROXIES,
     HTTPROUTES,
     INGRESSES,
     ISTIO_GATEWAYS,
@@ -22,6 +27,7 @@ from zonekeeper.sources.objects import (
     NODES,
     PODS,
     SERVICES,
+    TCPINGRESSES,
     TCPROUTES,
     TLSROUTES,
     UDPROUTES,
@@ -52,6 +58,10 @@ def test_registry_names_kinds_and_watches() -> None:
         "gateway-udproute": (UDPROUTES, (UDPROUTES, GATEWAYS, NAMESPACES)),
         "node": (NODES, (NODES,)),
         "pod": (PODS, (PODS, NODES)),
+        "contour-httpproxy": (HTTPPROXIES, (HTTPPROXIES,)),
+        "kong-tcpingress": (TCPINGRESSES, (TCPINGRESSES,)),
+        "ambassador-host": (AMBASSADOR_HOSTS, (AMBASSADOR_HOSTS, SERVICES)),
+        "gloo-proxy": (GLOO_PROXIES, (GLOO_PROXIES, GLOO_VIRTUALSERVICES, GLOO_GATEWAYS, SERVICES, INGRESSES)),
     }
     for spec in SOURCES.values():
         assert spec.kind in spec.watched_kinds
@@ -89,6 +99,13 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
     }
     objects["node"] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}
     objects["pod"] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
+    for name, (api_version, kind) in {
+        "contour-httpproxy": ("projectcontour.io/v1", "HTTPProxy"),
+        "kong-tcpingress": ("configuration.konghq.com/v1beta1", "TCPIngress"),
+        "ambassador-host": ("getambassador.io/v3alpha1", "Host"),
+        "gloo-proxy": ("gloo.solo.io/v1", "Proxy"),
+    }.items():
+        objects[name] = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x", "namespace": "ns"}}
     for name, spec in SOURCES.items():
         obj = objects[name]
         namespace = obj["metadata"].get("namespace", "")
