@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from zonekeeper.sources import (
     crd,
+    f5_transportserver,
+    f5_virtualserver,
     gateway_grpcroute,
     gateway_httproute,
     gateway_tcproute,
@@ -23,8 +25,10 @@ from zonekeeper.sources import (
     istio_gateway,
     istio_virtualservice,
     node,
+    openshift_route,
     pod,
     service,
+    skipper_routegroup,
 )
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
@@ -43,6 +47,10 @@ SOURCES: dict[str, SourceSpec] = register(
     gateway_udproute.SPEC,
     node.SPEC,
     pod.SPEC,
+    f5_virtualserver.SPEC,
+    f5_transportserver.SPEC,
+    skipper_routegroup.SPEC,
+    openshift_route.SPEC,
 )
 
 # The `resource` label's <kind> -> the primary resource it names ("service" -> "services").

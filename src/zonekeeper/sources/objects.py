@@ -58,6 +58,11 @@ TLSROUTES = _kind("gateway.networking.k8s.io", "v1", "tlsroutes", "TLSRoute")
 # channel serves it beside v1); reading the same version keeps the same clusters working.
 TCPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "tcproutes", "TCPRoute")
 UDPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "udproutes", "UDPRoute")
+# F5 BIG-IP Container Ingress Services, Skipper and OpenShift (issue 11): one line each, to merge easily.
+F5_VIRTUALSERVERS = _kind("cis.f5.com", "v1", "virtualservers", "VirtualServer")
+F5_TRANSPORTSERVERS = _kind("cis.f5.com", "v1", "transportservers", "TransportServer")
+ROUTEGROUPS = _kind("zalando.org", "v1", "routegroups", "RouteGroup")
+OPENSHIFT_ROUTES = _kind("route.openshift.io", "v1", "routes", "Route")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}

@@ -12,6 +12,8 @@ from zonekeeper.sources.base import SourceConfig, SourceResult, register
 from zonekeeper.sources.objects import (
     DNSENDPOINTS,
     ENDPOINTSLICES,
+    F5_TRANSPORTSERVERS,
+    F5_VIRTUALSERVERS,
     GATEWAYS,
     GRPCROUTES,
     HTTPROUTES,
@@ -20,7 +22,9 @@ from zonekeeper.sources.objects import (
     ISTIO_VIRTUALSERVICES,
     NAMESPACES,
     NODES,
+    OPENSHIFT_ROUTES,
     PODS,
+    ROUTEGROUPS,
     SERVICES,
     TCPROUTES,
     TLSROUTES,
@@ -52,6 +56,10 @@ def test_registry_names_kinds_and_watches() -> None:
         "gateway-udproute": (UDPROUTES, (UDPROUTES, GATEWAYS, NAMESPACES)),
         "node": (NODES, (NODES,)),
         "pod": (PODS, (PODS, NODES)),
+        "f5-virtualserver": (F5_VIRTUALSERVERS, (F5_VIRTUALSERVERS,)),
+        "f5-transportserver": (F5_TRANSPORTSERVERS, (F5_TRANSPORTSERVERS,)),
+        "skipper-routegroup": (ROUTEGROUPS, (ROUTEGROUPS,)),
+        "openshift-route": (OPENSHIFT_ROUTES, (OPENSHIFT_ROUTES,)),
     }
     for spec in SOURCES.values():
         assert spec.kind in spec.watched_kinds
@@ -89,6 +97,11 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
     }
     objects["node"] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}
     objects["pod"] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
+    for name, api_version, kind in (("f5-virtualserver", "cis.f5.com/v1", "VirtualServer"),
+                                    ("f5-transportserver", "cis.f5.com/v1", "TransportServer"),
+                                    ("skipper-routegroup", "zalando.org/v1", "RouteGroup"),
+                                    ("openshift-route", "route.openshift.io/v1", "Route")):
+        objects[name] = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x", "namespace": "ns"}}
     for name, spec in SOURCES.items():
         obj = objects[name]
         namespace = obj["metadata"].get("namespace", "")
@@ -134,8 +147,8 @@ def test_collect_only_runs_enabled_sources() -> None:
 
 
 def test_collect_rejects_unknown_sources() -> None:
-    with pytest.raises(ValueError, match="openshift-route"):
-        collect(ObjectStore(), ["service", "openshift-route"], CONFIG)
+    with pytest.raises(ValueError, match="no-such-source"):
+        collect(ObjectStore(), ["service", "no-such-source"], CONFIG)
 
 
 def test_a_crashing_source_becomes_a_problem() -> None:
