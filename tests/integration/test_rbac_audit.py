@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.support.kube import KubeCluster
+from tests.support.project_objects import f5_transport_server, f5_virtual_server, openshift_route, route_group
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper import live
 from zonekeeper.config import Settings
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 MANIFEST = ROOT / "deploy" / "manifests" / "zonekeeper-all-sources.yaml"
 ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
-               "node", "pod")
+               "node", "pod", "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route")
 NS = "audited"  # the controller's namespace: its Lease lives here
 SA = "zonekeeper-audited"
 USER = f"system:serviceaccount:{NS}:{SA}"
@@ -120,7 +121,16 @@ def workload(ns: str) -> list[dict[str, Any]]:
          "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.5"}]}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "api", "namespace": ns},
          "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}},
+        *project_workload(ns),
     ]
+
+
+def project_workload(ns: str) -> list[dict[str, Any]]:
+    """The F5 CIS, Skipper and OpenShift sources' objects (their CRDs: tests/support/crds)."""
+    return [f5_virtual_server("vs", ns, "f5vs.example.com", "192.0.2.51"),
+            f5_transport_server("ts", ns, "f5ts.example.com", "192.0.2.52"),
+            route_group("rg", ns, ["rg.example.com"], "192.0.2.53"),
+            openshift_route("route", ns, "route.example.com", ("default", "router-default.apps.example.net"))]
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
@@ -179,7 +189,8 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
     task = asyncio.create_task(live.serve(settings, build(settings)))
     try:
         wanted = {"web.example.com", "shop.example.com", "static.example.com", "mesh.example.com",
-                  "vs.example.com", "api.example.com"}
+                  "vs.example.com", "api.example.com", "f5vs.example.com", "f5ts.example.com", "rg.example.com",
+                  "route.example.com"}
         try:
             await eventually(lambda: wanted <= _names(route53, zone), what="a record from every source")
         except AssertionError as exc:

@@ -1,9 +1,10 @@
 """A real Kubernetes API server (kube-apiserver + etcd) for integration tests.
 
 ``KubeCluster`` starts etcd and kube-apiserver on 127.0.0.1 (free ports, a private temp dir), waits for
-``/readyz``, installs zonekeeper's CRDs (``deploy/crds``) and cleans everything up on exit, also when
-start-up fails half-way. The binaries come from ``tests/kube/build.sh`` (built from Go modules and
-cached outside the repository); ``find_binaries()`` builds them when they are missing.
+``/readyz``, installs zonekeeper's CRDs (``deploy/crds``) and the other projects' the sources read
+(``tests/support/crds/<project>``), and cleans everything up on exit, also when start-up fails half-way.
+The binaries come from ``tests/kube/build.sh`` (built from Go modules and cached outside the
+repository); ``find_binaries()`` builds them when they are missing.
 
 What the cluster is (and is not):
 
@@ -59,6 +60,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tests" / "kube" / "build.sh"
 CRD_DIR = REPO_ROOT / "deploy" / "crds"
+#: Other projects' CRDs the sources read (F5 CIS, Skipper, OpenShift, ...), one directory per project:
+#: installed beside ``CRD_DIR``'s, as a cluster running those controllers has them.
+PROJECT_CRDS = REPO_ROOT / "tests" / "support" / "crds"
 
 #: Field manager used by ``KubeCluster.apply``.
 FIELD_MANAGER = "zonekeeper-tests"
@@ -423,6 +427,9 @@ class KubeCluster:
                         raise
             if self._install_crds:
                 self.install_crds(self._crd_dir)
+                if self._crd_dir == CRD_DIR:
+                    for project in sorted(p for p in PROJECT_CRDS.iterdir() if p.is_dir()):
+                        self.install_crds(project)
         except BaseException:
             self.stop()
             raise
