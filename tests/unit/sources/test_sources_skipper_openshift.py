@@ -188,3 +188,24 @@ def test_openshift_router_name_reaches_the_source() -> None:
     settings = Settings.of(txt_owner_id="x", sources=("openshift-route",), openshift_router_name="sharded")
     settings.validate()
     assert source_config(settings).openshift_router_name == "sharded"
+
+
+def test_fields_of_the_wrong_type_never_break_the_four_sources() -> None:
+    """Objects from files are not checked against a schema: each wrong-typed field yields nothing."""
+    from zonekeeper.sources import run_one
+
+    garbage: list[Any] = [None, 7, "text", ["a"], {"k": "v"}]
+    for value in garbage:
+        objects = {
+            "f5-virtualserver": obj("cis.f5.com/v1", "VirtualServer", "vs", spec={"host": value, "hostAliases": value},
+                                    status={"vsAddress": "192.0.2.1"}),
+            "f5-transportserver": obj("cis.f5.com/v1", "TransportServer", "ts", spec=value,
+                                      status={"vsAddress": value}),
+            "skipper-routegroup": obj("zalando.org/v1", "RouteGroup", "rg", spec={"hosts": value},
+                                      status={"loadBalancer": {"routegroup": value}}),
+            "openshift-route": obj("route.openshift.io/v1", "Route", "r",
+                                   status={"ingress": [value, {"host": value, "conditions": value}]}),
+        }
+        for name, o in objects.items():
+            result = run_one(SOURCES[name], o, store(o), SourceConfig())
+            assert "SourceError" not in {p.reason for p in result.problems}, (name, value, result.problems)
