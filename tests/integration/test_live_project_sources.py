@@ -106,3 +106,21 @@ async def test_the_record_follows_the_object(source: str, kube_cluster: KubeClus
         assert all(b["Status"] == "accepted" for b in route53.change_batches), route53.errors
     finally:
         await stop(task)
+
+
+async def test_openshift_router_name_picks_the_router(kube_cluster: KubeCluster, kube_namespace: str,
+                                                      controller_kubeconfig: Path,  # noqa: F811
+                                                      route53: StrictRoute53Server, zone: str) -> None:  # noqa: F811
+    """A Route admitted by two routers (a ROSA cluster's default and a sharded IngressController): with
+    --openshift-router-name the sharded one's status entry gives the host and the target."""
+    ns = kube_namespace
+    sharded = "router-sharded.apps.rosa-1.abcd.p1.openshiftapps.com"
+    route = openshift_route("shop", ns, "shop.example.com", ("default", ROUTER_1), ("sharded", sharded))
+    await asyncio.to_thread(kube_cluster.apply, route)
+    task = await start(settings_for(controller_kubeconfig, route53, ns, sources=("openshift-route",),
+                                    openshift_router_name="sharded"))
+    try:
+        await eventually(lambda: value_of(records(route53, zone).get(("shop.example.com", "CNAME", ""), {}))
+                         == sharded, what="CNAME to the sharded router")
+    finally:
+        await stop(task)
