@@ -29,7 +29,8 @@ RELEASE = NAMESPACE = "zonekeeper"
 ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
                "node", "pod",
-               "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy")
+               "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy",
+               "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route")
 
 # file name -> (what it is, the chart values that differ from the defaults). Leader election is on
 # in both, so that scaling the Deployment with kubectl never makes two replicas write.
@@ -40,7 +41,8 @@ FLAVOURS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "zonekeeper-all-sources.yaml": (
         "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes, Nodes, Pods, "
-        "Contour HTTPProxies, Kong TCPIngresses, Emissary Hosts, Gloo Proxies",
+        "Contour HTTPProxies, Kong TCPIngresses, Emissary Hosts, Gloo Proxies, "
+        "F5 VirtualServers and TransportServers, Skipper RouteGroups, OpenShift Routes",
         ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}"),
     ),
 }

@@ -193,7 +193,7 @@ class Metrics:
             "invalid_endpoints_total", ("source", "reason"),
             "Endpoints dropped as invalid and other source problems, per pass, by source kind "
             "(service, ingress, gateway, virtualservice, crd, httproute, grpcroute, tlsroute, tcproute, udproute, "
-            "node, pod, other) and reason.")
+            "node, pod, f5-virtualserver, f5-transportserver, routegroup, route, other) and reason.")
         self.reconcile_duration = self._histogram(
             "reconcile_duration_seconds", ("mode",), RECONCILE_BUCKETS,
             "Duration of reconcile passes as the leader (plan and apply), full or incremental.")

@@ -16,16 +16,17 @@ from zonekeeper import annotations as ann
 # (annotation without prefix, objects it applies to, values, meaning)
 ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
     (ann.HOSTNAME, "Service, Ingress, Istio Gateway/VirtualService, Gateway API routes, Pod, Contour HTTPProxy, "
-     "Kong TCPIngress", "comma-separated FQDNs",
+     "Kong TCPIngress, RouteGroup, OpenShift Route", "comma-separated FQDNs",
      "The DNS names to publish for the object (a Pod's point at its Node's external addresses)."),
     (ann.INTERNAL_HOSTNAME, "Service, Pod", "comma-separated FQDNs",
      "Names that point at the Service's cluster IPs, or at the Pod's IP."),
     (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway, Node, Pod, Contour HTTPProxy, "
-     "Kong TCPIngress, Emissary Host, Gloo Proxy",
+     "Kong TCPIngress, Emissary Host, Gloo Proxy, F5 VirtualServer/TransportServer, RouteGroup, OpenShift Route",
      "comma-separated IPs or hostnames", "Targets to publish instead of the load-balancer status."),
     (ann.TTL, "all", "seconds (`300`) or a duration (`10m`), 1..2147483647", "Record TTL; default 300."),
     (ann.CONTROLLER, "all", "`dns-controller`", "Objects naming another controller are left alone."),
-    (ann.SET_IDENTIFIER, "all but Node and Pod", "string", "Route 53 SetIdentifier; needed by every routing policy."),
+    (ann.SET_IDENTIFIER, "all but Node, Pod and F5 VirtualServer/TransportServer", "string",
+     "Route 53 SetIdentifier; needed by every routing policy."),
     (ann.ALIAS_KEY, "all", "`true`, `false`, `A`, `AAAA`",
      "Force an alias (`true`: A and AAAA, or only `A` / `AAAA`) or a plain CNAME (`false`)."),
     (ann.ACCESS, "Service (NodePort)", "`public`, `private`", "Node ExternalIP or InternalIP addresses."),

@@ -72,6 +72,7 @@ def source_config(settings: Settings) -> SourceConfig:
         expose_internal_ipv6=settings.source.expose_internal_ipv6,
         pod_source_domain=settings.source.pod_source_domain,
         ignore_non_host_network_pods=settings.source.ignore_non_host_network_pods,
+        openshift_router_name=settings.source.openshift_router_name,
         # The table is filled by zonekeeper.lbresolve before each pass.
         resolved_hostnames={} if settings.source.resolve_service_load_balancer_hostname else None,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.project_objects import f5_transport_server, f5_virtual_server, route_group
+
 GA = "external-dns.kubernetes.io/"
 ALPHA = "external-dns.alpha.kubernetes.io/"
 ZONE = "example.com"
@@ -266,3 +268,30 @@ def ingress_controllers(ns: str) -> list[dict[str, Any]]:
 
 INGRESS_CONTROLLER_SOURCES = ["--source=contour-httpproxy", "--source=kong-tcpingress", "--source=ambassador-host",
                               "--source=gloo-proxy"]
+# -- the F5 CIS and Skipper sources (issue 11): tests/compat/test_compat_sources.py ----------------------
+# (openshift-route has no case: the external-dns binary is built without it, tests/external_dns/build.sh)
+
+PROJECT_SOURCES = ["--source=f5-virtualserver", "--source=f5-transportserver", "--source=skipper-routegroup"]
+
+
+def project_sources(ns: str) -> list[dict[str, Any]]:
+    """F5 VirtualServers (host aliases, a TTL, a target annotation; one BIG-IP has no address for yet,
+    one it reports as `None`), a TransportServer, and RouteGroups (a load balancer hostname, IPs, the
+    hostname and target annotations, a weighted record, one without a load balancer)."""
+    h = GA + "hostname"
+    return [
+        f5_virtual_server("shop", ns, "shop.f5.example.com", "192.0.2.170", aliases=["www.f5.example.com"],
+                          annotations={GA + "ttl": "120"}),
+        f5_virtual_server("cdn", ns, "cdn.f5.example.com", "192.0.2.172", annotations={GA + "target": CLOUDFRONT}),
+        f5_virtual_server("pending", ns, "pending.f5.example.com", "192.0.2.171", vs_address=""),
+        f5_virtual_server("none", ns, "none.f5.example.com", "192.0.2.174", vs_address="None"),
+        f5_transport_server("db", ns, "db.f5.example.com", "192.0.2.173"),
+        route_group("web", ns, ["web.rg.example.com"], NLB_US_EAST_1),
+        route_group("ips", ns, ["ip.rg.example.com", "ip2.rg.example.com"], "192.0.2.180",
+                    annotations={GA + "ttl": "60"}),
+        route_group("annotated", ns, ["a.rg.example.com"], "192.0.2.181", annotations={h: "b.rg.example.com"}),
+        route_group("weighted", ns, ["w.rg.example.com"], "192.0.2.182",
+                    annotations={GA + "set-identifier": "blue", GA + "aws-weight": "100"}),
+        route_group("targeted", ns, ["t.rg.example.com"], "192.0.2.183", annotations={GA + "target": "198.51.100.8"}),
+        route_group("pending", ns, ["pending.rg.example.com"]),
+    ]

@@ -5,22 +5,26 @@ Services and Ingresses)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 
-from tests.support.external_dns import Comparison, Controllers
+from tests.support.external_dns import Comparison, Controllers, RecordSet
 from tests.support.kube import KubeCluster
 
 from .objects import (
+    CLOUDFRONT,
     COMPAT_NODE,
     EXTERNAL_DNS_ONLY_ARGS,
     INGRESS_CONTROLLER_PROJECTS,
     INGRESS_CONTROLLER_SOURCES,
     MORE_SOURCES,
+    NLB_US_EAST_1,
+    PROJECT_SOURCES,
     ZONE,
     ingress_controllers,
     more_sources,
+    project_sources,
     shared_args,
 )
 
@@ -141,3 +145,76 @@ def test_ingress_controllers_takeover_both_ways_sends_no_change(ic_outcome: Comp
     assert ic_outcome.takeover_changes == []
     assert ic_outcome.back_run.code == 0, ic_outcome.back_run
     assert ic_outcome.back_changes == []
+# -- F5 CIS and Skipper (openshift-route: no case, the external-dns binary is built without it) ----------
+
+PROJECTS_NAMESPACE = "compat-projects"
+ALIAS_NLB = f"ALIAS {NLB_US_EAST_1}"
+ALIAS_CLOUDFRONT = f"ALIAS {CLOUDFRONT}"
+# Written out by hand from the objects (not read from either tool): (name, type) -> values or alias target.
+PROJECTS_EXPECTED = {
+    ("shop.f5.example.com", "A"): ("192.0.2.170",),
+    ("www.f5.example.com", "A"): ("192.0.2.170",),
+    ("cdn.f5.example.com", "A"): (ALIAS_CLOUDFRONT,),
+    ("cdn.f5.example.com", "AAAA"): (ALIAS_CLOUDFRONT,),
+    ("db.f5.example.com", "A"): ("192.0.2.173",),
+    ("web.rg.example.com", "A"): (ALIAS_NLB,),
+    ("web.rg.example.com", "AAAA"): (ALIAS_NLB,),
+    ("ip.rg.example.com", "A"): ("192.0.2.180",),
+    ("ip2.rg.example.com", "A"): ("192.0.2.180",),
+    ("a.rg.example.com", "A"): ("192.0.2.181",),
+    ("b.rg.example.com", "A"): ("192.0.2.181",),
+    ("w.rg.example.com", "A"): ("192.0.2.182",),
+    ("t.rg.example.com", "A"): ("198.51.100.8",),
+}
+
+
+@pytest.fixture(scope="module")
+def projects_args(kube_cluster: KubeCluster) -> list[str]:
+    """Both tools as a ServiceAccount with a token: external-dns's skipper-routegroup source does not use
+    client-go but an HTTP client of its own, which takes only the kubeconfig's server and bearer token
+    (never its CA or client certificate) and trusts the system roots, or the in-cluster CA file. With the
+    admin kubeconfig (a client certificate) it fails on the apiserver's certificate; with a token and the
+    test CA as the system roots (SSL_CERT_FILE, which Go reads) it lists RouteGroups as in a cluster."""
+    kube_cluster.ensure_namespace(PROJECTS_NAMESPACE)
+    kube_cluster.apply(project_sources(PROJECTS_NAMESPACE))
+    kube_cluster.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                        "metadata": {"name": "compat-projects"},
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                    "name": "cluster-admin"},
+                        "subjects": [{"kind": "ServiceAccount", "name": "compat", "namespace": PROJECTS_NAMESPACE}]})
+    kubeconfig = kube_cluster.kubeconfig_for_serviceaccount(PROJECTS_NAMESPACE, "compat")
+    base = [a for a in shared_args(str(kubeconfig), PROJECTS_NAMESPACE, OWNER) if not a.startswith("--source=")]
+    return [*base, *PROJECT_SOURCES]
+
+
+@pytest.fixture(scope="module")
+def projects_outcome(controllers: Controllers, kube_cluster: KubeCluster, projects_args: list[str]) -> Comparison:
+    controllers.extra_env["SSL_CERT_FILE"] = str(kube_cluster.ca_file)
+    try:
+        return controllers.compare(ZONE, [*projects_args, *EXTERNAL_DNS_ONLY_ARGS], projects_args)
+    finally:
+        controllers.extra_env.pop("SSL_CERT_FILE", None)
+
+
+def _shown(records: Iterable[RecordSet]) -> dict[tuple[str, str], tuple[str, ...]]:
+    return {(r.name, r.type): (f"ALIAS {r.alias[0]}",) if r.alias else r.values for r in records if r.type != "TXT"}
+
+
+def test_external_dns_publishes_what_the_f5_and_skipper_objects_ask_for(projects_outcome: Comparison) -> None:
+    assert projects_outcome.external_dns.code == 0, projects_outcome.external_dns
+    assert _shown(projects_outcome.external_dns_records) == PROJECTS_EXPECTED, projects_outcome.external_dns
+
+
+def test_zonekeeper_writes_the_same_f5_and_skipper_record_sets(projects_outcome: Comparison) -> None:
+    assert projects_outcome.zonekeeper.code == 0, projects_outcome.zonekeeper
+    found = projects_outcome.differences()
+    assert not found, "\n".join(found.values())
+    assert len(projects_outcome.zonekeeper_records) == 2 * len(PROJECTS_EXPECTED)  # each record and its TXT
+
+
+def test_takeover_of_f5_and_skipper_records_sends_no_change_either_way(projects_outcome: Comparison) -> None:
+    assert projects_outcome.takeover_plan.code == 0, projects_outcome.takeover_plan
+    assert projects_outcome.takeover_run.code == 0, projects_outcome.takeover_run
+    assert projects_outcome.takeover_changes == []
+    assert projects_outcome.back_run.code == 0, projects_outcome.back_run
+    assert projects_outcome.back_changes == []

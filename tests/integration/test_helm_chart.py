@@ -351,7 +351,8 @@ def _resource(kind: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("source", ["service", "ingress", "istio-gateway", "istio-virtualservice", "crd",
                                     "gateway-httproute", "gateway-grpcroute", "gateway-tlsroute",
-                                    "gateway-tcproute", "gateway-udproute", "node", "pod"])
+                                    "gateway-tcproute", "gateway-udproute", "node", "pod", "f5-virtualserver",
+                                    "f5-transportserver", "skipper-routegroup", "openshift-route"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
     from zonekeeper.sources import SOURCES
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.support.kube import KubeCluster
+from tests.support.project_objects import f5_transport_server, f5_virtual_server, openshift_route, route_group
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper import live
 from zonekeeper.config import Settings
@@ -32,8 +33,9 @@ MANIFEST = ROOT / "deploy" / "manifests" / "zonekeeper-all-sources.yaml"
 ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
                "node", "pod",
-               "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy")
-# The other projects' CRDs those sources read (tests/support/crds).
+               "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy",
+               "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route")
+# The other projects' CRDs those sources read (tests/support/crds) that the cluster does not start with.
 PROJECTS = ("contour", "kong", "emissary", "gloo")
 NS = "audited"  # the controller's namespace: its Lease lives here
 SA = "zonekeeper-audited"
@@ -125,6 +127,7 @@ def workload(ns: str) -> list[dict[str, Any]]:
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "api", "namespace": ns},
          "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}},
         *ingress_controllers(ns),
+        *project_workload(ns),
     ]
 
 
@@ -152,6 +155,14 @@ def ingress_controllers(ns: str) -> list[dict[str, Any]]:
              "virtualHosts": [{"name": "gvs", "domains": ["gloo.example.com"], "metadata": {
                  "sources": [{"kind": "*v1.VirtualService", "name": "gvs", "namespace": ns}]}}]}}]}},
     ]
+
+
+def project_workload(ns: str) -> list[dict[str, Any]]:
+    """The F5 CIS, Skipper and OpenShift sources' objects (their CRDs: tests/support/crds)."""
+    return [f5_virtual_server("vs", ns, "f5vs.example.com", "192.0.2.51"),
+            f5_transport_server("ts", ns, "f5ts.example.com", "192.0.2.52"),
+            route_group("rg", ns, ["rg.example.com"], "192.0.2.53"),
+            openshift_route("route", ns, "route.example.com", ("default", "router-default.apps.example.net"))]
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
@@ -211,7 +222,8 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
     try:
         wanted = {"web.example.com", "shop.example.com", "static.example.com", "mesh.example.com",
                   "vs.example.com", "api.example.com", "contour.example.com", "kong.example.com",
-                  "emissary.example.com", "gloo.example.com"}
+                  "emissary.example.com", "gloo.example.com", "f5vs.example.com", "f5ts.example.com",
+                  "rg.example.com", "route.example.com"}
         try:
             await eventually(lambda: wanted <= _names(route53, zone), what="a record from every source")
         except AssertionError as exc:

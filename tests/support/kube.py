@@ -1,9 +1,10 @@
 """A real Kubernetes API server (kube-apiserver + etcd) for integration tests.
 
 ``KubeCluster`` starts etcd and kube-apiserver on 127.0.0.1 (free ports, a private temp dir), waits for
-``/readyz``, installs zonekeeper's CRDs (``deploy/crds``) and cleans everything up on exit, also when
-start-up fails half-way. The binaries come from ``tests/kube/build.sh`` (built from Go modules and
-cached outside the repository); ``find_binaries()`` builds them when they are missing.
+``/readyz``, installs zonekeeper's CRDs (``deploy/crds``) and the other projects' the sources read
+(``tests/support/crds/<project>``), and cleans everything up on exit, also when start-up fails half-way.
+The binaries come from ``tests/kube/build.sh`` (built from Go modules and cached outside the
+repository); ``find_binaries()`` builds them when they are missing.
 
 What the cluster is (and is not):
 
@@ -61,8 +62,10 @@ BUILD_SCRIPT = REPO_ROOT / "tests" / "kube" / "build.sh"
 CRD_DIR = REPO_ROOT / "deploy" / "crds"
 #: Other projects' CRDs that sources read, a folder per project (each file says where it comes from).
 #: Installed on demand (`install_project_crds`): Gloo's alone are 1.2 MB of schema, which would add
-#: about 20 s to every test cluster's start on a busy machine.
+#: about 20 s to every test cluster's start on a busy machine. The small ones below (64 KB in all) are
+#: installed with the cluster, as a cluster running those controllers has them.
 PROJECT_CRD_DIR = REPO_ROOT / "tests" / "support" / "crds"
+PROJECTS_AT_START = ("f5", "skipper", "openshift")
 
 #: Field manager used by ``KubeCluster.apply``.
 FIELD_MANAGER = "zonekeeper-tests"
@@ -428,6 +431,8 @@ class KubeCluster:
                         raise
             if self._install_crds:
                 self.install_crds(self._crd_dir)
+                if self._crd_dir == CRD_DIR:
+                    self.install_project_crds(*PROJECTS_AT_START)
         except BaseException:
             self.stop()
             raise

@@ -117,6 +117,18 @@ SHAPES: dict[str, Shape] = {
     # Only their annotations are read (a VirtualService's ttl and aws-*, a Gateway's ingress).
     kinds.GLOO_VIRTUALSERVICES: {"metadata": _META},
     kinds.GLOO_GATEWAYS: {"metadata": _META},
+    # F5 CIS, Skipper and OpenShift (issue 11): one entry each, to merge easily.
+    kinds.F5_VIRTUALSERVERS: {"metadata": _META, "spec": {"host": STR, "hostAliases": STRS,
+                                                          "virtualServerAddress": STR}, "status": {"vsAddress": STR}},
+    kinds.F5_TRANSPORTSERVERS: {"metadata": _META, "spec": {"host": STR, "virtualServerAddress": STR},
+                                "status": {"vsAddress": STR}},
+    # Skipper's CRD spells it `routegroup`; external-dns (Go's case-insensitive JSON) takes `routeGroup` too.
+    kinds.ROUTEGROUPS: {"metadata": _META, "spec": {"hosts": STRS}, "status": {"loadBalancer": {
+        "routegroup": [{"ip": STR, "hostname": STR}], "routeGroup": [{"ip": STR, "hostname": STR}]}}},
+    # The host and target come from the routers' status entries; spec.host only for --fqdn-template.
+    kinds.OPENSHIFT_ROUTES: {"metadata": _META, "spec": {"host": STR}, "status": {"ingress": [{
+        "host": STR, "routerName": STR, "routerCanonicalHostname": STR,
+        "conditions": [{"type": STR, "status": STR}]}]}},
 }
 
 

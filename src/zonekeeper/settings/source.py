@@ -19,6 +19,8 @@ def source_names() -> tuple[str, ...]:
 # reads them (it is built on the typed DNSEndpoint v1alpha1 client): only these values mean what it does.
 CRD_API_VERSION = "externaldns.k8s.io/v1alpha1"
 CRD_KIND = "DNSEndpoint"
+# The one RouteGroup API version Skipper serves, and so the only one the skipper-routegroup source reads.
+SKIPPER_GROUP_VERSION = "zalando.org/v1"
 
 
 @dataclass(slots=True, frozen=True)
@@ -65,6 +67,9 @@ class SourceSettings:
     ignore_non_host_network_pods: bool = False
     crd_source_apiversion: str = CRD_API_VERSION
     crd_source_kind: str = CRD_KIND
+    # F5, Skipper and OpenShift sources (issue 11)
+    openshift_router_name: str = ""
+    skipper_routegroup_groupversion: str = SKIPPER_GROUP_VERSION
 
     def validate(self) -> None:
         names = source_names()
@@ -106,6 +111,11 @@ class SourceSettings:
                 raise ConfigError(
                     f"--{flag} {value!r}: the crd source reads {CRD_KIND} {CRD_API_VERSION} only (external-dns "
                     f"v0.23.0 ignores the flag and reads those too); drop the flag or set it to {only!r}")
+        if self.skipper_routegroup_groupversion != SKIPPER_GROUP_VERSION:
+            raise ConfigError(
+                f"--skipper-routegroup-groupversion {self.skipper_routegroup_groupversion!r}: Skipper serves "
+                f"RouteGroups as {SKIPPER_GROUP_VERSION} only, and the skipper-routegroup source reads that; drop "
+                f"the flag or set it to {SKIPPER_GROUP_VERSION!r}")
         if self.kube_api_qps < 0:
             raise ConfigError("--kube-api-qps must not be negative")
         if self.kube_api_request_timeout < 0:
@@ -216,5 +226,11 @@ FLAGS: tuple[Flag, ...] = (
     Flag("crd-source-apiversion", "crd_source_apiversion",
          f"crd source: the API version of its resource; only {CRD_API_VERSION} (as external-dns v0.23.0 reads)."),
     Flag("crd-source-kind", "crd_source_kind", f"crd source: the kind of its resource; only {CRD_KIND}."),
+    # F5, Skipper and OpenShift sources (issue 11)
+    Flag("openshift-router-name", "openshift_router_name",
+         "openshift-route source: the router (IngressController) whose status entry gives a Route's host and "
+         "target (default: the first that admitted it)."),
+    Flag("skipper-routegroup-groupversion", "skipper_routegroup_groupversion",
+         f"skipper-routegroup source: the API version of RouteGroups; only {SKIPPER_GROUP_VERSION}."),
 )
 

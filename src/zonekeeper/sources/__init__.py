@@ -16,6 +16,8 @@ from zonekeeper.sources import (
     ambassador_host,
     contour_httpproxy,
     crd,
+    f5_transportserver,
+    f5_virtualserver,
     gateway_grpcroute,
     gateway_httproute,
     gateway_tcproute,
@@ -27,8 +29,10 @@ from zonekeeper.sources import (
     istio_virtualservice,
     kong_tcpingress,
     node,
+    openshift_route,
     pod,
     service,
+    skipper_routegroup,
 )
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
@@ -52,6 +56,10 @@ SOURCES: dict[str, SourceSpec] = register(
     kong_tcpingress.SPEC,
     ambassador_host.SPEC,
     gloo_proxy.SPEC,
+    f5_virtualserver.SPEC,
+    f5_transportserver.SPEC,
+    skipper_routegroup.SPEC,
+    openshift_route.SPEC,
 )
 
 # The `resource` label's <kind> -> the primary resource it names ("service" -> "services").

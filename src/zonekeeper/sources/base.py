@@ -65,6 +65,9 @@ class SourceConfig:
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.
     resolved_hostnames: Mapping[str, tuple[str, ...]] | None = field(default=None, hash=False)
+    # openshift-route source: the router whose status entry names a Route's host and target
+    # (--openshift-router-name; "": the first router that admitted it).
+    openshift_router_name: str = ""
 
 
 @dataclass(slots=True)

@@ -268,3 +268,20 @@ def publish_hosts(
         result.extend(records(hosts))
     add_template_records(obj, result, config, source, subject, records)
     return finish(result)
+
+
+def records_for(
+    obj: Obj, hosts: list[str], config: SourceConfig, subject: str, own_targets: Callable[[], list[str]]
+) -> SourceResult:
+    """The records of `hosts` with the object's TTL, set identifier and provider-specific annotations:
+    the `target` annotation's targets, else `own_targets()` (what the object's status says)."""
+    result = SourceResult()
+    common = ann.read_common(obj, subject, prefixes=config.annotation_prefixes, alias_true_only=config.alias_true_only)
+    result.problems += common.problems
+    if ann.has_targets(obj, prefixes=config.annotation_prefixes):
+        targets, problems = ann.targets(obj, subject, prefixes=config.annotation_prefixes)
+        result.problems += problems
+    else:
+        targets = own_targets()
+    result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
+    return result

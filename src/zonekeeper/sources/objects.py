@@ -65,6 +65,11 @@ AMBASSADOR_HOSTS = _kind("getambassador.io", "v3alpha1", "hosts", "Host")
 GLOO_PROXIES = _kind("gloo.solo.io", "v1", "proxies", "Proxy")
 GLOO_VIRTUALSERVICES = _kind("gateway.solo.io", "v1", "virtualservices", "VirtualService")
 GLOO_GATEWAYS = _kind("gateway.solo.io", "v1", "gateways", "Gateway")
+# F5 BIG-IP Container Ingress Services, Skipper and OpenShift (issue 11): one line each, to merge easily.
+F5_VIRTUALSERVERS = _kind("cis.f5.com", "v1", "virtualservers", "VirtualServer")
+F5_TRANSPORTSERVERS = _kind("cis.f5.com", "v1", "transportservers", "TransportServer")
+ROUTEGROUPS = _kind("zalando.org", "v1", "routegroups", "RouteGroup")
+OPENSHIFT_ROUTES = _kind("route.openshift.io", "v1", "routes", "Route")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}

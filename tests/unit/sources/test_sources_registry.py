@@ -13,6 +13,8 @@ from zonekeeper.sources.objects import (
     AMBASSADOR_HOSTS,
     DNSENDPOINTS,
     ENDPOINTSLICES,
+    F5_TRANSPORTSERVERS,
+    F5_VIRTUALSERVERS,
     GATEWAYS,
     GLOO_GATEWAYS,
     GLOO_PROXIES,
@@ -25,7 +27,9 @@ from zonekeeper.sources.objects import (
     ISTIO_VIRTUALSERVICES,
     NAMESPACES,
     NODES,
+    OPENSHIFT_ROUTES,
     PODS,
+    ROUTEGROUPS,
     SERVICES,
     TCPINGRESSES,
     TCPROUTES,
@@ -62,6 +66,10 @@ def test_registry_names_kinds_and_watches() -> None:
         "kong-tcpingress": (TCPINGRESSES, (TCPINGRESSES,)),
         "ambassador-host": (AMBASSADOR_HOSTS, (AMBASSADOR_HOSTS, SERVICES)),
         "gloo-proxy": (GLOO_PROXIES, (GLOO_PROXIES, GLOO_VIRTUALSERVICES, GLOO_GATEWAYS, SERVICES, INGRESSES)),
+        "f5-virtualserver": (F5_VIRTUALSERVERS, (F5_VIRTUALSERVERS,)),
+        "f5-transportserver": (F5_TRANSPORTSERVERS, (F5_TRANSPORTSERVERS,)),
+        "skipper-routegroup": (ROUTEGROUPS, (ROUTEGROUPS,)),
+        "openshift-route": (OPENSHIFT_ROUTES, (OPENSHIFT_ROUTES,)),
     }
     for spec in SOURCES.values():
         assert spec.kind in spec.watched_kinds
@@ -99,12 +107,14 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
     }
     objects["node"] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}
     objects["pod"] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
-    for name, (api_version, kind) in {
-        "contour-httpproxy": ("projectcontour.io/v1", "HTTPProxy"),
-        "kong-tcpingress": ("configuration.konghq.com/v1beta1", "TCPIngress"),
-        "ambassador-host": ("getambassador.io/v3alpha1", "Host"),
-        "gloo-proxy": ("gloo.solo.io/v1", "Proxy"),
-    }.items():
+    for name, api_version, kind in (("contour-httpproxy", "projectcontour.io/v1", "HTTPProxy"),
+                                    ("kong-tcpingress", "configuration.konghq.com/v1beta1", "TCPIngress"),
+                                    ("ambassador-host", "getambassador.io/v3alpha1", "Host"),
+                                    ("gloo-proxy", "gloo.solo.io/v1", "Proxy"),
+                                    ("f5-virtualserver", "cis.f5.com/v1", "VirtualServer"),
+                                    ("f5-transportserver", "cis.f5.com/v1", "TransportServer"),
+                                    ("skipper-routegroup", "zalando.org/v1", "RouteGroup"),
+                                    ("openshift-route", "route.openshift.io/v1", "Route")):
         objects[name] = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x", "namespace": "ns"}}
     for name, spec in SOURCES.items():
         obj = objects[name]
@@ -151,8 +161,8 @@ def test_collect_only_runs_enabled_sources() -> None:
 
 
 def test_collect_rejects_unknown_sources() -> None:
-    with pytest.raises(ValueError, match="openshift-route"):
-        collect(ObjectStore(), ["service", "openshift-route"], CONFIG)
+    with pytest.raises(ValueError, match="no-such-source"):
+        collect(ObjectStore(), ["service", "no-such-source"], CONFIG)
 
 
 def test_a_crashing_source_becomes_a_problem() -> None:
