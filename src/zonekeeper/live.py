@@ -114,7 +114,8 @@ async def _connect(settings: Settings) -> KubeClient:
     try:
         chosen = settings.source
         return await KubeClient.connect(chosen.kubeconfig or None, qps=chosen.kube_api_qps,
-                                        burst=chosen.kube_api_burst, request_timeout=chosen.kube_api_request_timeout)
+                                        burst=chosen.kube_api_burst, request_timeout=chosen.kube_api_request_timeout,
+                                        server=chosen.server)
     except Exception as exc:  # kubernetes' loaders raise their own types for every kind of bad config
         raise ConfigError(
             f"no usable Kubernetes configuration ({exc}); pass --kubeconfig, run in a cluster, or read "

@@ -129,3 +129,27 @@ def test_the_migration_guide_gives_the_current_figures() -> None:
                 f"{len(foreign)} of other providers, registries and sources, and {len(refused) - len(foreign)} generic")
     for phrase in expected:
         assert phrase in text, phrase
+
+
+def test_a_refused_flag_at_external_dns_s_default_is_accepted_with_one_warning() -> None:
+    """A Helm chart renders every value: a refused flag at external-dns's default changes nothing there
+    either, so it is a warning, each kind read as external-dns reads it."""
+    given = {"gloo-namespace": ("gloo-system",), "google-batch-change-size": "1000", "cloudflare-proxied": False,
+             "rfc2136-min-ttl": "0", "webhook-provider-url": "http://localhost:8888", "oci-zone-scope": "GLOBAL",
+             "events": True}
+    out = compat.resolve(given)
+    assert [w.split(" ")[0] for w in out.warnings] == [
+        "--gloo-namespace=gloo-system", "--google-batch-change-size=1000", "--cloudflare-proxied=false",
+        "--rfc2136-min-ttl=0", "--webhook-provider-url=http://localhost:8888", "--oci-zone-scope=GLOBAL"]
+    assert "belongs to the google provider; zonekeeper supports only --provider=aws" in out.warnings[1]
+    assert [n.split(":")[0] for n in out.notes] == ["--events=true"]  # a mapped flag stays a note
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("gloo-namespace", ("gloo-system", "other")), ("google-batch-change-size", "999"), ("cloudflare-proxied", True),
+    ("rfc2136-min-ttl", "1s"), ("oci-zone-scope", "PRIVATE"), ("google-batch-change-size", "many"),
+])
+def test_a_refused_flag_off_its_default_still_fails_naming_what_is_unsupported(name: str, value: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        compat.resolve({name: value})
+    assert str(info.value) == compat.refusal(compat.by_name()[name])

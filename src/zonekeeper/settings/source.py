@@ -46,6 +46,7 @@ class SourceSettings:
     service_type_filter: tuple[str, ...] = ()
     # the cluster
     kubeconfig: str = ""
+    server: str = ""
     namespace: str = ""
     label_filter: str = ""
     annotation_filter: str = ""
@@ -183,6 +184,9 @@ FLAGS: tuple[Flag, ...] = (
     Flag("service-type-filter", "service_type_filter", "Only Services of these types (repeatable).",
          repeatable=True),
     Flag("kubeconfig", "kubeconfig", "Kubeconfig file (default: in-cluster, then ~/.kube/config)."),
+    Flag("server", "server",
+         "Kubernetes API server URL, replacing the kubeconfig's (its credentials are kept); ignored in-cluster, "
+         "as in external-dns. Default: the kubeconfig's."),
     Flag("namespace", "namespace", "Only objects in this namespace (default: all)."),
     Flag("label-filter", "label_filter", "Only source objects matching this label selector."),
     Flag("annotation-filter", "annotation_filter", "Only source objects whose annotations match this selector."),
