@@ -23,7 +23,7 @@ from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
 from zonekeeper.sources.fqdn import compile_templates
-from zonekeeper.sources.postprocess import parse_networks
+from zonekeeper.sources.postprocess import parse_nat64, parse_networks
 
 
 @dataclass(slots=True)
@@ -58,9 +58,11 @@ def source_config(settings: Settings) -> SourceConfig:
         combine_fqdn_annotation=settings.source.combine_fqdn_annotation,
         default_targets=tuple(t.rstrip(".") for t in settings.source.default_targets),
         force_default_targets=settings.source.force_default_targets,
+        nat64_networks=parse_nat64(settings.source.nat64_networks),
         target_net_filter=parse_networks(settings.source.target_net_filter, "--target-net-filter"),
         exclude_target_nets=parse_networks(settings.source.exclude_target_net, "--exclude-target-net"),
         min_ttl=int(settings.source.min_ttl),  # whole seconds, truncated as external-dns does
+        prefer_alias=settings.source.prefer_alias,
         alias_true_only=settings.source.alias_annotation == "external-dns",
         annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
                                          settings.source.enable_legacy_annotation_prefix),

@@ -33,9 +33,11 @@ class SourceSettings:
     combine_fqdn_annotation: bool = False
     default_targets: tuple[str, ...] = ()
     force_default_targets: bool = False
+    nat64_networks: tuple[str, ...] = ()
     target_net_filter: tuple[str, ...] = ()
     exclude_target_net: tuple[str, ...] = ()
     min_ttl: float = 0.0
+    prefer_alias: bool = False
     alias_annotation: str = "zonekeeper"
     # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
     annotation_prefix: str = ""
@@ -116,7 +118,7 @@ ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
 
 def _validate_targets(settings: SourceSettings) -> None:
     from zonekeeper.annotations import target_error
-    from zonekeeper.sources.postprocess import parse_networks
+    from zonekeeper.sources.postprocess import parse_nat64, parse_networks
 
     for target in settings.default_targets:
         why = target_error(target.rstrip("."))
@@ -125,6 +127,7 @@ def _validate_targets(settings: SourceSettings) -> None:
     if settings.force_default_targets and not settings.default_targets:
         raise ConfigError("--force-default-targets needs --default-targets")
     try:
+        parse_nat64(settings.nat64_networks)
         parse_networks(settings.target_net_filter, "--target-net-filter")
         parse_networks(settings.exclude_target_net, "--exclude-target-net")
     except ValueError as exc:
@@ -165,6 +168,9 @@ FLAGS: tuple[Flag, ...] = (
          repeatable=True),
     Flag("force-default-targets", "force_default_targets",
          "Replace every record's targets with --default-targets (external-dns's legacy behaviour).", kind="bool"),
+    Flag("nat64-networks", "nat64_networks",
+         "NAT64 prefixes (IPv6 /96, repeatable): an AAAA record with targets inside one also gets an A record "
+         "of the IPv4 addresses they embed.", repeatable=True),
     Flag("target-net-filter", "target_net_filter",
          "Publish only targets inside these networks (CIDR, repeatable); hostname targets are then dropped.",
          repeatable=True),
@@ -172,6 +178,9 @@ FLAGS: tuple[Flag, ...] = (
          repeatable=True),
     Flag("min-ttl", "min_ttl", "TTL for records whose TTL is not set (a default, as in external-dns; 0: none).",
          kind="duration"),
+    Flag("prefer-alias", "prefer_alias",
+         "CNAME records without an alias annotation become Route 53 aliases (to an AWS service, or to a "
+         "record of the same zone).", kind="bool"),
     Flag("alias-annotation", "alias_annotation",
          "How the alias annotation is read: zonekeeper (true, false = a plain CNAME, A, AAAA) or external-dns "
          "(only true; other values ignored, so a load-balancer hostname stays an alias A/AAAA, as external-dns "

@@ -42,9 +42,11 @@ class SourceConfig:
     # What external-dns's source wrappers do to every endpoint (sources.postprocess).
     default_targets: tuple[str, ...] = ()
     force_default_targets: bool = False
+    nat64_networks: tuple[ipaddress.IPv6Network, ...] = ()
     target_net_filter: tuple[IPNetwork, ...] = ()
     exclude_target_nets: tuple[IPNetwork, ...] = ()
     min_ttl: int = 0
+    prefer_alias: bool = False
     # --alias-annotation=external-dns: only `alias: "true"` counts (annotations.provider_specific).
     alias_true_only: bool = False
     # The annotation prefixes read, in precedence order (annotations.prefixes_for).
