@@ -22,7 +22,7 @@ from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
-from zonekeeper.sources.fqdn import compile_templates
+from zonekeeper.sources.fqdn import TARGET_FLAG, compile_templates
 from zonekeeper.sources.postprocess import parse_nat64, parse_networks
 
 
@@ -56,6 +56,7 @@ def source_config(settings: Settings) -> SourceConfig:
         service_type_filter=settings.source.service_type_filter,
         fqdn_template=compile_templates(settings.source.fqdn_template),
         combine_fqdn_annotation=settings.source.combine_fqdn_annotation,
+        fqdn_target_template=compile_templates(settings.source.fqdn_target_template, TARGET_FLAG),
         default_targets=tuple(t.rstrip(".") for t in settings.source.default_targets),
         force_default_targets=settings.source.force_default_targets,
         nat64_networks=parse_nat64(settings.source.nat64_networks),

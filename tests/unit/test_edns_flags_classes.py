@@ -38,11 +38,11 @@ def test_every_mapped_entry_is_an_external_dns_flag_we_have_no_row_for() -> None
 
 
 def test_the_refused_set_is_computed_from_the_settings_rows(monkeypatch: Any) -> None:
-    assert "target-template" in {f.name for f in compat.refused()}
-    row = Flag("target-template", "target_template", "Templates.", repeatable=True)
+    assert "google-project" in {f.name for f in compat.refused()}
+    row = Flag("google-project", "google_project", "A project.")
     monkeypatch.setattr(config, "FLAGS", (*config.FLAGS, row))
-    assert "target-template" not in {f.name for f in compat.refused()}
-    assert "target-template" in {f.name for f in compat.same()}
+    assert "google-project" not in {f.name for f in compat.refused()}
+    assert "google-project" in {f.name for f in compat.same()}
 
 
 def _ours_default(flag: Flag) -> Any:
@@ -73,7 +73,6 @@ def test_refusals_name_the_flag_and_what_is_unsupported() -> None:
         "--crd-registry-namespace belongs to the crd registry; zonekeeper supports --registry=txt")
     assert compat.refusal(flags["unstructured-resource"]).startswith(
         "--unstructured-resource belongs to the unstructured source")
-    assert compat.refusal(flags["target-template"]) == "--target-template is not supported yet by zonekeeper"
     assert compat.refusal(flags["create-ptr"]) == "--create-ptr is not supported yet by zonekeeper"
     for flag in compat.refused():
         assert compat.refusal(flag).startswith(flag.option), flag.name

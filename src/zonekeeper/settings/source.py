@@ -31,6 +31,8 @@ class SourceSettings:
     ignore_hostname_annotation: bool = False
     fqdn_template: tuple[str, ...] = ()
     combine_fqdn_annotation: bool = False
+    target_template: tuple[str, ...] = ()
+    fqdn_target_template: tuple[str, ...] = ()
     default_targets: tuple[str, ...] = ()
     force_default_targets: bool = False
     nat64_networks: tuple[str, ...] = ()
@@ -80,10 +82,12 @@ class SourceSettings:
             except ValueError as exc:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
         from zonekeeper.annotations import prefix_error
-        from zonekeeper.sources.fqdn import compile_templates
+        from zonekeeper.sources.fqdn import TARGET_FLAG, compile_templates
 
         try:
             compile_templates(self.fqdn_template)
+            compile_templates(self.target_template, "--target-template")
+            compile_templates(self.fqdn_target_template, TARGET_FLAG)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
 
@@ -155,6 +159,14 @@ FLAGS: tuple[Flag, ...] = (
     Flag("combine-fqdn-annotation", "combine_fqdn_annotation",
          "Publish the --fqdn-template names in addition to the object's own names, not only instead of them.",
          kind="bool"),
+    Flag("target-template", "target_template",
+         "Go template of targets for the --fqdn-template names (repeatable). external-dns reads it only in "
+         "its gloo, traefik, f5 and unstructured sources, none of which zonekeeper has: validated, then unused, "
+         "as with external-dns on these sources.", repeatable=True, split=False),
+    Flag("fqdn-target-template", "fqdn_target_template",
+         "Go template giving 'host:target' pairs, comma-separated (repeatable): Service, Node and Pod, for "
+         "objects without records of their own (or all, with --combine-fqdn-annotation), before --fqdn-template.",
+         repeatable=True, split=False),
     Flag("annotation-prefix", "annotation_prefix",
          "Read annotations under this prefix only (must end with '/'); instances sharding a cluster give each "
          "their own. Default: external-dns.kubernetes.io/, then the legacy external-dns.alpha.kubernetes.io/.",

@@ -39,6 +39,8 @@ class SourceConfig:
     # --fqdn-template (parsed) and --combine-fqdn-annotation: sources.fqdn.
     fqdn_template: FqdnTemplate | None = None
     combine_fqdn_annotation: bool = False
+    # --fqdn-target-template (parsed): `host:target` pairs (sources.fqdn; service, node and pod read it).
+    fqdn_target_template: FqdnTemplate | None = None
     # What external-dns's source wrappers do to every endpoint (sources.postprocess).
     default_targets: tuple[str, ...] = ()
     force_default_targets: bool = False

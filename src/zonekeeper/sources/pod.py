@@ -7,7 +7,7 @@
   - the `target` annotation, when set, replaces every one of those addresses.
 --ignore-non-host-network-pods skips Pods without spec.hostNetwork. The TTL annotation is read;
 set identifiers and provider-specific annotations are not (as in external-dns). Names from
---fqdn-template are not produced here yet.
+--fqdn-template are not produced here yet; --fqdn-target-template's pairs are (sources.fqdn).
 
 external-dns puts no `resource` label on pod records, so its TXT records name no object; neither do
 ours, so that either tool takes over the other's records without rewriting them. Problems still name
@@ -21,7 +21,17 @@ from collections.abc import Iterator
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, suitable_type
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import as_list, as_map, as_str, dedupe, dig, endpoints_for_hostname, finish, resource
+from zonekeeper.sources.common import (
+    add_target_template_records,
+    as_list,
+    as_map,
+    as_str,
+    dedupe,
+    dig,
+    endpoints_for_hostname,
+    finish,
+    resource,
+)
 from zonekeeper.sources.objects import NODES, PODS, Obj, ObjectView, name_of, namespace_of
 
 KIND = "pod"
@@ -83,6 +93,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         found = endpoints_for_hostname(name, dedupe(targets), ttl, "", {}, subject)
         result.problems += found.problems
         result.endpoints += [e.with_labels(**{RESOURCE_LABEL: None}) for e in found.endpoints]
+    add_target_template_records(obj, result, config, KIND, subject, None)
     return finish(result)
 
 
