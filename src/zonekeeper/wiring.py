@@ -71,6 +71,7 @@ def source_config(settings: Settings) -> SourceConfig:
         gateway_namespace=settings.source.gateway_namespace,
         gateway_label_filter=settings.source.gateway_label_filter,
         exclude_unschedulable=settings.source.exclude_unschedulable,
+        compatibility=settings.source.compatibility,
         expose_internal_ipv6=settings.source.expose_internal_ipv6,
         pod_source_domain=settings.source.pod_source_domain,
         ignore_non_host_network_pods=settings.source.ignore_non_host_network_pods,

@@ -29,6 +29,7 @@ class SourceSettings:
     publish_host_ip: bool = False
     always_publish_not_ready_addresses: bool = False
     ignore_hostname_annotation: bool = False
+    compatibility: str = ""
     fqdn_template: tuple[str, ...] = ()
     combine_fqdn_annotation: bool = False
     target_template: tuple[str, ...] = ()
@@ -95,6 +96,9 @@ class SourceSettings:
         if self.alias_annotation not in ALIAS_ANNOTATION_MODES:
             raise ConfigError(f"--alias-annotation {self.alias_annotation!r}: want one of "
                               + ", ".join(ALIAS_ANNOTATION_MODES))
+        if self.compatibility not in COMPATIBILITY_MODES:
+            raise ConfigError(f"--compatibility {self.compatibility!r}: want one of "
+                              + ", ".join(m for m in COMPATIBILITY_MODES if m))
         why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
         if why is not None:
             raise ConfigError(why)
@@ -118,6 +122,8 @@ class SourceSettings:
 
 
 ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
+# --compatibility's values, as external-dns's enum ("": none); sources.compatibility reads each.
+COMPATIBILITY_MODES = ("", "mate", "molecule", "kops-dns-controller")
 
 
 def _validate_targets(settings: SourceSettings) -> None:
@@ -152,6 +158,10 @@ FLAGS: tuple[Flag, ...] = (
          "Headless Services: publish not-ready addresses too.", kind="bool"),
     Flag("ignore-hostname-annotation", "ignore_hostname_annotation",
          "Ignore the hostname annotation (names then come from --fqdn-template only).", kind="bool"),
+    Flag("compatibility", "compatibility",
+         "Also read legacy annotations on Services (and kops's on Pods) that name nothing themselves: mate "
+         "(zalando.org/dnsname), molecule (domainName, label dns=route53), kops-dns-controller "
+         "(dns.alpha.kubernetes.io/external and /internal).", choices=COMPATIBILITY_MODES),
     Flag("fqdn-template", "fqdn_template",
          "Go template naming objects that name nothing themselves, e.g. '{{.Name}}.{{.Namespace}}.example.com' "
          "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute.",

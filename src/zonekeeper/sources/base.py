@@ -36,6 +36,8 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # --compatibility: "" or one of settings.source.COMPATIBILITY_MODES (legacy annotations of mate, molecule, kops).
+    compatibility: str = ""
     # --fqdn-template (parsed) and --combine-fqdn-annotation: sources.fqdn.
     fqdn_template: FqdnTemplate | None = None
     combine_fqdn_annotation: bool = False

@@ -10,6 +10,8 @@ The `target` annotation overrides all of these; `internal-hostname` publishes th
 `--fqdn-template` names a Service whose annotations gave no records (or every Service, with
 `--combine-fqdn-annotation`); those names are published as `hostname` annotation names are.
 `--fqdn-target-template`'s `host:target` pairs come first, under the same rule (sources.fqdn).
+`--compatibility`'s legacy annotations name a Service whose own annotations gave no records, before
+either template (sources.compatibility).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, RESOURCE_LABEL, Endpoint, Problem
+from zonekeeper.sources import compatibility
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_target_template_records,
@@ -87,6 +90,9 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         result.problems += problems
         if public or internal:
             result.extend(_records(obj, public, internal, view, config, subject))
+    if not result.endpoints and config.compatibility:
+        result.extend(compatibility.service_endpoints(obj, view, config.compatibility, config.expose_internal_ipv6,
+                                                      subject))
     add_target_template_records(obj, result, config, SOURCE_NAME, subject, subject)
     # Names from the template are published as the hostname annotation's are.
     add_template_records(obj, result, config, SOURCE_NAME, subject,
