@@ -64,6 +64,7 @@ def source_config(settings: Settings) -> SourceConfig:
         exclude_target_nets=parse_networks(settings.source.exclude_target_net, "--exclude-target-net"),
         min_ttl=int(settings.source.min_ttl),  # whole seconds, truncated as external-dns does
         prefer_alias=settings.source.prefer_alias,
+        create_ptr=settings.source.create_ptr,
         alias_true_only=settings.source.alias_annotation == "external-dns",
         annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
                                          settings.source.enable_legacy_annotation_prefix),

@@ -73,7 +73,6 @@ def test_refusals_name_the_flag_and_what_is_unsupported() -> None:
         "--crd-registry-namespace belongs to the crd registry; zonekeeper supports --registry=txt")
     assert compat.refusal(flags["unstructured-resource"]).startswith(
         "--unstructured-resource belongs to the unstructured source")
-    assert compat.refusal(flags["create-ptr"]) == "--create-ptr is not supported yet by zonekeeper"
     for flag in compat.refused():
         assert compat.refusal(flag).startswith(flag.option), flag.name
 

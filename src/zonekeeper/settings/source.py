@@ -41,6 +41,7 @@ class SourceSettings:
     exclude_target_net: tuple[str, ...] = ()
     min_ttl: float = 0.0
     prefer_alias: bool = False
+    create_ptr: bool = False
     alias_annotation: str = "zonekeeper"
     # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
     annotation_prefix: str = ""
@@ -203,6 +204,9 @@ FLAGS: tuple[Flag, ...] = (
     Flag("prefer-alias", "prefer_alias",
          "CNAME records without an alias annotation become Route 53 aliases (to an AWS service, or to a "
          "record of the same zone).", kind="bool"),
+    Flag("create-ptr", "create_ptr",
+         "A PTR record in the reverse zone (in-addr.arpa, ip6.arpa) for each address of an A/AAAA record; needs "
+         "PTR in --managed-record-types and the reverse zones in --domain-filter, as in external-dns.", kind="bool"),
     Flag("alias-annotation", "alias_annotation",
          "How the alias annotation is read: zonekeeper (true, false = a plain CNAME, A, AAAA) or external-dns "
          "(only true; other values ignored, so a load-balancer hostname stays an alias A/AAAA, as external-dns "

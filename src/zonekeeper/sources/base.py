@@ -51,6 +51,7 @@ class SourceConfig:
     exclude_target_nets: tuple[IPNetwork, ...] = ()
     min_ttl: int = 0
     prefer_alias: bool = False
+    create_ptr: bool = False  # --create-ptr (sources.postprocess)
     # --alias-annotation=external-dns: only `alias: "true"` counts (annotations.provider_specific).
     alias_true_only: bool = False
     # The annotation prefixes read, in precedence order (annotations.prefixes_for).

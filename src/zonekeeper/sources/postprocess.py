@@ -13,6 +13,11 @@ In external-dns's order (source/wrappers: multiSource, nat64Source, targetFilter
   --exclude-target-net     is none) and outside every --exclude-target-net network are kept; with a
                            --target-net-filter a hostname target is in no network, so it is dropped; an
                            endpoint left without targets is dropped;
+  --create-ptr             each IP target of a non-wildcard A/AAAA endpoint also gets a PTR endpoint at its
+                           reverse name (in-addr.arpa / ip6.arpa) pointing at the endpoint's name; an
+                           address several of the object's names use gets one PTR with each name (the
+                           smallest TTL); objects' PTRs for one address share the record in the
+                           planner (plan._mergeable). No `resource` label, as external-dns's;
   --min-ttl                the TTL of an endpoint whose TTL is not configured (0) — despite its name
                            this is a default, not a floor, as in external-dns;
   --prefer-alias           a CNAME endpoint without an `alias` property gets `alias=true` (Route 53 then
@@ -58,7 +63,7 @@ def parse_networks(values: Sequence[str], flag: str) -> tuple[IPNetwork, ...]:
 def apply(result: SourceResult, config: SourceConfig) -> SourceResult:
     """`result` after the three steps above; unchanged when none is configured."""
     if not (config.default_targets or config.nat64_networks or config.target_net_filter
-            or config.exclude_target_nets or config.min_ttl > 0 or config.prefer_alias):
+            or config.exclude_target_nets or config.min_ttl > 0 or config.prefer_alias or config.create_ptr):
         return result
     out = SourceResult([], list(result.problems))
     for endpoint in result.endpoints:
@@ -66,6 +71,8 @@ def apply(result: SourceResult, config: SourceConfig) -> SourceResult:
     out.endpoints += [a for a in (nat64_a(e, config.nat64_networks) for e in out.endpoints) if a is not None]
     kept = [e for e in (filter_targets(e, config.target_net_filter, config.exclude_target_nets)
                         for e in out.endpoints) if e is not None]
+    if config.create_ptr:
+        kept += ptr_endpoints(kept)
     out.endpoints = [with_alias_preferred(with_min_ttl(e, config.min_ttl), config.prefer_alias) for e in kept]
     return finish(out)
 
@@ -85,6 +92,27 @@ def nat64_a(endpoint: Endpoint, prefixes: tuple[ipaddress.IPv6Network, ...]) -> 
         if any(address in p for p in prefixes):
             v4.append(str(ipaddress.IPv4Address(address.packed[12:])))
     return replace(endpoint, type="A", targets=tuple(v4)) if v4 else None
+
+
+def ptr_endpoints(endpoints: Sequence[Endpoint]) -> list[Endpoint]:
+    """external-dns's generatePTREndpoints over one object's endpoints, in order of first use."""
+    by_address: dict[str, tuple[list[str], int]] = {}
+    for endpoint in endpoints:
+        if endpoint.type not in ("A", "AAAA") or endpoint.name.startswith("*."):
+            continue
+        for target in endpoint.targets:
+            names, ttl = by_address.get(target, ([], endpoint.ttl))
+            if endpoint.name not in names:
+                names.append(endpoint.name)
+            by_address[target] = (names, min(ttl, endpoint.ttl))
+    made: list[Endpoint] = []
+    for target, (names, ttl) in by_address.items():
+        try:
+            reverse = ipaddress.ip_address(target).reverse_pointer
+        except ValueError:
+            continue  # external-dns logs and skips a target it cannot reverse
+        made.append(Endpoint.new(reverse, "PTR", names, ttl=ttl))
+    return made
 
 
 def with_alias_preferred(endpoint: Endpoint, prefer: bool) -> Endpoint:

@@ -169,3 +169,37 @@ def test_the_flags_reach_the_source_config() -> None:
     config = source_config(Settings.of(nat64_networks=("64:ff9b::/96",), prefer_alias=True))
     assert config.nat64_networks == (ipaddress.IPv6Network("64:ff9b::/96"),)
     assert config.prefer_alias is True
+
+
+def test_create_ptr_points_each_address_back_at_its_names() -> None:
+    """external-dns's ptr wrapper cases: A and AAAA, several names on one address (the smaller TTL),
+    wildcards and other types left out, no `resource` label."""
+    result = postprocess.apply(SourceResult([
+        ep("web.example.com", "A", "192.0.2.1", "192.0.2.2", ttl=300),
+        ep("www.example.com", "A", "192.0.2.1", ttl=60),
+        ep("v6.example.com", "AAAA", "2001:db8::1"),
+        ep("*.wild.example.com", "A", "192.0.2.9"),
+        ep("alias.example.com", "CNAME", LB),
+    ]), SourceConfig(create_ptr=True))
+    ptrs = sorted((e.name, e.targets, e.ttl, e.labels) for e in result.endpoints if e.type == "PTR")
+    assert ptrs == [
+        ("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", ("v6.example.com",), 0, ()),
+        ("1.2.0.192.in-addr.arpa", ("web.example.com", "www.example.com"), 60, ()),
+        ("2.2.0.192.in-addr.arpa", ("web.example.com",), 300, ()),
+    ]
+    assert len(result.endpoints) == 5 + 3  # the forward endpoints are all kept
+    assert [e for e in postprocess.apply(SourceResult([ep("a.example.com", "A", "192.0.2.1")]),
+                                         SourceConfig()).endpoints if e.type == "PTR"] == []
+
+
+def test_create_ptr_follows_the_target_filter_and_takes_min_ttl() -> None:
+    config = SourceConfig(create_ptr=True, exclude_target_nets=nets("192.0.2.2/32"), min_ttl=120)
+    result = postprocess.apply(SourceResult([ep("web.example.com", "A", "192.0.2.1", "192.0.2.2")]), config)
+    assert [(e.name, e.ttl) for e in result.endpoints if e.type == "PTR"] == [("1.2.0.192.in-addr.arpa", 120)]
+
+
+def test_create_ptr_needs_ptr_among_the_managed_types() -> None:
+    with pytest.raises(ConfigError, match="--create-ptr requires PTR in --managed-record-types"):
+        Settings.of(create_ptr=True).validate()
+    Settings.of(create_ptr=True, managed_record_types=("A", "AAAA", "CNAME", "PTR")).validate()
+    assert source_config(Settings.of(create_ptr=True)).create_ptr is True
