@@ -44,7 +44,8 @@ class ClusterUnavailable(Exception):
 
 def keeps_all_annotations(settings: Settings) -> bool:
     """Whether the cache keeps every annotation: a template or the annotation filter may read any."""
-    return bool(settings.source.fqdn_template) or bool(settings.source.annotation_filter)
+    return (bool(settings.source.fqdn_template) or bool(settings.source.fqdn_target_template)
+            or bool(settings.source.annotation_filter))
 
 
 def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:

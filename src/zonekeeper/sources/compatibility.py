@@ -11,8 +11,8 @@ own), each mode as external-dns implements it:
                        IPv6 too with --expose-internal-ipv6) or InternalIP (internal) addresses of every
                        Node labelled `node-role.kubernetes.io/node`.
 
-Names are comma-separated, spaces removed (mate's is one name). The records carry no TTL, set identifier
-or properties, as external-dns makes them. external-dns types every IP target A, IPv6 ones included
+Names are comma-separated, spaces removed (mate's is one name). The records carry no TTL, set identifier,
+properties or `resource` label, as external-dns makes them. external-dns types every IP target A, IPv6 ones included
 (Route 53 then refuses the batch); zonekeeper gives those an AAAA.
 """
 
@@ -21,7 +21,15 @@ from __future__ import annotations
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import suitable_type
 from zonekeeper.sources.base import SourceResult
-from zonekeeper.sources.common import as_list, as_map, as_str, dig, endpoints_for_hostname, load_balancer_targets
+from zonekeeper.sources.common import (
+    as_list,
+    as_map,
+    as_str,
+    dig,
+    endpoints_for_hostname,
+    load_balancer_targets,
+    unlabelled,
+)
 from zonekeeper.sources.objects import NODES, Obj, ObjectView
 
 MATE = "zalando.org/dnsname"
@@ -29,6 +37,7 @@ MOLECULE = "domainName"
 KOPS_EXTERNAL = "dns.alpha.kubernetes.io/external"
 KOPS_INTERNAL = "dns.alpha.kubernetes.io/internal"
 KOPS_NODE_ROLE = "node-role.kubernetes.io/node"
+ANNOTATIONS = (MATE, MOLECULE, KOPS_EXTERNAL, KOPS_INTERNAL)  # the informers keep these (kube.resources)
 
 
 def _annotations(obj: Obj) -> dict[str, str]:
@@ -46,7 +55,9 @@ def _records(names: list[str], targets: list[str], subject: str) -> SourceResult
         if problem is not None:
             result.problems.append(problem)
         elif name is not None:
-            result.extend(endpoints_for_hostname(name, targets, 0, "", {}, subject))
+            made = endpoints_for_hostname(name, targets, 0, "", {}, subject)
+            result.problems += made.problems
+            result.endpoints += unlabelled(made.endpoints)
     return result
 
 

@@ -59,7 +59,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     # external-dns names a Node after itself only without a name template (or when combining).
     if config.fqdn_target_template is None or config.combine_fqdn_annotation:
         result.extend(_named_after_itself(obj, config, subject))
-    add_target_template_records(obj, result, config, KIND, subject, subject)
+    add_target_template_records(obj, result, config, KIND, subject)
     return finish(result)
 
 

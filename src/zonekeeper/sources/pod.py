@@ -114,7 +114,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         found = endpoints_for_hostname(name, dedupe(targets), ttl, "", {}, subject)
         result.problems += found.problems
         result.endpoints += [e.with_labels(**{RESOURCE_LABEL: None}) for e in found.endpoints]
-    add_target_template_records(obj, result, config, KIND, subject, None)
+    add_target_template_records(obj, result, config, KIND, subject)
     return finish(result)
 
 

@@ -93,7 +93,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     if not result.endpoints and config.compatibility:
         result.extend(compatibility.service_endpoints(obj, view, config.compatibility, config.expose_internal_ipv6,
                                                       subject))
-    add_target_template_records(obj, result, config, SOURCE_NAME, subject, subject)
+    add_target_template_records(obj, result, config, SOURCE_NAME, subject)
     # Names from the template are published as the hostname annotation's are.
     add_template_records(obj, result, config, SOURCE_NAME, subject,
                          lambda names: _records(obj, names, [], view, config, subject))

@@ -9,6 +9,7 @@ import pytest
 from sourcekit import ga, node, pod, service, store
 
 from zonekeeper.config import ConfigError, Settings
+from zonekeeper.endpoint import RESOURCE_LABEL
 from zonekeeper.sources import pod as pod_source
 from zonekeeper.sources import service as service_source
 from zonekeeper.sources.base import SourceConfig
@@ -40,6 +41,8 @@ def test_mate_reads_one_name_onto_the_load_balancer_targets() -> None:
     assert published(lb_only, "mate") == [("mate.example.com", "CNAME", (LB,), 0)]
     assert published(obj, "") == []
     assert published(obj, "molecule") == []
+    found = service_source.endpoints(obj, store(obj), SourceConfig(compatibility="mate")).endpoints
+    assert [e.label(RESOURCE_LABEL) for e in found] == [""]  # external-dns's bare NewEndpoint: no object named
 
 
 def test_molecule_needs_the_dns_route53_label_and_splits_names_without_spaces() -> None:

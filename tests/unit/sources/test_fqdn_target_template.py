@@ -68,11 +68,16 @@ def test_a_node_is_not_named_after_itself_unless_combining() -> None:
         ("node-1.tmpl.example.com", "CNAME", ("lb.example.com",), 0)]
     assert rows(node_source.endpoints(n, store(n), config(template, combine=True))) == [
         ("node-1", "A", ("203.0.113.5",), 0), ("node-1.tmpl.example.com", "CNAME", ("lb.example.com",), 0)]
-    made = node_source.endpoints(n, store(n), config(template)).endpoints[0]
-    assert made.label(RESOURCE_LABEL) == "node/node-1"
 
 
-def test_pod_pairs_carry_no_resource_label_as_the_pod_source_s_records() -> None:
+
+def test_pairs_carry_no_resource_label_as_external_dns_s_bare_endpoints() -> None:
+    n = node("node-1", external=("203.0.113.5",))
+    found = node_source.endpoints(n, store(n), config("{{.Name}}.tmpl.example.com:192.0.2.7", combine=True))
+    assert sorted((e.name, e.label(RESOURCE_LABEL)) for e in found.endpoints) == [
+        ("node-1", "node/node-1"), ("node-1.tmpl.example.com", "")]
+    found = service_source.endpoints(SVC, store(SVC), config("{{.Name}}.example.com:192.0.2.7"))
+    assert [e.label(RESOURCE_LABEL) for e in found.endpoints] == [""]
     p = pod("api-0", "prod")
     found = pod_source.endpoints(p, store(p), config("{{.Name}}.pods.example.com:192.0.2.7")).endpoints
     assert [(e.name, e.targets, e.label(RESOURCE_LABEL)) for e in found] == [
