@@ -182,6 +182,8 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
         logs.setup(settings.serving.log_level, settings.serving.log_format)
         for note in resolution.notes:  # one line per external-dns flag zonekeeper maps
             logs.get("zonekeeper").info(note)
+        for warning in resolution.warnings:  # one line per refused flag given at its default
+            logs.get("zonekeeper").warning(warning)
         logs.get("zonekeeper").debug("configuration", settings=repr(settings))  # the repr leaves secrets out
         wired = wiring.build(settings, records_cache_seconds=0.0 if settings.source.from_files else
                              settings.provider.aws_records_cache_duration)

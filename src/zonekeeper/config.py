@@ -54,6 +54,9 @@ class Settings:
         for group in (self.source, self.domains, self.plan, self.registry, self.provider, self.controller,
                       self.serving):
             group.validate()
+        # external-dns's rule: PTR records are only made where they are managed.
+        if self.source.create_ptr and "PTR" not in self.plan.managed_record_types:
+            raise ConfigError("--create-ptr requires PTR in --managed-record-types")
 
 
 _GROUPS: dict[str, Any] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]

@@ -108,8 +108,9 @@ NOT_EXPORTED: Mapping[str, str] = {
     f"{PREFIX}_provider_cache_apply_changes_calls": _CACHE,
     f"{PREFIX}_provider_cache_records_calls": _CACHE,
     f"{PREFIX}_source_deduplicated_endpoints": (
-        "zonekeeper does not merge the endpoints of different objects: two objects asking for one record is a "
-        "`Conflict` (`zonekeeper_ownership_conflicts_total`)."),
+        "zonekeeper removes no endpoint at the source: objects asking for one record share it in the planner "
+        "(their targets joined, as external-dns merges them) or are a `Conflict` "
+        "(`zonekeeper_ownership_conflicts_total`)."),
     f"{PREFIX}_source_invalid_endpoints": (
         "zonekeeper rejects bad input before it is an endpoint (an annotation, a hostname, a target), so there "
         "is no record type to label it with; `zonekeeper_invalid_endpoints_total{source,reason}` counts it."),

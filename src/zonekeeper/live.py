@@ -54,7 +54,8 @@ class ClusterUnavailable(Exception):
 
 def keeps_all_annotations(settings: Settings) -> bool:
     """Whether the cache keeps every annotation: a template or the annotation filter may read any."""
-    return bool(settings.source.fqdn_template) or bool(settings.source.annotation_filter)
+    return (bool(settings.source.fqdn_template) or bool(settings.source.fqdn_target_template)
+            or bool(settings.source.annotation_filter))
 
 
 def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
@@ -128,7 +129,8 @@ async def _connect(settings: Settings) -> KubeClient:
     try:
         chosen = settings.source
         return await KubeClient.connect(chosen.kubeconfig or None, qps=chosen.kube_api_qps,
-                                        burst=chosen.kube_api_burst, request_timeout=chosen.kube_api_request_timeout)
+                                        burst=chosen.kube_api_burst, request_timeout=chosen.kube_api_request_timeout,
+                                        server=chosen.server)
     except Exception as exc:  # kubernetes' loaders raise their own types for every kind of bad config
         raise ConfigError(
             f"no usable Kubernetes configuration ({exc}); pass --kubeconfig, run in a cluster, or read "

@@ -116,7 +116,9 @@ def assign_zones(
     for ep in endpoints:
         pin = ep.prop(HOSTED_ZONE_ID)
         targets = _pinned_zone(ep, pin, by_id) if pin else _matching_zones(ep.name, zones)
-        if not targets:
+        # --create-ptr asks a PTR for every address; one outside the reverse zones we manage is not ours
+        # to name, and external-dns skips it without a word too.
+        if not targets and (pin or ep.type != "PTR"):
             problems.append(_unassigned(ep, pin))
         for zone in targets:
             out[zone].append(ep)

@@ -11,7 +11,9 @@ Rules (external-dns's, with its holes closed):
   ownership record it needs rewritten (`force_update`) are updated even when unchanged.
 - When several resources want the same key, the one that already owns the record keeps it;
   otherwise the lexically smallest resource wins. Losers are reported, never silently dropped,
-  and the choice is the same on every pass, so nothing flaps.
+  and the choice is the same on every pass, so nothing flaps. Except: requests external-dns merges
+  (`endpoint.MergeEndpoints` in each source; its PTR wrapper over all sources) share the record,
+  their targets joined (`_mergeable`).
 - Policies then limit the actions: sync (all), upsert-only (no deletes), create-only (creates).
 """
 
@@ -112,17 +114,34 @@ def _needs_update(current: Endpoint, desired: Endpoint, forced: bool) -> bool:
     return bool(desired.resource) and current.resource != desired.resource
 
 
+def _source_kind(endpoint: Endpoint) -> str:
+    return endpoint.resource.partition("/")[0]
+
+
+def _mergeable(other: Endpoint, winner: Endpoint) -> bool:
+    """Whether external-dns would give `other`'s targets to `winner`'s record set: the same TTL, from
+    the same source (any, for PTR: its wrapper runs over every source), never a CNAME (one target) or an
+    alias (one target too; external-dns sees those as CNAMEs of different targets). zonekeeper also
+    asks for the same properties, where external-dns silently keeps the first object's."""
+    return (winner.type != "CNAME" and not winner.is_alias and not other.is_alias and other.ttl == winner.ttl
+            and other.provider_specific == winner.provider_specific
+            and (winner.type == "PTR" or _source_kind(other) == _source_kind(winner)))
+
+
 def _resolve(
     candidates: list[Endpoint], current: Endpoint | None, problems: list[Problem]
 ) -> Endpoint:
-    """Pick one candidate for a key; report the others."""
+    """Pick one candidate for a key, with the targets of those merged into it; report the others."""
     winner: Endpoint | None = None
     if current is not None and current.resource:
         winner = next((c for c in candidates if c.resource == current.resource), None)
     if winner is None:
         winner = min(candidates, key=lambda c: (c.resource, c.targets, c.ttl, c.provider_specific))
+    merged = [winner, *(c for c in candidates if c is not winner and _mergeable(c, winner))]
+    if len(merged) > 1:
+        winner = winner.evolve(targets=tuple(sorted({t for c in merged for t in c.targets})))
     for loser in candidates:
-        if loser is not winner and not loser.same_record(winner):
+        if not any(loser is m for m in merged) and not loser.same_record(winner):
             problems.append(
                 Problem(
                     loser.subject,

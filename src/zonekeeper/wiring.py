@@ -22,8 +22,8 @@ from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.txt import NoopRegistry, TXTRegistry
 from zonekeeper.sources.base import SourceConfig
-from zonekeeper.sources.fqdn import compile_templates
-from zonekeeper.sources.postprocess import parse_networks
+from zonekeeper.sources.fqdn import TARGET_FLAG, compile_templates
+from zonekeeper.sources.postprocess import parse_nat64, parse_networks
 
 
 @dataclass(slots=True)
@@ -56,11 +56,15 @@ def source_config(settings: Settings) -> SourceConfig:
         service_type_filter=settings.source.service_type_filter,
         fqdn_template=compile_templates(settings.source.fqdn_template),
         combine_fqdn_annotation=settings.source.combine_fqdn_annotation,
+        fqdn_target_template=compile_templates(settings.source.fqdn_target_template, TARGET_FLAG),
         default_targets=tuple(t.rstrip(".") for t in settings.source.default_targets),
         force_default_targets=settings.source.force_default_targets,
+        nat64_networks=parse_nat64(settings.source.nat64_networks),
         target_net_filter=parse_networks(settings.source.target_net_filter, "--target-net-filter"),
         exclude_target_nets=parse_networks(settings.source.exclude_target_net, "--exclude-target-net"),
         min_ttl=int(settings.source.min_ttl),  # whole seconds, truncated as external-dns does
+        prefer_alias=settings.source.prefer_alias,
+        create_ptr=settings.source.create_ptr,
         alias_true_only=settings.source.alias_annotation == "external-dns",
         annotation_prefixes=prefixes_for(settings.source.annotation_prefix,
                                          settings.source.enable_legacy_annotation_prefix),
@@ -69,6 +73,7 @@ def source_config(settings: Settings) -> SourceConfig:
         gateway_label_filter=settings.source.gateway_label_filter,
         gloo_namespaces=settings.source.gloo_namespace,
         exclude_unschedulable=settings.source.exclude_unschedulable,
+        compatibility=settings.source.compatibility,
         expose_internal_ipv6=settings.source.expose_internal_ipv6,
         pod_source_domain=settings.source.pod_source_domain,
         ignore_non_host_network_pods=settings.source.ignore_non_host_network_pods,

@@ -62,10 +62,6 @@ def test_going_back_changes_only_intended_differences(differing_outcome: Compari
     assert changed_going_back("deleted") <= deleted - created
 
 
-@pytest.mark.xfail(strict=True, reason="not intended: external-dns v0.23 merges the targets of objects asking for "
-                                       "one name/type/set identifier/TTL (one A with both IPs); zonekeeper keeps "
-                                       "the first object's target, reports a Conflict (exit 3), and on taking "
-                                       "over replaces the merged record with one target")
 def test_two_objects_asking_for_one_name_share_it(controllers: Controllers, kube_cluster: KubeCluster) -> None:
     kube_cluster.ensure_namespace(MERGE_NS)
     kube_cluster.apply(merging(MERGE_NS))

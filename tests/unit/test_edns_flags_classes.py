@@ -38,11 +38,11 @@ def test_every_mapped_entry_is_an_external_dns_flag_we_have_no_row_for() -> None
 
 
 def test_the_refused_set_is_computed_from_the_settings_rows(monkeypatch: Any) -> None:
-    assert "target-template" in {f.name for f in compat.refused()}
-    row = Flag("target-template", "target_template", "Templates.", repeatable=True)
+    assert "google-project" in {f.name for f in compat.refused()}
+    row = Flag("google-project", "google_project", "A project.")
     monkeypatch.setattr(config, "FLAGS", (*config.FLAGS, row))
-    assert "target-template" not in {f.name for f in compat.refused()}
-    assert "target-template" in {f.name for f in compat.same()}
+    assert "google-project" not in {f.name for f in compat.refused()}
+    assert "google-project" in {f.name for f in compat.same()}
 
 
 def _ours_default(flag: Flag) -> Any:
@@ -73,8 +73,6 @@ def test_refusals_name_the_flag_and_what_is_unsupported() -> None:
         "--crd-registry-namespace belongs to the crd registry; zonekeeper supports --registry=txt")
     assert compat.refusal(flags["unstructured-resource"]).startswith(
         "--unstructured-resource belongs to the unstructured source")
-    assert compat.refusal(flags["target-template"]) == "--target-template is not supported yet by zonekeeper"
-    assert compat.refusal(flags["create-ptr"]) == "--create-ptr is not supported yet by zonekeeper"
     for flag in compat.refused():
         assert compat.refusal(flag).startswith(flag.option), flag.name
 
@@ -118,3 +116,26 @@ def test_the_generator_splits_go_arguments_and_reads_defaults() -> None:
     with pytest.raises(SystemExit, match="unknown Go default"):
         gen.go_value("someFunc()", defaults, "string")
 
+
+def test_a_refused_flag_at_external_dns_s_default_is_accepted_with_one_warning() -> None:
+    """A Helm chart renders every value: a refused flag at external-dns's default changes nothing there
+    either, so it is a warning, each kind read as external-dns reads it."""
+    given = {"google-batch-change-size": "1000", "cloudflare-proxied": False,
+             "rfc2136-min-ttl": "0", "webhook-provider-url": "http://localhost:8888", "oci-zone-scope": "GLOBAL",
+             "events": True}
+    out = compat.resolve(given)
+    assert [w.split(" ")[0] for w in out.warnings] == [
+        "--google-batch-change-size=1000", "--cloudflare-proxied=false",
+        "--rfc2136-min-ttl=0", "--webhook-provider-url=http://localhost:8888", "--oci-zone-scope=GLOBAL"]
+    assert "belongs to the google provider; zonekeeper supports only --provider=aws" in out.warnings[0]
+    assert [n.split(":")[0] for n in out.notes] == ["--events=true"]  # a mapped flag stays a note
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("google-batch-change-size", "999"), ("cloudflare-proxied", True),
+    ("rfc2136-min-ttl", "1s"), ("oci-zone-scope", "PRIVATE"), ("google-batch-change-size", "many"),
+])
+def test_a_refused_flag_off_its_default_still_fails_naming_what_is_unsupported(name: str, value: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        compat.resolve({name: value})
+    assert str(info.value) == compat.refusal(compat.by_name()[name])

@@ -117,6 +117,20 @@ def test_a_refused_flag_exits_64_naming_itself() -> None:
     assert "No such option" not in result.output
 
 
+def test_refused_flags_at_their_defaults_run_with_one_warning_each() -> None:
+    """As a Helm chart renders them: the run goes on, each flag logged once as a warning."""
+    args = [*OFFLINE, "--oci-zone-scope=GLOBAL", "--no-cloudflare-proxied", "--google-batch-change-size=1000"]
+    result = invoke(args, {"EXTERNAL_DNS_PDNS_SERVER": "http://localhost:8081"})
+    assert result.exit_code in (0, 3), result.output
+    for shown in ("--oci-zone-scope=GLOBAL ", "--cloudflare-proxied=false ", "--google-batch-change-size=1000 ",
+                  "--pdns-server=http://localhost:8081 "):
+        lines = [line for line in result.output.splitlines() if shown in line]
+        assert len(lines) == 1 and "warn" in lines[0].lower(), (shown, result.output)
+    result = invoke([*OFFLINE, "--google-batch-change-size=999"])
+    assert result.exit_code == 64, result.output
+    assert "--google-batch-change-size belongs to the google provider" in result.output
+
+
 def test_another_provider_is_refused_with_our_message() -> None:
     result = invoke(["--from-file", "examples/cluster.yaml", "--provider=google"])
     assert result.exit_code == 64, result.output
@@ -156,3 +170,9 @@ def test_kube_api_request_timeout_is_ours_and_the_deprecated_request_timeout_fil
     assert settings.source.kube_api_request_timeout == 15.0
     both = [*OFFLINE, "--request-timeout", "15s", "--kube-api-request-timeout", "10s"]
     assert cli._settings(dict(parse(both).params)).source.kube_api_request_timeout == 10.0
+
+
+def test_server_reaches_the_kube_settings() -> None:
+    settings = cli._settings(dict(parse([*OFFLINE, "--server", "https://10.0.0.1:6443"]).params))
+    assert settings.source.server == "https://10.0.0.1:6443"
+    assert cli._settings(dict(parse(OFFLINE).params)).source.server == ""

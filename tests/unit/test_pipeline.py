@@ -137,6 +137,15 @@ def test_zone_assignment() -> None:
     assert [p.reason for p in problems] == ["NoMatchingZone"]
 
 
+def test_a_ptr_outside_every_managed_reverse_zone_is_left_out_silently() -> None:
+    reverse = Zone("Z9", "2.0.192.in-addr.arpa")
+    eps = [Endpoint.new("1.2.0.192.in-addr.arpa", "PTR", ["web.example.com"]),
+           Endpoint.new("7.113.0.203.in-addr.arpa", "PTR", ["web.example.com"])]
+    by_zone, problems = assign_zones(eps, [Zone("Z1", "example.com"), reverse])
+    assert {z.id: [e.name for e in v] for z, v in by_zone.items()} == {"Z9": ["1.2.0.192.in-addr.arpa"]}
+    assert problems == []
+
+
 def test_a_rebuilt_pipeline_keeps_the_trip() -> None:
     pipe, provider = pipeline()
     assert pipe.run(records(20), apply=True).ok

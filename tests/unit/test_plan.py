@@ -128,20 +128,21 @@ def test_contested_keys_are_reported_also_when_nothing_asks_for_them() -> None:
 
 
 def test_conflict_is_resolved_by_current_owner_then_name() -> None:
-    a = ep("app.example.com", "A", "1.1.1.1", resource="service/ns/a")
+    # Of two sources (one source's objects share the record: test_plan_rules).
+    a = ep("app.example.com", "A", "1.1.1.1", resource="ingress/ns/a")
     b = ep("app.example.com", "A", "2.2.2.2", resource="service/ns/b")
     fresh = calculate([], [b, a], OPTS)
-    assert fresh.changes[0].new is not None and fresh.changes[0].new.resource == "service/ns/a"
+    assert fresh.changes[0].new is not None and fresh.changes[0].new.resource == "ingress/ns/a"
     assert [p.subject for p in fresh.problems] == ["service/ns/b"]
     # b already owns the record: it keeps it (sticky), whatever the order.
     current = ep("app.example.com", "A", "2.2.2.2", owner=OWNER, resource="service/ns/b")
     sticky = calculate([current], [a, b], OPTS)
     assert sticky.changes == []
-    assert [p.subject for p in sticky.problems] == ["service/ns/a"]
+    assert [p.subject for p in sticky.problems] == ["ingress/ns/a"]
 
 
 def test_cname_loses_to_address_records_for_the_same_name() -> None:
-    a = ep("app.example.com", "A", "1.1.1.1", resource="service/ns/a")
+    a = ep("app.example.com", "A", "1.1.1.1", resource="ingress/ns/a")
     c = ep("app.example.com", "CNAME", "x.example.org", resource="ingress/ns/c")
     plan = calculate([], [a, c], OPTS)
     assert actions(plan) == [("create", "app.example.com", "A")]

@@ -139,23 +139,61 @@ def test_identical_requests_from_several_resources_are_no_conflict() -> None:
     assert [(c.endpoint.name, c.endpoint.resource) for c in plan.changes] == [("s.example.com", "service/a/one")]
 
 
-def test_differing_requests_keep_the_smallest_resource_and_report_the_others() -> None:
+def test_differing_requests_of_several_sources_keep_the_smallest_resource_and_report_the_others() -> None:
     desired = [ep("s.example.com", "A", "192.0.2.2", resource="service/b/two"),
-               ep("s.example.com", "A", "192.0.2.1", resource="service/a/one"),
-               ep("s.example.com", "A", "192.0.2.3", resource="service/c/three")]
+               ep("s.example.com", "A", "192.0.2.1", resource="ingress/a/one"),
+               ep("s.example.com", "A", "192.0.2.3", resource="node/three")]
     plan = calculate([], desired, OPTS)
-    assert [(c.endpoint.targets, c.endpoint.resource) for c in plan.changes] == [(("192.0.2.1",), "service/a/one")]
+    assert [(c.endpoint.targets, c.endpoint.resource) for c in plan.changes] == [(("192.0.2.1",), "ingress/a/one")]
     assert [(p.subject, p.reason, p.message) for p in plan.problems] == [
+        ("node/three", "Conflict",
+         "s.example.com A is also requested by ingress/a/one, which keeps it; this request is ignored"),
         ("service/b/two", "Conflict",
-         "s.example.com A is also requested by service/a/one, which keeps it; this request is ignored"),
-        ("service/c/three", "Conflict",
-         "s.example.com A is also requested by service/a/one, which keeps it; this request is ignored")]
+         "s.example.com A is also requested by ingress/a/one, which keeps it; this request is ignored")]
 
 
 def test_the_resource_that_owns_the_record_keeps_it() -> None:
-    current = [ep("s.example.com", "A", "192.0.2.2", owner=OWNER, resource="service/b/two")]
+    current = [ep("s.example.com", "A", "192.0.2.2", owner=OWNER, resource="ingress/b/two")]
     desired = [ep("s.example.com", "A", "192.0.2.1", resource="service/a/one"),
-               ep("s.example.com", "A", "192.0.2.2", resource="service/b/two")]
+               ep("s.example.com", "A", "192.0.2.2", resource="ingress/b/two")]
     plan = calculate(current, desired, OPTS)
     assert plan.changes == []
     assert [(p.subject, p.reason) for p in plan.problems] == [("service/a/one", "Conflict")]
+
+
+def test_one_source_s_objects_asking_for_one_record_share_it_as_external_dns_merges() -> None:
+    """endpoint.MergeEndpoints: same name, type, set identifier and TTL within a source -> one record
+    set with every target; the owning resource (else the smallest) labels it, nobody is reported."""
+    desired = [ep("s.example.com", "A", "192.0.2.2", resource="service/b/two"),
+               ep("s.example.com", "A", "192.0.2.1", "192.0.2.2", resource="service/a/one"),
+               ep("s.example.com", "A", "192.0.2.3", resource="service/c/three")]
+    plan = calculate([], desired, OPTS)
+    assert plan.problems == []
+    assert [(c.endpoint.targets, c.endpoint.resource) for c in plan.changes] == [
+        (("192.0.2.1", "192.0.2.2", "192.0.2.3"), "service/a/one")]
+    current = [ep("s.example.com", "A", "192.0.2.1", "192.0.2.2", "192.0.2.3", owner=OWNER, resource="service/c/three")]
+    assert calculate(current, desired, OPTS).changes == []  # the owner keeps its label: no churn
+
+
+def test_requests_external_dns_does_not_merge_stay_conflicts() -> None:
+    def other_ttl(e: Endpoint) -> Endpoint:
+        return e.evolve(ttl=60)
+
+    one = ep("s.example.com", "A", "192.0.2.1", resource="service/a/one")
+    for other in (other_ttl(ep("s.example.com", "A", "192.0.2.2", resource="service/b/two")),   # another TTL
+                  ep("s.example.com", "A", "192.0.2.2", resource="service/b/two", props={"aws/weight": "1"}),
+                  ep("s.example.com", "A", "lb.example.org", resource="service/b/two", props={"alias": "true"})):
+        plan = calculate([], [one, other], OPTS)
+        assert [c.endpoint.targets for c in plan.changes] == [("192.0.2.1",)], other
+        assert [(p.subject, p.reason) for p in plan.problems] == [("service/b/two", "Conflict")], other
+    cnames = [ep("c.example.com", "CNAME", "a.example.org", resource="service/a/one"),
+              ep("c.example.com", "CNAME", "b.example.org", resource="service/b/two")]
+    assert [c.endpoint.targets for c in calculate([], cnames, OPTS).changes] == [("a.example.org",)]
+
+
+def test_ptr_requests_merge_across_sources() -> None:
+    desired = [ep("1.2.0.192.in-addr.arpa", "PTR", "web.example.com", resource="service/a/web"),
+               ep("1.2.0.192.in-addr.arpa", "PTR", "shop.example.com", resource="ingress/a/shop")]
+    plan = calculate([], desired, PlanOptions(owner_id=OWNER, managed_types=("A", "PTR")))
+    assert plan.problems == []
+    assert [c.endpoint.targets for c in plan.changes] == [("shop.example.com", "web.example.com")]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import aiohttp
 
+from zonekeeper import logs
 from zonekeeper.ratelimit import TokenBucket
 
 
@@ -80,8 +81,12 @@ class KubeClient:
 
     @classmethod
     async def connect(cls, kubeconfig: str | None = None, context: str | None = None, *, qps: float = 5.0,
-                      burst: int = 10, request_timeout: float = 30.0) -> KubeClient:
-        """From --kubeconfig (or $KUBECONFIG), else the in-cluster service account, else ~/.kube/config."""
+                      burst: int = 10, request_timeout: float = 30.0, server: str = "") -> KubeClient:
+        """From --kubeconfig (or $KUBECONFIG), else the in-cluster service account, else ~/.kube/config.
+
+        `server` (--server) replaces the API server URL of a kubeconfig, keeping its credentials and CA, as
+        client-go's BuildConfigFromFlags does for external-dns. external-dns ignores it in-cluster (it
+        calls rest.InClusterConfig), and so does zonekeeper, saying so in one log line."""
         from kubernetes.aio import config as kconfig
         from kubernetes.aio.client import ApiClient, Configuration
 
@@ -91,8 +96,15 @@ class KubeClient:
             await kconfig.load_kube_config(config_file=path, context=context, client_configuration=configuration)
         elif os.environ.get("KUBERNETES_SERVICE_HOST"):
             kconfig.load_incluster_config(client_configuration=configuration)
+            if server:
+                logs.get("zonekeeper").warning(
+                    f"--server={server}: ignored in-cluster, as external-dns does; the service account's API "
+                    "server is used (pass --kubeconfig to connect elsewhere)")
+                server = ""
         else:
             await kconfig.load_kube_config(context=context, client_configuration=configuration)
+        if server:
+            configuration.host = server.rstrip("/")
         _register_secrets(configuration)
         return cls(ApiClient(configuration), qps=qps, burst=burst, request_timeout=request_timeout)
 

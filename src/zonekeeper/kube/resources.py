@@ -12,6 +12,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.kube.client import Resource
+from zonekeeper.sources import compatibility
 from zonekeeper.sources import objects as kinds
 
 RESOURCES: dict[str, Resource] = {
@@ -23,8 +24,9 @@ EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
 # Annotations worth keeping: ours under any prefix (--annotation-prefix may name any; the informer
-# does not know which), the ingress class and the ambassador-host Service.
-KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION, ann.AMBASSADOR_SERVICE_ANNOTATION})
+# does not know which), the ingress class, the ambassador-host Service and the legacy ones --compatibility reads.
+KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION, ann.AMBASSADOR_SERVICE_ANNOTATION,
+                              *compatibility.ANNOTATIONS})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
 # those keys, a one-element list `[shape]` is a list of such elements, a `Leaf` is a value kept

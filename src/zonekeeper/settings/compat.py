@@ -10,7 +10,9 @@ flag external-dns defines (zonekeeper.settings.edns_flags, generated from its so
   setting's own flag was given too: ours wins, as external-dns's own replacement flags win).
 - refused: everything else, COMPUTED as (external-dns flags) - (ours) - (mapped), so a new `Flag`
   row leaves this set by itself. Given, it stops start-up with a ConfigError (exit 64) naming the
-  flag and what zonekeeper does not support.
+  flag and what zonekeeper does not support -- unless it is given at external-dns's default (a Helm
+  chart renders every value, `--gloo-namespace=gloo-system` included): that changes nothing in
+  external-dns either, so it is accepted with one warning line (`at_default`).
 """
 
 from __future__ import annotations
@@ -164,6 +166,27 @@ class Resolution:
 
     values: dict[str, Any] = field(default_factory=dict)  # settings fields filled by mapped flags
     notes: tuple[str, ...] = ()  # one start-up log line per mapped flag given
+    warnings: tuple[str, ...] = ()  # one start-up warning per refused flag given at its default
+
+
+def at_default(flag: EdnsFlag, raw: Any) -> bool:
+    """Whether `raw` (as the command line gives it: text, a bool, a tuple of texts) is external-dns's
+    default of `flag`, read as external-dns reads that kind."""
+    from zonekeeper.settings.flag import split_list
+
+    default = flag.default
+    try:
+        if flag.kind == "bool":
+            return bool(raw) is default
+        if flag.kind == "repeatable":
+            return split_list(tuple(raw)) == default
+        if flag.kind == "duration":
+            return parse_duration(str(raw)) == parse_duration(str(default).replace("m0s", "m"))
+        if flag.kind == "int":
+            return int(str(raw)) == default
+    except ValueError:
+        return False
+    return str(raw) == default
 
 
 def _shown(value: Any) -> str:
@@ -179,12 +202,17 @@ def resolve(given: Mapping[str, Any], explicit_fields: frozenset[str] = frozense
     raise one ConfigError naming each; mapped ones give their note and, unless the user set that
     setting's own flag (`explicit_fields`), their value (several onto one field: the smallest)."""
     flags = by_name()
-    refusals = [refusal(flags[name]) for name in given if name not in _MAPPED]
+    unmapped = [name for name in given if name not in _MAPPED]
+    refusals = [refusal(flags[name]) for name in unmapped if not at_default(flags[name], given[name])]
     if refusals:
         raise ConfigError("; ".join(refusals))
+    warnings = tuple(f"--{name}={_shown(given[name])} is external-dns's default and changes nothing; accepted, "
+                     f"but {refusal(flags[name]).removeprefix(flags[name].option + ' ')}" for name in unmapped)
     values: dict[str, Any] = {}
     notes: list[str] = []
     for name, raw in given.items():
+        if name not in _MAPPED:
+            continue
         entry = _MAPPED[name]
         notes.append(f"--{name}={_shown(raw)}: {entry.how}")
         if not entry.field or entry.field in explicit_fields:
@@ -194,4 +222,4 @@ def resolve(given: Mapping[str, Any], explicit_fields: frozenset[str] = frozense
         except ValueError as exc:
             raise ConfigError(f"--{name}: {exc}") from exc
         values[entry.field] = min(value, values[entry.field]) if entry.field in values else value
-    return Resolution(values, tuple(notes))
+    return Resolution(values, tuple(notes), warnings)

@@ -31,13 +31,19 @@ class SourceSettings:
     publish_host_ip: bool = False
     always_publish_not_ready_addresses: bool = False
     ignore_hostname_annotation: bool = False
+    compatibility: str = ""
     fqdn_template: tuple[str, ...] = ()
     combine_fqdn_annotation: bool = False
+    target_template: tuple[str, ...] = ()
+    fqdn_target_template: tuple[str, ...] = ()
     default_targets: tuple[str, ...] = ()
     force_default_targets: bool = False
+    nat64_networks: tuple[str, ...] = ()
     target_net_filter: tuple[str, ...] = ()
     exclude_target_net: tuple[str, ...] = ()
     min_ttl: float = 0.0
+    prefer_alias: bool = False
+    create_ptr: bool = False
     alias_annotation: str = "zonekeeper"
     # "" and None: not given (zonekeeper reads both prefixes); see annotations.keys.prefixes_for.
     annotation_prefix: str = ""
@@ -48,6 +54,7 @@ class SourceSettings:
     service_type_filter: tuple[str, ...] = ()
     # the cluster
     kubeconfig: str = ""
+    server: str = ""
     namespace: str = ""
     label_filter: str = ""
     annotation_filter: str = ""
@@ -84,10 +91,12 @@ class SourceSettings:
             except ValueError as exc:
                 raise ConfigError(f"--annotation-filter: {exc}") from exc
         from zonekeeper.annotations import prefix_error
-        from zonekeeper.sources.fqdn import compile_templates
+        from zonekeeper.sources.fqdn import TARGET_FLAG, compile_templates
 
         try:
             compile_templates(self.fqdn_template)
+            compile_templates(self.target_template, "--target-template")
+            compile_templates(self.fqdn_target_template, TARGET_FLAG)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
 
@@ -95,6 +104,9 @@ class SourceSettings:
         if self.alias_annotation not in ALIAS_ANNOTATION_MODES:
             raise ConfigError(f"--alias-annotation {self.alias_annotation!r}: want one of "
                               + ", ".join(ALIAS_ANNOTATION_MODES))
+        if self.compatibility not in COMPATIBILITY_MODES:
+            raise ConfigError(f"--compatibility {self.compatibility!r}: want one of "
+                              + ", ".join(m for m in COMPATIBILITY_MODES if m))
         why = prefix_error(self.annotation_prefix, self.enable_legacy_annotation_prefix)
         if why is not None:
             raise ConfigError(why)
@@ -123,11 +135,13 @@ class SourceSettings:
 
 
 ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
+# --compatibility's values, as external-dns's enum ("": none); sources.compatibility reads each.
+COMPATIBILITY_MODES = ("", "mate", "molecule", "kops-dns-controller")
 
 
 def _validate_targets(settings: SourceSettings) -> None:
     from zonekeeper.annotations import target_error
-    from zonekeeper.sources.postprocess import parse_networks
+    from zonekeeper.sources.postprocess import parse_nat64, parse_networks
 
     for target in settings.default_targets:
         why = target_error(target.rstrip("."))
@@ -136,6 +150,7 @@ def _validate_targets(settings: SourceSettings) -> None:
     if settings.force_default_targets and not settings.default_targets:
         raise ConfigError("--force-default-targets needs --default-targets")
     try:
+        parse_nat64(settings.nat64_networks)
         parse_networks(settings.target_net_filter, "--target-net-filter")
         parse_networks(settings.exclude_target_net, "--exclude-target-net")
     except ValueError as exc:
@@ -156,6 +171,10 @@ FLAGS: tuple[Flag, ...] = (
          "Headless Services: publish not-ready addresses too.", kind="bool"),
     Flag("ignore-hostname-annotation", "ignore_hostname_annotation",
          "Ignore the hostname annotation (names then come from --fqdn-template only).", kind="bool"),
+    Flag("compatibility", "compatibility",
+         "Also read legacy annotations on Services (and kops's on Pods) that name nothing themselves: mate "
+         "(zalando.org/dnsname), molecule (domainName, label dns=route53), kops-dns-controller "
+         "(dns.alpha.kubernetes.io/external and /internal).", choices=COMPATIBILITY_MODES),
     Flag("fqdn-template", "fqdn_template",
          "Go template naming objects that name nothing themselves, e.g. '{{.Name}}.{{.Namespace}}.example.com' "
          "(repeatable; outputs are comma-separated names). Service, Ingress, Istio Gateway/VirtualService, HTTPRoute, "
@@ -164,6 +183,14 @@ FLAGS: tuple[Flag, ...] = (
     Flag("combine-fqdn-annotation", "combine_fqdn_annotation",
          "Publish the --fqdn-template names in addition to the object's own names, not only instead of them.",
          kind="bool"),
+    Flag("target-template", "target_template",
+         "Go template of targets for the --fqdn-template names (repeatable). external-dns reads it only in "
+         "its gloo, traefik, f5 and unstructured sources, none of which zonekeeper has: validated, then unused, "
+         "as with external-dns on these sources.", repeatable=True, split=False),
+    Flag("fqdn-target-template", "fqdn_target_template",
+         "Go template giving 'host:target' pairs, comma-separated (repeatable): Service, Node and Pod, for "
+         "objects without records of their own (or all, with --combine-fqdn-annotation), before --fqdn-template.",
+         repeatable=True, split=False),
     Flag("annotation-prefix", "annotation_prefix",
          "Read annotations under this prefix only (must end with '/'); instances sharding a cluster give each "
          "their own. Default: external-dns.kubernetes.io/, then the legacy external-dns.alpha.kubernetes.io/.",
@@ -177,6 +204,9 @@ FLAGS: tuple[Flag, ...] = (
          repeatable=True),
     Flag("force-default-targets", "force_default_targets",
          "Replace every record's targets with --default-targets (external-dns's legacy behaviour).", kind="bool"),
+    Flag("nat64-networks", "nat64_networks",
+         "NAT64 prefixes (IPv6 /96, repeatable): an AAAA record with targets inside one also gets an A record "
+         "of the IPv4 addresses they embed.", repeatable=True),
     Flag("target-net-filter", "target_net_filter",
          "Publish only targets inside these networks (CIDR, repeatable); hostname targets are then dropped.",
          repeatable=True),
@@ -184,6 +214,12 @@ FLAGS: tuple[Flag, ...] = (
          repeatable=True),
     Flag("min-ttl", "min_ttl", "TTL for records whose TTL is not set (a default, as in external-dns; 0: none).",
          kind="duration"),
+    Flag("prefer-alias", "prefer_alias",
+         "CNAME records without an alias annotation become Route 53 aliases (to an AWS service, or to a "
+         "record of the same zone).", kind="bool"),
+    Flag("create-ptr", "create_ptr",
+         "A PTR record in the reverse zone (in-addr.arpa, ip6.arpa) for each address of an A/AAAA record; needs "
+         "PTR in --managed-record-types and the reverse zones in --domain-filter, as in external-dns.", kind="bool"),
     Flag("alias-annotation", "alias_annotation",
          "How the alias annotation is read: zonekeeper (true, false = a plain CNAME, A, AAAA) or external-dns "
          "(only true; other values ignored, so a load-balancer hostname stays an alias A/AAAA, as external-dns "
@@ -196,6 +232,9 @@ FLAGS: tuple[Flag, ...] = (
     Flag("service-type-filter", "service_type_filter", "Only Services of these types (repeatable).",
          repeatable=True),
     Flag("kubeconfig", "kubeconfig", "Kubeconfig file (default: in-cluster, then ~/.kube/config)."),
+    Flag("server", "server",
+         "Kubernetes API server URL, replacing the kubeconfig's (its credentials are kept); ignored in-cluster, "
+         "as in external-dns. Default: the kubeconfig's."),
     Flag("namespace", "namespace", "Only objects in this namespace (default: all)."),
     Flag("label-filter", "label_filter", "Only source objects matching this label selector."),
     Flag("annotation-filter", "annotation_filter", "Only source objects whose annotations match this selector."),

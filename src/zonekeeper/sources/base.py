@@ -36,15 +36,22 @@ class SourceConfig:
     # Objects whose `controller` annotation names anything else are left alone.
     controller_name: str = "dns-controller"
     exclude_unschedulable: bool = True
+    # --compatibility: "" or one of settings.source.COMPATIBILITY_MODES (legacy annotations of mate, molecule, kops).
+    compatibility: str = ""
     # --fqdn-template (parsed) and --combine-fqdn-annotation: sources.fqdn.
     fqdn_template: FqdnTemplate | None = None
     combine_fqdn_annotation: bool = False
+    # --fqdn-target-template (parsed): `host:target` pairs (sources.fqdn; service, node and pod read it).
+    fqdn_target_template: FqdnTemplate | None = None
     # What external-dns's source wrappers do to every endpoint (sources.postprocess).
     default_targets: tuple[str, ...] = ()
     force_default_targets: bool = False
+    nat64_networks: tuple[ipaddress.IPv6Network, ...] = ()
     target_net_filter: tuple[IPNetwork, ...] = ()
     exclude_target_nets: tuple[IPNetwork, ...] = ()
     min_ttl: int = 0
+    prefer_alias: bool = False
+    create_ptr: bool = False  # --create-ptr (sources.postprocess)
     # --alias-annotation=external-dns: only `alias: "true"` counts (annotations.provider_specific).
     alias_true_only: bool = False
     # The annotation prefixes read, in precedence order (annotations.prefixes_for).

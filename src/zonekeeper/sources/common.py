@@ -251,6 +251,27 @@ def add_template_records(
         result.extend(records(names))
 
 
+def unlabelled(endpoints: Iterable[Endpoint]) -> list[Endpoint]:
+    """Without the `resource` label: records external-dns makes with bare NewEndpoint (no object named)."""
+    return [e.with_labels(**{RESOURCE_LABEL: None}) for e in endpoints]
+
+
+def add_target_template_records(obj: Obj, result: SourceResult, config: SourceConfig, source: str,
+                                subject: str) -> None:
+    """--fqdn-target-template: its `host:target` pairs as records (no TTL, set identifier, properties or
+    `resource` label, as external-dns makes them: their TXT names no object), added when the object gave
+    no records of its own (or always, with --combine-fqdn-annotation)."""
+    template = config.fqdn_target_template
+    if template is None or not fqdn.use_template(template, config.combine_fqdn_annotation, bool(result.endpoints)):
+        return
+    pairs, problems = fqdn.host_targets(template, obj, source, subject)
+    result.problems += problems
+    for host, targets in pairs.items():
+        made = endpoints_for_hostname(host, targets, 0, "", {}, subject)
+        result.problems += made.problems
+        result.endpoints += unlabelled(made.endpoints)
+
+
 def publish_hosts(
     obj: Obj,
     hosts: list[str],

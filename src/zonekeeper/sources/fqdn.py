@@ -1,10 +1,18 @@
-"""`--fqdn-template`: names for objects from a Go template over the object — pure.
+"""`--fqdn-template` and `--fqdn-target-template`: names (and targets) for objects from Go templates
+over the object — pure.
 
 As in external-dns v0.23, every `--fqdn-template` value is parsed on its own (an error names it),
 then all are joined with "," into one template; its output, split on ",", trimmed, without a
 trailing dot, de-duplicated and sorted, is the object's list of names. A source uses those names
 when the object gave it no records of its own, or in addition with `--combine-fqdn-annotation`
 (see `use_template`).
+
+`--fqdn-target-template` is read the same way; each item of its output is a `host:target` pair
+(split at the first ":", so an IPv6 target stays whole), giving `host` a record of `target` (A, AAAA
+or CNAME by its form). external-dns's service, node and pod sources read it, before --fqdn-template:
+an object for which it gives records is not named by --fqdn-template too (unless combining).
+`--target-template` is read by none of the sources zonekeeper has (external-dns's gloo, traefik, f5
+and unstructured sources only): it is validated and changes nothing, as with external-dns.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from zonekeeper.sources import gotemplate
 from zonekeeper.sources.objects import Obj
 
 FLAG = "--fqdn-template"
+TARGET_FLAG = "--fqdn-target-template"
 TEMPLATE_ERROR = "TemplateError"
 
 # isSource accepts exactly external-dns's source names (a typo fails instead of never matching).
@@ -34,22 +43,23 @@ EXTERNAL_DNS_SOURCES = (
 class FqdnTemplate:
     text: str  # the joined template, as messages quote it
     template: gotemplate.Template
+    flag: str = FLAG  # the flag it came from, as messages name it
 
 
-def compile_templates(values: tuple[str, ...]) -> FqdnTemplate | None:
+def compile_templates(values: tuple[str, ...], flag: str = FLAG) -> FqdnTemplate | None:
     """The joined template, or None when no value has any text; ValueError names the bad value."""
     kept: list[str] = []
     for i, value in enumerate(values):
         try:
             gotemplate.parse(",".join([*kept, value]))
         except gotemplate.TemplateError as exc:
-            raise ValueError(f"{FLAG}[{i}] {value!r}: {exc}") from exc
+            raise ValueError(f"{flag}[{i}] {value!r}: {exc}") from exc
         if value.strip() and value not in kept:
             kept.append(value)
     text = ",".join(kept)
     if not text.strip():
         return None
-    return FqdnTemplate(text, gotemplate.parse(text))
+    return FqdnTemplate(text, gotemplate.parse(text), flag)
 
 
 def template_data(obj: Obj) -> dict[str, Any]:
@@ -73,15 +83,38 @@ def template_data(obj: Obj) -> dict[str, Any]:
     }
 
 
-def hostnames(fqdn: FqdnTemplate, obj: Obj, source: str, subject: str) -> tuple[list[str], list[Problem]]:
-    """The valid names the template gives `obj`; a failure or a bad name is a Problem naming the template."""
+def _items(fqdn: FqdnTemplate, obj: Obj, source: str, subject: str) -> tuple[list[str], list[Problem]]:
+    """The template's output split on ",", trimmed, without a trailing dot, de-duplicated and sorted."""
     try:
         output = gotemplate.execute(fqdn.template, template_data(obj), source, EXTERNAL_DNS_SOURCES)
     except gotemplate.TemplateError as exc:
-        return [], [Problem(subject, TEMPLATE_ERROR, f"{FLAG} {fqdn.text!r}: {exc}")]
-    raw = sorted({ann.without_root_dot(part.strip()) for part in output.split(",")} - {""})
+        return [], [Problem(subject, TEMPLATE_ERROR, f"{fqdn.flag} {fqdn.text!r}: {exc}")]
+    return sorted({ann.without_root_dot(part.strip()) for part in output.split(",")} - {""}), []
+
+
+def host_targets(fqdn: FqdnTemplate, obj: Obj, source: str, subject: str
+                 ) -> tuple[dict[str, list[str]], list[Problem]]:
+    """--fqdn-target-template: host -> its targets, in output order. An item without ":" or with an
+    empty side is skipped, as external-dns skips it (a field not populated yet); a bad host is a Problem."""
+    items, problems = _items(fqdn, obj, source, subject)
+    found: dict[str, list[str]] = {}
+    for item in items:
+        host, sep, target = item.partition(":")
+        host, target = host.strip(), target.strip()
+        if not sep or not host or not target:
+            continue
+        name, problem = ann.check_hostname(host, subject, f"{fqdn.flag} {fqdn.text!r}")
+        if problem is not None:
+            problems.append(problem)
+        elif name is not None:
+            found.setdefault(name, []).append(target)
+    return found, problems
+
+
+def hostnames(fqdn: FqdnTemplate, obj: Obj, source: str, subject: str) -> tuple[list[str], list[Problem]]:
+    """The valid names the template gives `obj`; a failure or a bad name is a Problem naming the template."""
+    raw, problems = _items(fqdn, obj, source, subject)
     names: list[str] = []
-    problems: list[Problem] = []
     for part in raw:
         name, problem = ann.check_hostname(part, subject, f"{FLAG} {fqdn.text!r}")
         if problem is not None:

@@ -4,8 +4,9 @@ Addresses: the `target` annotation, else the ExternalIPs (plus the internal IPv6
 --expose-internal-ipv6), else the InternalIPs; A for IPv4, AAAA for IPv6. Unschedulable Nodes are
 skipped unless --no-exclude-unschedulable. The TTL annotation is read; like external-dns, neither
 the hostname annotation nor provider-specific ones (set identifier, aws-*) are. Names from
---fqdn-template are not produced here yet. The `resource` label is `node/<name>`: a Node has no
-namespace.
+--fqdn-template are not produced here yet; --fqdn-target-template's pairs are, and then (unless
+--combine-fqdn-annotation) the Node's own name is not published, as in external-dns. The `resource`
+label is `node/<name>`: a Node has no namespace.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from collections.abc import Iterator
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem, suitable_type
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import as_list, as_map, as_str, dedupe, dig, endpoints_for_hostname, finish, resource
+from zonekeeper.sources.common import (
+    add_target_template_records,
+    as_list,
+    as_map,
+    as_str,
+    dedupe,
+    dig,
+    endpoints_for_hostname,
+    finish,
+    resource,
+)
 from zonekeeper.sources.objects import NODES, Obj, ObjectView, name_of
 
 KIND = "node"
@@ -45,6 +56,15 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     if config.exclude_unschedulable and dig(obj, "spec", "unschedulable") is True:
         return SourceResult()
     result = SourceResult()
+    # external-dns names a Node after itself only without a name template (or when combining).
+    if config.fqdn_target_template is None or config.combine_fqdn_annotation:
+        result.extend(_named_after_itself(obj, config, subject))
+    add_target_template_records(obj, result, config, KIND, subject)
+    return finish(result)
+
+
+def _named_after_itself(obj: Obj, config: SourceConfig, subject: str) -> SourceResult:
+    result = SourceResult()
     name, problem = ann.check_hostname(name_of(obj), subject, "metadata.name")
     if problem is not None or name is None:
         result.problems += [problem] if problem else []
@@ -59,7 +79,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         if not targets:
             result.problems.append(Problem(subject, NO_NODE_ADDRESS, "no ExternalIP or InternalIP address"))
     result.extend(endpoints_for_hostname(name, targets, ttl, "", {}, subject))
-    return finish(result)
+    return result
 
 
 def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:

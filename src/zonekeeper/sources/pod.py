@@ -5,9 +5,11 @@
     usually reachable from outside; external-dns treats them the same) — for hostNetwork Pods;
   - --pod-source-domain: `<pod name>.<domain>` points at the Pod's IP;
   - the `target` annotation, when set, replaces every one of those addresses.
+With --compatibility=kops-dns-controller, `dns.alpha.kubernetes.io/internal` names point at the Pod IP
+and `dns.alpha.kubernetes.io/external` names at its Node's addresses (the target annotation aside).
 --ignore-non-host-network-pods skips Pods without spec.hostNetwork. The TTL annotation is read;
 set identifiers and provider-specific annotations are not (as in external-dns). Names from
---fqdn-template are not produced here yet.
+--fqdn-template are not produced here yet; --fqdn-target-template's pairs are (sources.fqdn).
 
 external-dns puts no `resource` label on pod records, so its TXT records name no object; neither do
 ours, so that either tool takes over the other's records without rewriting them. Problems still name
@@ -20,8 +22,19 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, suitable_type
+from zonekeeper.sources import compatibility
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import as_list, as_map, as_str, dedupe, dig, endpoints_for_hostname, finish, resource
+from zonekeeper.sources.common import (
+    add_target_template_records,
+    as_list,
+    as_map,
+    as_str,
+    dedupe,
+    dig,
+    endpoints_for_hostname,
+    finish,
+    resource,
+)
 from zonekeeper.sources.objects import NODES, PODS, Obj, ObjectView, name_of, namespace_of
 
 KIND = "pod"
@@ -65,9 +78,27 @@ def _names_and_targets(pod: Obj, view: ObjectView, config: SourceConfig, subject
     if public:
         node = view.get(NODES, "", as_str(dig(pod, "spec", "nodeName")))
         add(public, node_addresses(node) if node is not None else [])
+    if config.compatibility == "kops-dns-controller":  # its names ignore the target annotation
+        kops_internal, kops_external = compatibility.pod_names(pod)
+        node = view.get(NODES, "", as_str(dig(pod, "spec", "nodeName"))) if kops_external else None
+        for names, targets in ((kops_internal, _pod_ip(pod)),
+                               (kops_external, node_addresses(node) if node is not None else [])):
+            for name in _checked(names, subject, result):
+                wanted.setdefault(name, []).extend(targets)
     if config.pod_source_domain:
         add([f"{name_of(pod)}.{config.pod_source_domain}"], _pod_ip(pod))
     return wanted
+
+
+def _checked(names: list[str], subject: str, result: SourceResult) -> list[str]:
+    kept: list[str] = []
+    for raw in names:
+        name, problem = ann.check_hostname(raw, subject, "a kops-dns-controller annotation (--compatibility)")
+        if problem is not None:
+            result.problems.append(problem)
+        elif name is not None:
+            kept.append(name)
+    return kept
 
 
 def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
@@ -83,6 +114,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         found = endpoints_for_hostname(name, dedupe(targets), ttl, "", {}, subject)
         result.problems += found.problems
         result.endpoints += [e.with_labels(**{RESOURCE_LABEL: None}) for e in found.endpoints]
+    add_target_template_records(obj, result, config, KIND, subject)
     return finish(result)
 
 

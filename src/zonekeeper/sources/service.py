@@ -9,6 +9,9 @@ Targets per type follow external-dns's `source/service.go`:
 The `target` annotation overrides all of these; `internal-hostname` publishes the cluster IPs.
 `--fqdn-template` names a Service whose annotations gave no records (or every Service, with
 `--combine-fqdn-annotation`); those names are published as `hostname` annotation names are.
+`--fqdn-target-template`'s `host:target` pairs come first, under the same rule (sources.fqdn).
+`--compatibility`'s legacy annotations name a Service whose own annotations gave no records, before
+either template (sources.compatibility).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from collections.abc import Iterable, Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, RESOURCE_LABEL, Endpoint, Problem
+from zonekeeper.sources import compatibility
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
+    add_target_template_records,
     add_template_records,
     as_list,
     as_map,
@@ -85,6 +90,10 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         result.problems += problems
         if public or internal:
             result.extend(_records(obj, public, internal, view, config, subject))
+    if not result.endpoints and config.compatibility:
+        result.extend(compatibility.service_endpoints(obj, view, config.compatibility, config.expose_internal_ipv6,
+                                                      subject))
+    add_target_template_records(obj, result, config, SOURCE_NAME, subject)
     # Names from the template are published as the hostname annotation's are.
     add_template_records(obj, result, config, SOURCE_NAME, subject,
                          lambda names: _records(obj, names, [], view, config, subject))

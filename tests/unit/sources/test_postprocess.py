@@ -116,3 +116,90 @@ def test_settings_reach_the_source_config() -> None:
     assert (config.default_targets, config.force_default_targets, config.min_ttl) == (("lb.example.net",), True, 90)
     assert config.target_net_filter == nets("10.0.0.0/8")
     assert config.exclude_target_nets == nets("10.9.0.0/16")
+
+
+NAT64 = postprocess.parse_nat64(["2001:DB8::/96"])
+
+
+@pytest.mark.parametrize(("targets", "a_targets"), [
+    (("2001:db8:1::1",), None),                       # outside the prefix (external-dns's cases)
+    (("2001:db8::192.0.2.42",), ("192.0.2.42",)),
+    (("2001:db8::c000:22a",), ("192.0.2.42",)),
+    (("2001:db8::c000:22a", "2001:db8:1::1", "2001:db8::c633:6401"), ("192.0.2.42", "198.51.100.1")),
+])
+def test_nat64_adds_an_a_endpoint_of_the_embedded_ipv4_addresses(targets: tuple[str, ...],
+                                                                   a_targets: tuple[str, ...] | None) -> None:
+    aaaa = ep("foo.example.org", "AAAA", *targets, ttl=60)
+    result = postprocess.apply(SourceResult([aaaa]), SourceConfig(nat64_networks=NAT64))
+    assert [e for e in result.endpoints if e.type == "AAAA"] == [aaaa]  # the AAAA stays whole
+    a = [e for e in result.endpoints if e.type == "A"]
+    if a_targets is None:
+        assert a == []
+    else:
+        assert a == [aaaa.evolve(type="A", targets=a_targets)]  # name, TTL, set id, properties, labels kept
+
+
+def test_nat64_leaves_other_types_alone_and_runs_before_the_target_filter() -> None:
+    config = SourceConfig(nat64_networks=NAT64, target_net_filter=nets("192.0.2.0/24"))
+    result = postprocess.apply(SourceResult([ep("a.example.org", "A", "203.0.113.9"),
+                                             ep("b.example.org", "AAAA", "2001:db8::c000:22a")]), config)
+    assert rows(result) == [("b.example.org", "A", ("192.0.2.42",), 0)]
+
+
+@pytest.mark.parametrize("bad", ["2001:db8::/64", "192.0.2.0/24", "2001:db8::"])
+def test_nat64_networks_must_be_ipv6_96_prefixes(bad: str) -> None:
+    with pytest.raises(ConfigError, match="--nat64-networks"):
+        Settings.of(nat64_networks=(bad,)).validate()
+
+
+def test_prefer_alias_marks_cnames_without_an_alias_property() -> None:
+    plain = ep("a.example.com", "CNAME", LB)
+    chosen = ep("b.example.com", "CNAME", LB).with_provider_specific({"alias": "false"})
+    address = ep("c.example.com", "A", "192.0.2.1")
+    result = postprocess.apply(SourceResult([plain, chosen, address]), SourceConfig(prefer_alias=True))
+    by_name = {e.name: e for e in result.endpoints}
+    assert by_name["a.example.com"].prop("alias") == "true"
+    assert by_name["a.example.com"].prop("aws/weight") == "1"
+    assert by_name["b.example.com"] == chosen  # an explicit alias property is kept, as external-dns does
+    assert by_name["c.example.com"] == address
+    assert postprocess.apply(SourceResult([plain]), SourceConfig()).endpoints == [plain]
+
+
+def test_the_flags_reach_the_source_config() -> None:
+    config = source_config(Settings.of(nat64_networks=("64:ff9b::/96",), prefer_alias=True))
+    assert config.nat64_networks == (ipaddress.IPv6Network("64:ff9b::/96"),)
+    assert config.prefer_alias is True
+
+
+def test_create_ptr_points_each_address_back_at_its_names() -> None:
+    """external-dns's ptr wrapper cases: A and AAAA, several names on one address (the smaller TTL),
+    wildcards and other types left out, no `resource` label."""
+    result = postprocess.apply(SourceResult([
+        ep("web.example.com", "A", "192.0.2.1", "192.0.2.2", ttl=300),
+        ep("www.example.com", "A", "192.0.2.1", ttl=60),
+        ep("v6.example.com", "AAAA", "2001:db8::1"),
+        ep("*.wild.example.com", "A", "192.0.2.9"),
+        ep("alias.example.com", "CNAME", LB),
+    ]), SourceConfig(create_ptr=True))
+    ptrs = sorted((e.name, e.targets, e.ttl, e.labels) for e in result.endpoints if e.type == "PTR")
+    assert ptrs == [
+        ("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", ("v6.example.com",), 0, ()),
+        ("1.2.0.192.in-addr.arpa", ("web.example.com", "www.example.com"), 60, ()),
+        ("2.2.0.192.in-addr.arpa", ("web.example.com",), 300, ()),
+    ]
+    assert len(result.endpoints) == 5 + 3  # the forward endpoints are all kept
+    assert [e for e in postprocess.apply(SourceResult([ep("a.example.com", "A", "192.0.2.1")]),
+                                         SourceConfig()).endpoints if e.type == "PTR"] == []
+
+
+def test_create_ptr_follows_the_target_filter_and_takes_min_ttl() -> None:
+    config = SourceConfig(create_ptr=True, exclude_target_nets=nets("192.0.2.2/32"), min_ttl=120)
+    result = postprocess.apply(SourceResult([ep("web.example.com", "A", "192.0.2.1", "192.0.2.2")]), config)
+    assert [(e.name, e.ttl) for e in result.endpoints if e.type == "PTR"] == [("1.2.0.192.in-addr.arpa", 120)]
+
+
+def test_create_ptr_needs_ptr_among_the_managed_types() -> None:
+    with pytest.raises(ConfigError, match="--create-ptr requires PTR in --managed-record-types"):
+        Settings.of(create_ptr=True).validate()
+    Settings.of(create_ptr=True, managed_record_types=("A", "AAAA", "CNAME", "PTR")).validate()
+    assert source_config(Settings.of(create_ptr=True)).create_ptr is True
