@@ -30,7 +30,7 @@ from zonekeeper.kube.leader import LeaderElector
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
-from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, NODES, PODS, Obj, meta
+from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, LISTENERSETS, NODES, PODS, Obj, meta
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper")
@@ -56,9 +56,13 @@ def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
 
 def watched_kinds(settings: Settings) -> list[str]:
     """The kinds to watch. Nodes, Pods and EndpointSlices are costly on big clusters; they are only
-    needed for NodePort and headless Services, so --service-type-filter without those drops them."""
+    needed for NodePort and headless Services, so --service-type-filter without those drops them.
+    ListenerSets are read only with --gateway-listener-sets (as external-dns; a cluster may not serve
+    them, and the ClusterRole grants them only then)."""
     chosen = settings.source
     kinds = set(sources.watched_kinds(chosen.sources))
+    if not chosen.gateway_listener_sets:
+        kinds.discard(LISTENERSETS)
     types = set(chosen.service_type_filter)
     if "service" in chosen.sources and types:
         droppable = set()
@@ -73,8 +77,9 @@ def watched_kinds(settings: Settings) -> list[str]:
 
 def kind_namespaces(settings: Settings) -> dict[str, str | None]:
     """Kinds watched in another namespace than --namespace's: as external-dns, Gateway API Gateways
-    are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to."""
-    return {GATEWAYS: settings.source.gateway_namespace or None}
+    are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to,
+    and ListenerSets in every namespace (the Gateway filters apply to their Gateways, not to them)."""
+    return {GATEWAYS: settings.source.gateway_namespace or None, LISTENERSETS: None}
 
 
 async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fail_after: float = 5.0) -> bool:

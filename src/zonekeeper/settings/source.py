@@ -56,6 +56,7 @@ class SourceSettings:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    gateway_listener_sets: bool = False
     exclude_unschedulable: bool = True
     expose_internal_ipv6: bool = False
     resolve_service_load_balancer_hostname: bool = False
@@ -197,6 +198,9 @@ FLAGS: tuple[Flag, ...] = (
          "Gateway API routes: only Gateways in this namespace (default: all)."),
     Flag("gateway-label-filter", "gateway_label_filter",
          "Gateway API routes: only Gateways matching this label selector (default: all)."),
+    Flag("gateway-listener-sets", "gateway_listener_sets",
+         "Gateway API routes: also attach to ListenerSets (gateway.networking.k8s.io/v1; Gateway API v1.5+ "
+         "CRDs), through the Gateways that allow them.", kind="bool"),
     Flag("exclude-unschedulable", "exclude_unschedulable",
          "Leave out unschedulable Nodes (node source, NodePort Services).", kind="bool", negatable=True),
     Flag("expose-internal-ipv6", "expose_internal_ipv6",

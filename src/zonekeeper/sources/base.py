@@ -59,6 +59,8 @@ class SourceConfig:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    # Routes may attach to Gateway API ListenerSets (--gateway-listener-sets).
+    gateway_listener_sets: bool = False
     # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.

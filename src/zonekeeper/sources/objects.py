@@ -58,6 +58,8 @@ TLSROUTES = _kind("gateway.networking.k8s.io", "v1", "tlsroutes", "TLSRoute")
 # channel serves it beside v1); reading the same version keeps the same clusters working.
 TCPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "tcproutes", "TCPRoute")
 UDPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "udproutes", "UDPRoute")
+# Read only with --gateway-listener-sets, at v1 as external-dns v0.23.0 (Gateway API v1.5+) reads it.
+LISTENERSETS = _kind("gateway.networking.k8s.io", "v1", "listenersets", "ListenerSet")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}
