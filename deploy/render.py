@@ -38,8 +38,9 @@ FLAVOURS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("leaderElection.enabled=true",),
     ),
     "zonekeeper-all-sources.yaml": (
-        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes, Nodes, Pods",
-        ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}"),
+        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes "
+        "(and ListenerSets), Nodes, Pods",
+        ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}", "enableGatewayListenerSets=true"),
     ),
 }
 

@@ -52,7 +52,6 @@ WEBHOOK = "zonekeeper calls Route 53 itself and runs no webhook sidecar"
 REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "annotationPrefix": ({"annotationPrefix": "custom.example/"}, "has no other prefix"),
     "gatewayNamespace": ({"gatewayNamespace": "gateways"}, "reads Gateways in every namespace"),
-    "enableGatewayListenerSets": ({"enableGatewayListenerSets": True}, "does not read Gateway API ListenerSets"),
 }
 
 # Sample values where the generic one (below) would not show the key's meaning, or is not valid.

@@ -190,9 +190,6 @@ service:
 {{- if .Values.gatewayNamespace }}
 {{- fail "gatewayNamespace: zonekeeper reads Gateways in every namespace (no --gateway-namespace); remove gatewayNamespace" }}
 {{- end }}
-{{- if .Values.enableGatewayListenerSets }}
-{{- fail "enableGatewayListenerSets: zonekeeper does not read Gateway API ListenerSets; set it to false" }}
-{{- end }}
 {{- if has .Values.registry (list "aws-sd" "crd") }}
 {{- fail (printf "registry: %s is external-dns's; zonekeeper keeps ownership in txt (or dynamodb) records, or none (noop)" .Values.registry) }}
 {{- end }}
@@ -259,6 +256,9 @@ service:
 {{- end }}
 {{- if $v.namespaced }}
 {{- $args = append $args (printf "--namespace=%s" (include "zonekeeper.sourceNamespace" .)) }}
+{{- end }}
+{{- if $v.enableGatewayListenerSets }}
+{{- $args = append $args "--gateway-listener-sets" }}
 {{- end }}
 {{- range $v.domainFilters }}
 {{- $args = append $args (printf "--domain-filter=%s" .) }}
