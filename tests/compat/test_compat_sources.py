@@ -11,7 +11,16 @@ import pytest
 from tests.support.external_dns import Comparison, Controllers
 from tests.support.kube import KubeCluster
 
-from .objects import COMPAT_NODE, EXTERNAL_DNS_ONLY_ARGS, MORE_SOURCES, ZONE, more_sources, shared_args
+from .objects import (
+    COMPAT_NODE,
+    EXTERNAL_DNS_ONLY_ARGS,
+    LISTENER_SET_GATEWAY_ADDRESS,
+    MORE_SOURCES,
+    ZONE,
+    listener_sets,
+    more_sources,
+    shared_args,
+)
 
 pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -72,3 +81,45 @@ def test_takeover_from_external_dns_plans_and_sends_no_change(outcome: Compariso
 def test_back_to_external_dns_sends_no_change(outcome: Comparison) -> None:
     assert outcome.back_run.code == 0, outcome.back_run
     assert outcome.back_changes == []
+
+
+# -- --gateway-listener-sets ---------------------------------------------------------------------------------
+
+LS_NAMESPACE, LS_INFRA = "compat-listenersets", "compat-listenersets-infra"
+LS_EXPECTED = {
+    ("app.ls.example.com", "A"): (LISTENER_SET_GATEWAY_ADDRESS,),  # route ∩ the ListenerSet's *.ls listener
+    ("admin.ls.example.com", "A"): (LISTENER_SET_GATEWAY_ADDRESS,),  # sectionName admin: its listener only
+    ("pinned.pin.example.com", "A"): ("198.51.100.170",),  # the ListenerSet's target annotation
+    # shut.shut.example.com: its Gateway's allowedListeners (none given) admits no ListenerSet.
+}
+
+
+@pytest.fixture(scope="module")
+def ls_outcome(kube_cluster: KubeCluster, controllers: Controllers) -> Comparison:
+    for ns in (LS_NAMESPACE, LS_INFRA):
+        kube_cluster.ensure_namespace(ns)
+    kube_cluster.apply(listener_sets(LS_NAMESPACE, LS_INFRA))
+    base = [a for a in shared_args(str(kube_cluster.admin_kubeconfig), LS_NAMESPACE, OWNER)
+            if not a.startswith("--source=")]
+    args = [*base, "--source=gateway-httproute", "--gateway-listener-sets"]
+    return controllers.compare(ZONE, [*args, *EXTERNAL_DNS_ONLY_ARGS], args)
+
+
+def test_listener_sets_external_dns_publishes_what_the_objects_ask_for(ls_outcome: Comparison) -> None:
+    assert ls_outcome.external_dns.code == 0, ls_outcome.external_dns
+    got = {(r.name, r.type): r.values for r in ls_outcome.external_dns_records if r.type != "TXT"}
+    assert got == LS_EXPECTED, ls_outcome.external_dns
+
+
+def test_listener_sets_zonekeeper_writes_the_same_record_sets(ls_outcome: Comparison) -> None:
+    assert ls_outcome.zonekeeper.code == 0, ls_outcome.zonekeeper
+    found = ls_outcome.differences()
+    assert not found, "\n".join(found.values())
+    assert len(ls_outcome.zonekeeper_records) == 2 * len(LS_EXPECTED)
+
+
+def test_listener_sets_takeover_each_way_sends_no_change(ls_outcome: Comparison) -> None:
+    assert ls_outcome.takeover_plan.code == 0 and ls_outcome.takeover_run.code == 0, ls_outcome.takeover_plan
+    assert ls_outcome.takeover_changes == []
+    assert ls_outcome.back_run.code == 0, ls_outcome.back_run
+    assert ls_outcome.back_changes == []
