@@ -3,9 +3,10 @@
 Addresses: the `target` annotation, else the ExternalIPs (plus the internal IPv6 ones with
 --expose-internal-ipv6), else the InternalIPs; A for IPv4, AAAA for IPv6. Unschedulable Nodes are
 skipped unless --no-exclude-unschedulable. The TTL annotation is read; like external-dns, neither
-the hostname annotation nor provider-specific ones (set identifier, aws-*) are. Names from
---fqdn-template are not produced here yet. The `resource` label is `node/<name>`: a Node has no
-namespace.
+the hostname annotation nor provider-specific ones (set identifier, aws-*) are. With --fqdn-template
+the template's names point at those addresses instead of the Node's name (beside it with
+--combine-fqdn-annotation), as external-dns does. The `resource` label is `node/<name>`: a Node has
+no namespace.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem, suitable_type
+from zonekeeper.sources import fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import as_list, as_map, as_str, dedupe, dig, endpoints_for_hostname, finish, resource
 from zonekeeper.sources.objects import NODES, Obj, ObjectView, name_of
 
 KIND = "node"
+SOURCE = "node"
 NO_NODE_ADDRESS = "NoNodeAddress"
 
 
@@ -45,9 +48,19 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     if config.exclude_unschedulable and dig(obj, "spec", "unschedulable") is True:
         return SourceResult()
     result = SourceResult()
-    name, problem = ann.check_hostname(name_of(obj), subject, "metadata.name")
-    if problem is not None or name is None:
-        result.problems += [problem] if problem else []
+    names: list[str] = []
+    template = config.fqdn_template
+    if template is None or config.combine_fqdn_annotation:
+        name, problem = ann.check_hostname(name_of(obj), subject, "metadata.name")
+        if problem is not None or name is None:
+            result.problems += [problem] if problem else []
+            return result
+        names.append(name)
+    if template is not None:
+        found, problems = fqdn.hostnames(template, obj, SOURCE, subject)
+        result.problems += problems
+        names += [n for n in found if n not in names]
+    if not names:
         return result
     ttl, problems = ann.ttl(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += problems
@@ -58,7 +71,8 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
         targets = addresses(obj, expose_internal_ipv6=config.expose_internal_ipv6)
         if not targets:
             result.problems.append(Problem(subject, NO_NODE_ADDRESS, "no ExternalIP or InternalIP address"))
-    result.extend(endpoints_for_hostname(name, targets, ttl, "", {}, subject))
+    for name in names:
+        result.extend(endpoints_for_hostname(name, targets, ttl, "", {}, subject))
     return finish(result)
 
 
@@ -67,4 +81,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         yield "", name_of(obj)
 
 
-SPEC = SourceSpec("node", NODES, endpoints, (NODES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE, NODES, endpoints, (NODES,), dependents, KIND)
