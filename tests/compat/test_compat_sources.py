@@ -116,6 +116,7 @@ def test_listener_sets_zonekeeper_writes_the_same_record_sets(ls_outcome: Compar
     found = ls_outcome.differences()
     assert not found, "\n".join(found.values())
     assert len(ls_outcome.zonekeeper_records) == 2 * len(LS_EXPECTED)
+    print(f"listener sets: {len(ls_outcome.zonekeeper_records)} record sets identical")
 
 
 def test_listener_sets_takeover_each_way_sends_no_change(ls_outcome: Comparison) -> None:
@@ -123,3 +124,55 @@ def test_listener_sets_takeover_each_way_sends_no_change(ls_outcome: Comparison)
     assert ls_outcome.takeover_changes == []
     assert ls_outcome.back_run.code == 0, ls_outcome.back_run
     assert ls_outcome.back_changes == []
+
+
+# -- --fqdn-template on the node and pod sources --------------------------------------------------------------
+
+TPL_NAMESPACE, TPL_NODE = "compat-templates", "compat-node-2.example.com"
+TPL_EXPECTED = {
+    (f"{TPL_NODE}.tpl.example.com", "A"): ("192.0.2.180",),  # instead of the Node's own name
+    ("plain.tpl.example.com", "A"): ("10.0.0.180",),  # a Pod with no name of its own: its podIPs
+    ("plain.tpl.example.com", "AAAA"): ("2001:db8::180",),
+    ("named-int.example.com", "A"): ("10.0.0.181",),  # a Pod with its own name keeps it alone
+}
+
+
+@pytest.fixture(scope="module")
+def tpl_outcome(kube_cluster: KubeCluster, controllers: Controllers) -> Iterator[Comparison]:
+    from kubernetes import client
+
+    kube_cluster.ensure_namespace(TPL_NAMESPACE)
+
+    def pod(name: str, ips: list[str], annotations: dict[str, str]) -> dict[str, object]:
+        return {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": TPL_NAMESPACE, "annotations": annotations},
+                "spec": {"containers": [{"name": "c", "image": "c"}], "nodeName": TPL_NODE},
+                "status": {"podIP": ips[0], "podIPs": [{"ip": ip} for ip in ips]}}
+
+    kube_cluster.apply([
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": TPL_NODE},
+         "status": {"addresses": [{"type": "ExternalIP", "address": "192.0.2.180"},
+                                  {"type": "InternalIP", "address": "10.0.0.182"}]}},
+        pod("plain", ["10.0.0.180", "2001:db8::180"], {}),
+        pod("named", ["10.0.0.181"], {"external-dns.kubernetes.io/internal-hostname": "named-int.example.com"}),
+    ])
+    base = [a for a in shared_args(str(kube_cluster.admin_kubeconfig), TPL_NAMESPACE, OWNER)
+            if not a.startswith("--source=")]
+    args = [*base, "--source=node", "--source=pod", "--fqdn-template={{ .Name }}.tpl.example.com"]
+    yield controllers.compare(ZONE, [*args, *EXTERNAL_DNS_ONLY_ARGS], args)
+    client.CoreV1Api(kube_cluster.admin).delete_node(TPL_NODE)
+
+
+def test_templates_external_dns_publishes_what_the_objects_ask_for(tpl_outcome: Comparison) -> None:
+    assert tpl_outcome.external_dns.code == 0, tpl_outcome.external_dns
+    got = {(r.name, r.type): r.values for r in tpl_outcome.external_dns_records if r.type != "TXT"}
+    # Other Nodes of the test cluster get template names too; ours must be there as written.
+    assert {k: got.get(k) for k in TPL_EXPECTED} == TPL_EXPECTED, tpl_outcome.external_dns
+
+
+def test_templates_zonekeeper_writes_the_same_record_sets(tpl_outcome: Comparison) -> None:
+    assert tpl_outcome.zonekeeper.code == 0, tpl_outcome.zonekeeper
+    found = tpl_outcome.differences()
+    assert not found, "\n".join(found.values())
+    assert tpl_outcome.takeover_changes == [] and tpl_outcome.back_changes == []
+    print(f"node/pod templates: {len(tpl_outcome.zonekeeper_records)} record sets identical")
