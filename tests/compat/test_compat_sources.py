@@ -42,6 +42,20 @@ EXPECTED = {
 }
 
 
+def published(outcome: Comparison) -> dict[tuple[str, str], tuple[str, ...]]:
+    """What external-dns wrote (TXT records aside), once it exited cleanly."""
+    assert outcome.external_dns.code == 0, outcome.external_dns
+    return {(r.name, r.type): r.values for r in outcome.external_dns_records if r.type != "TXT"}
+
+
+def identical(outcome: Comparison) -> int:
+    """zonekeeper's record sets are external-dns's (every one, TXT included); how many there are."""
+    assert outcome.zonekeeper.code == 0, outcome.zonekeeper
+    found = outcome.differences()
+    assert not found, "\n".join(found.values())
+    return len(outcome.zonekeeper_records)
+
+
 @pytest.fixture(scope="module")
 def args(kube_cluster: KubeCluster) -> Iterator[list[str]]:
     from kubernetes import client
@@ -60,16 +74,11 @@ def outcome(controllers: Controllers, args: list[str]) -> Comparison:
 
 
 def test_external_dns_publishes_what_the_objects_ask_for(outcome: Comparison) -> None:
-    assert outcome.external_dns.code == 0, outcome.external_dns
-    got = {(r.name, r.type): r.values for r in outcome.external_dns_records if r.type != "TXT"}
-    assert got == EXPECTED, outcome.external_dns
+    assert published(outcome) == EXPECTED, outcome.external_dns
 
 
 def test_zonekeeper_writes_the_same_record_sets(outcome: Comparison) -> None:
-    assert outcome.zonekeeper.code == 0, outcome.zonekeeper
-    found = outcome.differences()
-    assert not found, "\n".join(found.values())
-    assert len(outcome.zonekeeper_records) == 2 * len(EXPECTED)  # each record and its TXT
+    assert identical(outcome) == 2 * len(EXPECTED)  # each record and its TXT
 
 
 def test_takeover_from_external_dns_plans_and_sends_no_change(outcome: Comparison) -> None:
@@ -106,17 +115,13 @@ def ls_outcome(kube_cluster: KubeCluster, controllers: Controllers) -> Compariso
 
 
 def test_listener_sets_external_dns_publishes_what_the_objects_ask_for(ls_outcome: Comparison) -> None:
-    assert ls_outcome.external_dns.code == 0, ls_outcome.external_dns
-    got = {(r.name, r.type): r.values for r in ls_outcome.external_dns_records if r.type != "TXT"}
-    assert got == LS_EXPECTED, ls_outcome.external_dns
+    assert published(ls_outcome) == LS_EXPECTED, ls_outcome.external_dns
 
 
 def test_listener_sets_zonekeeper_writes_the_same_record_sets(ls_outcome: Comparison) -> None:
-    assert ls_outcome.zonekeeper.code == 0, ls_outcome.zonekeeper
-    found = ls_outcome.differences()
-    assert not found, "\n".join(found.values())
-    assert len(ls_outcome.zonekeeper_records) == 2 * len(LS_EXPECTED)
-    print(f"listener sets: {len(ls_outcome.zonekeeper_records)} record sets identical")
+    count = identical(ls_outcome)
+    assert count == 2 * len(LS_EXPECTED)
+    print(f"listener sets: {count} record sets identical")
 
 
 def test_listener_sets_takeover_each_way_sends_no_change(ls_outcome: Comparison) -> None:
@@ -164,15 +169,12 @@ def tpl_outcome(kube_cluster: KubeCluster, controllers: Controllers) -> Iterator
 
 
 def test_templates_external_dns_publishes_what_the_objects_ask_for(tpl_outcome: Comparison) -> None:
-    assert tpl_outcome.external_dns.code == 0, tpl_outcome.external_dns
-    got = {(r.name, r.type): r.values for r in tpl_outcome.external_dns_records if r.type != "TXT"}
+    got = published(tpl_outcome)
     # Other Nodes of the test cluster get template names too; ours must be there as written.
     assert {k: got.get(k) for k in TPL_EXPECTED} == TPL_EXPECTED, tpl_outcome.external_dns
 
 
 def test_templates_zonekeeper_writes_the_same_record_sets(tpl_outcome: Comparison) -> None:
-    assert tpl_outcome.zonekeeper.code == 0, tpl_outcome.zonekeeper
-    found = tpl_outcome.differences()
-    assert not found, "\n".join(found.values())
+    count = identical(tpl_outcome)
     assert tpl_outcome.takeover_changes == [] and tpl_outcome.back_changes == []
-    print(f"node/pod templates: {len(tpl_outcome.zonekeeper_records)} record sets identical")
+    print(f"node/pod templates: {count} record sets identical")
