@@ -23,7 +23,8 @@ ListenerSets (--gateway-listener-sets, as external-dns v0.23.0 reads them): a pa
 ListenerSet attaches the route to that ListenerSet's listeners. The ListenerSet's spec.parentRef
 names its Gateway (namespace defaulting to the ListenerSet's), which must admit it through
 spec.allowedListeners.namespaces.from (None, the default, admits nothing; Same, All, Selector as for
-routes) and pass the --gateway-* filters. allowedRoutes `Same` then means the ListenerSet's
+routes) and pass the --gateway-* filters; the ListenerSet itself must pass --annotation-filter and
+name no other controller. allowedRoutes `Same` then means the ListenerSet's
 namespace. Targets: the ListenerSet's `target` annotation, else its Gateway's, else the Gateway's
 status addresses. As for routes, the decision is taken from the spec: external-dns also waits for
 the ListenerSet's and each listener entry's Accepted status.
@@ -311,14 +312,21 @@ def _resolve(ref: ParentRef, view: ObjectView, config: SourceConfig) -> _Parent 
     if not config.gateway_listener_sets:
         return None
     listener_set = view.get(LISTENERSETS, ref.namespace, ref.name)
-    if listener_set is None or not ann.controller_matches(listener_set, config.controller_name,
-                                                          prefixes=config.annotation_prefixes):
+    if listener_set is None or not _listener_set_admitted(listener_set, config):
         return None
     gateway = view.get(GATEWAYS, *listener_set_gateway(listener_set))
     if gateway is None or not gateway_admitted(gateway, config) or not listener_set_admitted(
             gateway, listener_set, view):
         return None
     return _Parent(_listener_list(listener_set), namespace_of(listener_set), gateway, listener_set)
+
+
+def _listener_set_admitted(listener_set: Obj, config: SourceConfig) -> bool:
+    """external-dns reads only the ListenerSets of its controller that --annotation-filter admits."""
+    if not ann.controller_matches(listener_set, config.controller_name, prefixes=config.annotation_prefixes):
+        return False
+    return not config.annotation_filter or _label_selector(config.annotation_filter)(
+        as_map(meta(listener_set).get("annotations")))
 
 
 def _listener_list(owner: Obj) -> tuple[Mapping[str, Any], ...]:

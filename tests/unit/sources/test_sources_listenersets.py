@@ -163,6 +163,14 @@ def test_a_listener_set_for_another_controller_is_left_alone() -> None:
     assert run(route("route", "apps", "a.apps.example.com"), allowing("All"), ls).endpoints == []
 
 
+def test_the_annotation_filter_applies_to_listener_sets() -> None:
+    rt = route("route", "apps", "a.apps.example.com")
+    keep = SourceConfig(gateway_listener_sets=True, annotation_filter="dns in (public)")
+    assert run(rt, allowing("All"), listener_set(), config=keep).endpoints == []
+    assert records(run(rt, allowing("All"), listener_set(annotations={"dns": "public"}), config=keep)) == [
+        "a.apps.example.com A -> 203.0.113.1"]
+
+
 def test_gateway_and_listener_set_parents_merge_their_targets() -> None:
     gw = allowing("All", addresses=("203.0.113.1",))
     gw["spec"]["listeners"][0]["allowedRoutes"] = {"namespaces": {"from": "All"}}
