@@ -40,10 +40,10 @@ FLAVOURS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("leaderElection.enabled=true",),
     ),
     "zonekeeper-all-sources.yaml": (
-        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes, Nodes, Pods, "
-        "Contour HTTPProxies, Kong TCPIngresses, Emissary Hosts, Gloo Proxies, "
+        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes "
+        "(and ListenerSets), Nodes, Pods, Contour HTTPProxies, Kong TCPIngresses, Emissary Hosts, Gloo Proxies, "
         "F5 VirtualServers and TransportServers, Skipper RouteGroups, OpenShift Routes",
-        ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}"),
+        ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}", "enableGatewayListenerSets=true"),
     ),
 }
 

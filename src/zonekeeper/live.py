@@ -36,6 +36,7 @@ from zonekeeper.sources.objects import (
     GLOO_GATEWAYS,
     GLOO_PROXIES,
     GLOO_VIRTUALSERVICES,
+    LISTENERSETS,
     NODES,
     PODS,
     Obj,
@@ -67,9 +68,13 @@ def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
 
 def watched_kinds(settings: Settings) -> list[str]:
     """The kinds to watch. Nodes, Pods and EndpointSlices are costly on big clusters; they are only
-    needed for NodePort and headless Services, so --service-type-filter without those drops them."""
+    needed for NodePort and headless Services, so --service-type-filter without those drops them.
+    ListenerSets are read only with --gateway-listener-sets (as external-dns; a cluster may not serve
+    them, and the ClusterRole grants them only then)."""
     chosen = settings.source
     kinds = set(sources.watched_kinds(chosen.sources))
+    if not chosen.gateway_listener_sets:
+        kinds.discard(LISTENERSETS)
     types = set(chosen.service_type_filter)
     if "service" in chosen.sources and types:
         droppable = set()
@@ -85,10 +90,11 @@ def watched_kinds(settings: Settings) -> list[str]:
 def kind_namespaces(settings: Settings) -> dict[str, str | None]:
     """Kinds watched in another namespace than --namespace's: as external-dns, Gateway API Gateways
     are read in --gateway-namespace (default: every namespace), whatever --namespace limits routes to;
-    Gloo's Proxies in the --gloo-namespace (every namespace for several), and the VirtualServices and
-    Gateways they name wherever they are."""
+    ListenerSets in every namespace (the Gateway filters apply to their Gateways, not to them); Gloo's
+    Proxies in the --gloo-namespace (every namespace for several), and the VirtualServices and Gateways
+    they name wherever they are."""
     gloo = settings.source.gloo_namespace
-    return {GATEWAYS: settings.source.gateway_namespace or None,
+    return {GATEWAYS: settings.source.gateway_namespace or None, LISTENERSETS: None,
             GLOO_PROXIES: gloo[0] if len(gloo) == 1 else None, GLOO_VIRTUALSERVICES: None, GLOO_GATEWAYS: None}
 
 

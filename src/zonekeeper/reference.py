@@ -20,8 +20,9 @@ ANNOTATIONS: tuple[tuple[str, str, str, str], ...] = (
      "The DNS names to publish for the object (a Pod's point at its Node's external addresses)."),
     (ann.INTERNAL_HOSTNAME, "Service, Pod", "comma-separated FQDNs",
      "Names that point at the Service's cluster IPs, or at the Pod's IP."),
-    (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway, Node, Pod, Contour HTTPProxy, "
-     "Kong TCPIngress, Emissary Host, Gloo Proxy, F5 VirtualServer/TransportServer, RouteGroup, OpenShift Route",
+    (ann.TARGET, "Service, Ingress, Istio Gateway/VirtualService, Gateway API Gateway/ListenerSet, Node, Pod, "
+     "Contour HTTPProxy, Kong TCPIngress, Emissary Host, Gloo Proxy, F5 VirtualServer/TransportServer, RouteGroup, "
+     "OpenShift Route",
      "comma-separated IPs or hostnames", "Targets to publish instead of the load-balancer status."),
     (ann.TTL, "all", "seconds (`300`) or a duration (`10m`), 1..2147483647", "Record TTL; default 300."),
     (ann.CONTROLLER, "all", "`dns-controller`", "Objects naming another controller are left alone."),

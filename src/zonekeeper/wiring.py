@@ -72,6 +72,8 @@ def source_config(settings: Settings) -> SourceConfig:
         gateway_namespace=settings.source.gateway_namespace,
         gateway_label_filter=settings.source.gateway_label_filter,
         gloo_namespaces=settings.source.gloo_namespace,
+        gateway_listener_sets=settings.source.gateway_listener_sets,
+        annotation_filter=settings.source.annotation_filter,
         exclude_unschedulable=settings.source.exclude_unschedulable,
         compatibility=settings.source.compatibility,
         expose_internal_ipv6=settings.source.expose_internal_ipv6,

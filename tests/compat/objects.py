@@ -295,3 +295,72 @@ def project_sources(ns: str) -> list[dict[str, Any]]:
         route_group("targeted", ns, ["t.rg.example.com"], "192.0.2.183", annotations={GA + "target": "198.51.100.8"}),
         route_group("pending", ns, ["pending.rg.example.com"]),
     ]
+
+
+# -- --gateway-listener-sets: tests/compat/test_compat_sources.py's ListenerSet case -------------------------
+
+LISTENER_SET_GATEWAY_ADDRESS = "192.0.2.170"
+_CONDITION = {"status": "True", "message": "", "observedGeneration": 1, "lastTransitionTime": "2026-01-01T00:00:00Z"}
+
+
+def _condition(kind: str) -> dict[str, Any]:
+    return {"type": kind, "reason": kind, **_CONDITION}
+
+
+def _listener_set(name: str, ns: str, gateway_ns: str, gateway: str, listeners: list[dict[str, Any]],
+                  annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """A ListenerSet with the status a Gateway controller writes: external-dns v0.23.0 needs the set and
+    each listener entry Accepted (zonekeeper decides from the spec)."""
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "ListenerSet",
+            "metadata": {"name": name, "namespace": ns, "annotations": annotations or {}},
+            "spec": {"parentRef": {"name": gateway, "namespace": gateway_ns}, "listeners": listeners},
+            "status": {"conditions": [_condition("Accepted"), _condition("Programmed")],
+                       "listeners": [{"name": lis["name"], "attachedRoutes": 1,
+                                      "supportedKinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+                                      "conditions": [_condition("Accepted"), _condition("Programmed")]}
+                                     for lis in listeners]}}
+
+
+def _route_on_set(name: str, ns: str, listener_set: str, hostnames: list[str], section: str = "") -> dict[str, Any]:
+    ref: dict[str, Any] = {"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": listener_set}
+    if section:
+        ref["sectionName"] = section
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"parentRefs": [ref], "hostnames": hostnames,
+                     "rules": [{"backendRefs": [{"name": "backend", "port": 8080}]}]},
+            "status": {"parents": [{"parentRef": ref, "controllerName": "example.com/gw",
+                                    "conditions": [_condition("Accepted")]}]}}
+
+
+def listener_sets(ns: str, infra: str) -> list[dict[str, Any]]:
+    """Gateway `open` in `infra` admitting ListenerSets from namespaces labelled compat-ls=yes (`ns` is),
+    Gateway `closed` admitting none (allowedListeners' default); in `ns` three ListenerSets and a route
+    on each, one naming a section."""
+    def gateway(name: str, allowed: dict[str, Any] | None) -> dict[str, Any]:
+        spec: dict[str, Any] = {"gatewayClassName": "example", "listeners": [
+            {"name": "http", "port": 80, "protocol": "HTTP", "hostname": f"{name}.gw-ls.example.com"}]}
+        if allowed is not None:
+            spec["allowedListeners"] = {"namespaces": allowed}
+        return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                "metadata": {"name": name, "namespace": infra}, "spec": spec,
+                "status": {"addresses": [{"type": "IPAddress", "value": LISTENER_SET_GATEWAY_ADDRESS}]}}
+
+    web = [{"name": "web", "port": 80, "protocol": "HTTP", "hostname": "*.ls.example.com"},
+           {"name": "admin", "port": 8080, "protocol": "HTTP", "hostname": "admin.ls.example.com"}]
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"compat-ls": "yes"}}},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": infra}},
+        gateway("open", {"from": "Selector", "selector": {"matchLabels": {"compat-ls": "yes"}}}),
+        gateway("closed", None),
+        _listener_set("extra", ns, infra, "open", web),
+        _listener_set("pinned", ns, infra, "open",
+                      [{"name": "web", "port": 80, "protocol": "HTTP", "hostname": "*.pin.example.com"}],
+                      annotations={GA + "target": "198.51.100.170"}),
+        _listener_set("shut", ns, infra, "closed",
+                      [{"name": "web", "port": 80, "protocol": "HTTP", "hostname": "*.shut.example.com"}]),
+        _route_on_set("app", ns, "extra", ["app.ls.example.com", "app.elsewhere.example.com"]),
+        _route_on_set("admin", ns, "extra", ["admin.ls.example.com", "other.ls.example.com"], section="admin"),
+        _route_on_set("pinned", ns, "pinned", ["pinned.pin.example.com"]),
+        _route_on_set("shut", ns, "shut", ["shut.shut.example.com"]),
+    ]

@@ -37,6 +37,7 @@ import yaml
 from tests.support.helm import CHART, Helm, external_dns_chart, find, helm, key_paths
 from tests.support.kube import KubeCluster
 from tests.support.route53 import StrictRoute53Server
+from zonekeeper.sources.objects import LISTENERSETS
 
 __all__ = ["external_dns_chart", "helm"]  # fixtures
 
@@ -357,7 +358,11 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
     from zonekeeper.sources import SOURCES
 
     role = find(helm.template("--set", f"sources={{{source}}}"), "ClusterRole")
-    assert read_rules(role) == {_resource(k) for k in SOURCES[source].watched_kinds}
+    # ListenerSets only with enableGatewayListenerSets (--gateway-listener-sets), as zonekeeper watches them.
+    assert read_rules(role) == {_resource(k) for k in SOURCES[source].watched_kinds if k != LISTENERSETS}
+    with_sets = find(helm.template("--set", f"sources={{{source}}}", "--set", "enableGatewayListenerSets=true"),
+                     "ClusterRole")
+    assert read_rules(with_sets) == {_resource(k) for k in SOURCES[source].watched_kinds}
     others = [r for r in role["rules"] if r["verbs"] != READ]
     expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
     if source == "crd":
@@ -434,7 +439,7 @@ def test_the_chart_accepts_exactly_the_cli_s_choices(helm: Helm) -> None:
     role = find(helm.template("--set", "sources={" + ",".join(SOURCES) + "}"), "ClusterRole")
     from zonekeeper.sources import SOURCES as SPECS
 
-    assert read_rules(role) == {_resource(k) for s in SPECS.values() for k in s.watched_kinds}
+    assert read_rules(role) == {_resource(k) for s in SPECS.values() for k in s.watched_kinds if k != LISTENERSETS}
     for provider in PROVIDERS:
         assert container(helm.template("--set", f"provider={provider}"))["args"][-1] == f"--provider={provider}"
     for policy in POLICIES:

@@ -47,7 +47,6 @@ EXTERNAL_DNS_KEYS = list(chart_compat.value_keys())
 
 # A value of each refused key that takes effect in the external-dns chart (the webhook's: generic ones).
 REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
-    "enableGatewayListenerSets": {"enableGatewayListenerSets": True},
 }
 
 # Sample values where the generic one (below) would not show the key's meaning, or is not valid.

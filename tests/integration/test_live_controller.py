@@ -518,3 +518,69 @@ async def test_node_and_pod_sources_follow_the_node(kube_cluster: KubeCluster, k
         await stop(task)
         with contextlib.suppress(client.ApiException):
             await asyncio.to_thread(core.delete_node, node_name)
+
+
+def _listener_gateway(ns: str, address: str, allowed: str) -> dict[str, Any]:
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+            "metadata": {"name": "edge", "namespace": ns},
+            "spec": {"gatewayClassName": "example", "allowedListeners": {"namespaces": {"from": allowed}},
+                     "listeners": [{"name": "http", "port": 80, "protocol": "HTTP", "hostname": "gw.example.com"}]},
+            "status": {"addresses": [{"type": "IPAddress", "value": address}]}}
+
+
+async def test_routes_on_a_listener_set_follow_its_gateway(kube_cluster: KubeCluster, kube_namespace: str,
+                                                           controller_kubeconfig: Path,
+                                                           route53: StrictRoute53Server, zone: str) -> None:
+    """--gateway-listener-sets: an HTTPRoute on a ListenerSet (the CRD as Gateway API v1.6.2 publishes
+    it) in the route's namespace, whose Gateway in another namespace admits it: published with the
+    Gateway's address, moved when it changes, removed when the Gateway stops admitting ListenerSets
+    and when the ListenerSet goes."""
+    from kubernetes import client
+
+    ns = kube_namespace
+    infra = f"{ns}-infra"
+    await asyncio.to_thread(kube_cluster.ensure_namespace, infra)
+    await asyncio.to_thread(kube_cluster.apply, [
+        _listener_gateway(infra, "203.0.113.20", "All"),
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "ListenerSet",
+         "metadata": {"name": "extra", "namespace": ns},
+         "spec": {"parentRef": {"name": "edge", "namespace": infra},
+                  "listeners": [{"name": "web", "port": 80, "protocol": "HTTP", "hostname": "*.ls.example.com"}]}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+         "metadata": {"name": "web", "namespace": ns},
+         "spec": {"parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": "extra"}],
+                  "hostnames": ["web.ls.example.com", "web.elsewhere.example.com"]}},
+    ])
+
+    def published() -> dict[str, str]:
+        got = records(route53, zone)
+        return {name: value_of(rr) for (name, rtype, _), rr in got.items() if rtype in ("A", "CNAME")}
+
+    task = await start(settings_for(controller_kubeconfig, route53, ns, sources=("gateway-httproute",),
+                                    gateway_listener_sets=True))
+    try:
+        await eventually(lambda: published() == {"web.ls.example.com": "203.0.113.20"}, what="listener set record")
+        txt = value_of(records(route53, zone)[("a-web.ls.example.com", "TXT", "")])
+        assert f"resource=httproute/{ns}/web" in txt
+
+        await asyncio.to_thread(kube_cluster.apply, _listener_gateway(infra, "203.0.113.21", "All"))
+        started = time.monotonic()
+        await eventually(lambda: published() == {"web.ls.example.com": "203.0.113.21"}, what="record moved")
+        latency = time.monotonic() - started
+        assert latency < 5.0, latency
+        print(f"gateway address change -> record of a route on its ListenerSet: {latency:.2f}s")
+
+        # allowedListeners Same: a ListenerSet in another namespace no longer attaches.
+        await asyncio.to_thread(kube_cluster.apply, _listener_gateway(infra, "203.0.113.21", "Same"))
+        await eventually(lambda: published() == {}, what="record removed when the Gateway refuses the ListenerSet")
+        await asyncio.to_thread(kube_cluster.apply, _listener_gateway(infra, "203.0.113.21", "All"))
+        await eventually(lambda: published() == {"web.ls.example.com": "203.0.113.21"}, what="record back")
+
+        await asyncio.to_thread(client.CustomObjectsApi(kube_cluster.admin).delete_namespaced_custom_object,
+                                "gateway.networking.k8s.io", "v1", ns, "listenersets", "extra")
+        await eventually(lambda: published() == {}, what="record deleted with the ListenerSet")
+        assert ("a-web.ls.example.com", "TXT", "") not in records(route53, zone)
+    finally:
+        await stop(task)
+        with contextlib.suppress(client.ApiException):
+            await asyncio.to_thread(client.CoreV1Api(kube_cluster.admin).delete_namespace, infra)

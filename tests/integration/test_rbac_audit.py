@@ -217,6 +217,7 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
         leader_elect_lease_duration=2.0, leader_elect_renew_deadline=1.5, leader_elect_retry_period=0.2,
         min_event_sync_interval=0.05, interval=30.0, aws_rate_limit=50.0, kube_api_qps=50.0, kube_api_burst=100,
         metrics_address="127.0.0.1:0", emit_events=True, gloo_namespace=(ns,),
+        gateway_listener_sets=True,  # as the manifest's Deployment runs (enableGatewayListenerSets=true)
     )
     task = asyncio.create_task(live.serve(settings, build(settings)))
     try:

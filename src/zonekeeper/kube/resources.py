@@ -65,6 +65,7 @@ _META: Shape = {"name": STR, "namespace": STR, "uid": STR, "resourceVersion": ST
 _LB_STATUS: Shape = {"loadBalancer": {"ingress": [{"ip": STR, "hostname": STR}]}}
 
 _PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]
+_LISTENERS = [{"name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]
 _ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
 _ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
 
@@ -97,9 +98,12 @@ SHAPES: dict[str, Shape] = {
         "dnsName": STR, "targets": STRS, "recordType": STR, "recordTTL": ANY, "setIdentifier": STR,
         "labels": STR_MAP, "providerSpecific": [{"name": STR, "value": STR}]}]},
                          "status": {"observedGeneration": INT, "conditions": ANY}},
-    kinds.GATEWAYS: {"metadata": _META, "spec": {"gatewayClassName": STR, "listeners": [{
-        "name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]},
+    # allowedListeners: which namespaces' ListenerSets may add listeners (--gateway-listener-sets).
+    kinds.GATEWAYS: {"metadata": _META, "spec": {"gatewayClassName": STR, "listeners": _LISTENERS,
+                                                 "allowedListeners": ANY},
                      "status": {"addresses": [{"type": STR, "value": STR}]}},
+    kinds.LISTENERSETS: {"metadata": _META, "spec": {
+        "parentRef": {"group": STR, "kind": STR, "namespace": STR, "name": STR}, "listeners": _LISTENERS}},
     kinds.HTTPROUTES: _ROUTE,
     kinds.GRPCROUTES: _ROUTE,
     kinds.TLSROUTES: _ROUTE,

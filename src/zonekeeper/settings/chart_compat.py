@@ -24,9 +24,7 @@ __all__ = ["CHART_VERSION", "DEFAULT_DIFFERENCES", "REFUSED", "WEBHOOK", "defaul
            "refused", "value_keys"]
 
 # Each refused key -> why, as the render's message says it (after "<key>: ").
-REFUSED: Mapping[str, str] = {
-    "enableGatewayListenerSets": "zonekeeper does not read Gateway API ListenerSets",
-}
+REFUSED: Mapping[str, str] = {}
 
 # The external-dns chart's webhook sidecar: its keys keep their defaults (an external-dns values file
 # copied whole renders), any other value is refused.

@@ -67,6 +67,7 @@ class SourceSettings:
     gateway_label_filter: str = ""
     # Ingress controllers' sources (issue 11, srcB1): gloo-proxy
     gloo_namespace: tuple[str, ...] = ("gloo-system",)
+    gateway_listener_sets: bool = False
     exclude_unschedulable: bool = True
     expose_internal_ipv6: bool = False
     resolve_service_load_balancer_hostname: bool = False
@@ -252,6 +253,9 @@ FLAGS: tuple[Flag, ...] = (
     # Ingress controllers' sources (issue 11, srcB1): gloo-proxy
     Flag("gloo-namespace", "gloo_namespace", "gloo-proxy source: the namespaces whose Gloo Proxies are read "
          "(repeatable).", repeatable=True),
+    Flag("gateway-listener-sets", "gateway_listener_sets",
+         "Gateway API routes: also attach to ListenerSets (gateway.networking.k8s.io/v1; Gateway API v1.5+ "
+         "CRDs), through the Gateways that allow them.", kind="bool"),
     Flag("exclude-unschedulable", "exclude_unschedulable",
          "Leave out unschedulable Nodes (node source, NodePort Services).", kind="bool", negatable=True),
     Flag("expose-internal-ipv6", "expose_internal_ipv6",

@@ -68,6 +68,11 @@ class SourceConfig:
     gateway_label_filter: str = ""
     # gloo-proxy source: the namespaces whose Proxies are read (--gloo-namespace).
     gloo_namespaces: tuple[str, ...] = ("gloo-system",)
+    # Routes may attach to Gateway API ListenerSets (--gateway-listener-sets).
+    gateway_listener_sets: bool = False
+    # --annotation-filter, for ListenerSets: external-dns filters them with it as it does routes. (The
+    # primary objects are filtered before any source sees them: zonekeeper.live.annotation_filter.)
+    annotation_filter: str = ""
     # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.

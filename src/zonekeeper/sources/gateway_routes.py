@@ -18,6 +18,16 @@ Attachment is decided from the spec (unlike external-dns, route status is not co
   - the --gateway-name, --gateway-namespace and --gateway-label-filter filters admit the Gateway.
 Targets: the Gateway's `target` annotation, else Gateway.status.addresses[].value. TTL,
 set-identifier and provider-specific annotations come from the route.
+
+ListenerSets (--gateway-listener-sets, as external-dns v0.23.0 reads them): a parentRef of kind
+ListenerSet attaches the route to that ListenerSet's listeners. The ListenerSet's spec.parentRef
+names its Gateway (namespace defaulting to the ListenerSet's), which must admit it through
+spec.allowedListeners.namespaces.from (None, the default, admits nothing; Same, All, Selector as for
+routes) and pass the --gateway-* filters; the ListenerSet itself must pass --annotation-filter and
+name no other controller. allowedRoutes `Same` then means the ListenerSet's
+namespace. Targets: the ListenerSet's `target` annotation, else its Gateway's, else the Gateway's
+status addresses. As for routes, the decision is taken from the spec: external-dns also waits for
+the ListenerSet's and each listener entry's Accepted status.
 """
 
 from __future__ import annotations
@@ -46,6 +56,7 @@ from zonekeeper.sources.common import (
 from zonekeeper.sources.objects import (
     GATEWAYS,
     KIND_INFO,
+    LISTENERSETS,
     NAMESPACES,
     Obj,
     ObjectView,
@@ -76,31 +87,57 @@ class RouteKind:
         return self.kind.lower()
 
 
-def parent_refs(route: Obj) -> list[tuple[str, str, str, int | None]]:
-    """(namespace, name, sectionName, port) of each Gateway parentRef."""
-    refs: list[tuple[str, str, str, int | None]] = []
+GATEWAY_KIND = "Gateway"
+LISTENER_SET_KIND = "ListenerSet"
+_PARENT_KINDS = {GATEWAY_KIND: GATEWAYS, LISTENER_SET_KIND: LISTENERSETS}
+
+
+@dataclass(slots=True, frozen=True)
+class ParentRef:
+    """One of a route's parentRefs this source follows: a Gateway or a ListenerSet."""
+
+    resource: str  # GATEWAYS or LISTENERSETS
+    namespace: str
+    name: str
+    section: str = ""
+    port: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.resource, self.namespace, self.name
+
+
+def parent_refs(route: Obj) -> list[ParentRef]:
+    """Each parentRef of group gateway.networking.k8s.io and kind Gateway or ListenerSet."""
+    refs: list[ParentRef] = []
     for raw in as_list(dig(route, "spec", "parentRefs")):
         ref = as_map(raw)
         group = as_str(ref.get("group")) or GATEWAY_GROUP
-        kind = as_str(ref.get("kind")) or "Gateway"
+        resource_name = _PARENT_KINDS.get(as_str(ref.get("kind")) or GATEWAY_KIND)
         name = as_str(ref.get("name"))
-        if group != GATEWAY_GROUP or kind != "Gateway" or not name:
+        if group != GATEWAY_GROUP or resource_name is None or not name:
             continue
         port = ref.get("port")
-        refs.append(
-            (
-                as_str(ref.get("namespace")) or namespace_of(route),
-                name,
-                as_str(ref.get("sectionName")),
-                port if isinstance(port, int) and not isinstance(port, bool) else None,
-            )
-        )
+        refs.append(ParentRef(
+            resource_name,
+            as_str(ref.get("namespace")) or namespace_of(route),
+            name,
+            as_str(ref.get("sectionName")),
+            port if isinstance(port, int) and not isinstance(port, bool) else None,
+        ))
     return refs
 
 
 def gateways_for_route(route: Obj, view: ObjectView) -> list[tuple[str, str]]:
-    """Every Gateway (namespace, name) the route names, whether it exists yet or not."""
-    return list(dict.fromkeys((ns, name) for ns, name, _, _ in parent_refs(route)))
+    """Every Gateway (namespace, name) the route names directly, whether it exists yet or not."""
+    return list(dict.fromkeys((r.namespace, r.name) for r in parent_refs(route) if r.resource == GATEWAYS))
+
+
+def listener_set_gateway(listener_set: Obj) -> tuple[str, str]:
+    """(namespace, name) of the Gateway a ListenerSet's spec.parentRef names (as external-dns, its
+    group and kind are not looked at: the API defaults them to the Gateway's and allows nothing else)."""
+    ref = as_map(dig(listener_set, "spec", "parentRef"))
+    return as_str(ref.get("namespace")) or namespace_of(listener_set), as_str(ref.get("name"))
 
 
 def _canonical(host: str) -> str | None:
@@ -159,20 +196,28 @@ def label_selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
     return all(_expression_matches(as_map(e), labels) for e in as_list(selector.get("matchExpressions")))
 
 
-def _route_allowed(rk: RouteKind, gateway: Obj, listener: Mapping[str, Any], route: Obj, view: ObjectView) -> bool:
+def _namespace_admitted(namespaces: Mapping[str, Any], default: str, owner_namespace: str, namespace: str,
+                        view: ObjectView) -> bool:
+    """`namespaces` ({from, selector}, of allowedRoutes or allowedListeners) admits objects of
+    `namespace` to something in `owner_namespace`: Same, All, or Selector over the Namespace's labels."""
+    origin = as_str(namespaces.get("from")) or default
+    if origin == "Same":
+        return owner_namespace == namespace
+    if origin == "All":
+        return True
+    if origin == "Selector":
+        found = view.get(NAMESPACES, "", namespace)
+        return found is not None and label_selector_matches(namespaces.get("selector"),
+                                                            as_map(meta(found).get("labels")))
+    return False  # None (allowedListeners' default) or unknown
+
+
+def _route_allowed(rk: RouteKind, owner_namespace: str, listener: Mapping[str, Any], route: Obj,
+                   view: ObjectView) -> bool:
     if as_str(listener.get("protocol")).upper() not in rk.protocols:
         return False
     allowed = as_map(listener.get("allowedRoutes"))
-    origin = as_str(dig(allowed, "namespaces", "from")) or "Same"
-    if origin == "Same":
-        if namespace_of(gateway) != namespace_of(route):
-            return False
-    elif origin == "Selector":
-        namespace = view.get(NAMESPACES, "", namespace_of(route))
-        selector = dig(allowed, "namespaces", "selector")
-        if namespace is None or not label_selector_matches(selector, as_map(meta(namespace).get("labels"))):
-            return False
-    elif origin != "All":
+    if not _namespace_admitted(as_map(allowed.get("namespaces")), "Same", owner_namespace, namespace_of(route), view):
         return False
     kinds = as_list(allowed.get("kinds"))
     if not kinds:
@@ -182,6 +227,12 @@ def _route_allowed(rk: RouteKind, gateway: Obj, listener: Mapping[str, Any], rou
         and as_str(as_map(k).get("kind")) == rk.kind
         for k in kinds
     )
+
+
+def listener_set_admitted(gateway: Obj, listener_set: Obj, view: ObjectView) -> bool:
+    """Whether the Gateway's spec.allowedListeners admits the ListenerSet (by default it admits none)."""
+    namespaces = as_map(dig(gateway, "spec", "allowedListeners", "namespaces"))
+    return _namespace_admitted(namespaces, "None", namespace_of(gateway), namespace_of(listener_set), view)
 
 
 def gateway_targets(gateway: Obj, subject: str, prefixes: ann.Prefixes) -> tuple[list[str], list[Problem]]:
@@ -239,15 +290,68 @@ def _with_template(
     return hosts + [n for n in names if n not in hosts], problems + bad
 
 
-def _listeners(rk: RouteKind, gateway: Obj, section: str, port: int | None, route: Obj,
+@dataclass(slots=True, frozen=True)
+class _Parent:
+    """What a parentRef resolved to: the listeners it offers, the namespace that owns them (for
+    allowedRoutes `Same`), its Gateway, and the object whose `target` annotation comes first."""
+
+    listeners: tuple[Mapping[str, Any], ...]
+    owner_namespace: str
+    gateway: Obj
+    listener_set: Obj | None = None
+
+
+def _resolve(ref: ParentRef, view: ObjectView, config: SourceConfig) -> _Parent | None:
+    """The parent a ref names, or None: not there (yet), filtered out, or a ListenerSet its Gateway
+    does not admit (or ListenerSets are not read)."""
+    if ref.resource == GATEWAYS:
+        gateway = view.get(GATEWAYS, ref.namespace, ref.name)
+        if gateway is None or not gateway_admitted(gateway, config):
+            return None
+        return _Parent(_listener_list(gateway), namespace_of(gateway), gateway)
+    if not config.gateway_listener_sets:
+        return None
+    listener_set = view.get(LISTENERSETS, ref.namespace, ref.name)
+    if listener_set is None or not _listener_set_admitted(listener_set, config):
+        return None
+    gateway = view.get(GATEWAYS, *listener_set_gateway(listener_set))
+    if gateway is None or not gateway_admitted(gateway, config) or not listener_set_admitted(
+            gateway, listener_set, view):
+        return None
+    return _Parent(_listener_list(listener_set), namespace_of(listener_set), gateway, listener_set)
+
+
+def _listener_set_admitted(listener_set: Obj, config: SourceConfig) -> bool:
+    """external-dns reads only the ListenerSets of its controller that --annotation-filter admits."""
+    if not ann.controller_matches(listener_set, config.controller_name, prefixes=config.annotation_prefixes):
+        return False
+    return not config.annotation_filter or _label_selector(config.annotation_filter)(
+        as_map(meta(listener_set).get("annotations")))
+
+
+def _listener_list(owner: Obj) -> tuple[Mapping[str, Any], ...]:
+    return tuple(as_map(listener) for listener in as_list(dig(owner, "spec", "listeners")))
+
+
+def _listeners(rk: RouteKind, parent: _Parent, ref: ParentRef, route: Obj,
                view: ObjectView) -> list[Mapping[str, Any]]:
-    """The Gateway's listeners a parentRef (its sectionName and port, when given) attaches `route` to."""
-    listeners = [as_map(listener) for listener in as_list(dig(gateway, "spec", "listeners"))]
-    if section:
-        listeners = [lis for lis in listeners if as_str(lis.get("name")) == section]
-    if port is not None:
-        listeners = [lis for lis in listeners if lis.get("port") == port]
-    return [lis for lis in listeners if _route_allowed(rk, gateway, lis, route, view)]
+    """The parent's listeners a parentRef (its sectionName and port, when given) attaches `route` to."""
+    listeners = list(parent.listeners)
+    if ref.section:
+        listeners = [lis for lis in listeners if as_str(lis.get("name")) == ref.section]
+    if ref.port is not None:
+        listeners = [lis for lis in listeners if lis.get("port") == ref.port]
+    return [lis for lis in listeners if _route_allowed(rk, parent.owner_namespace, lis, route, view)]
+
+
+def _parent_targets(parent: _Parent, subject: str, prefixes: ann.Prefixes) -> tuple[list[str], list[Problem]]:
+    """A ListenerSet's own `target` annotation, else its Gateway's targets (`gateway_targets`)."""
+    owner = parent.listener_set
+    if owner is not None and ann.has_targets(owner, prefixes=prefixes):
+        targets, problems = ann.targets(owner, subject, prefixes=prefixes)
+        where = f"ListenerSet {namespace_of(owner)}/{name_of(owner)}"
+        return targets, [Problem(p.subject, p.reason, f"{where}: {p.message}") for p in problems]
+    return gateway_targets(parent.gateway, subject, prefixes)
 
 
 def _bound_hosts(listeners: list[Mapping[str, Any]], hosts: list[str]) -> list[str]:
@@ -295,14 +399,14 @@ def route_endpoints(rk: RouteKind, obj: Obj, view: ObjectView, config: SourceCon
     result.problems += common.problems
 
     host_targets: dict[str, list[str]] = {}
-    for namespace, name, section, port in parent_refs(obj):
-        gateway = view.get(GATEWAYS, namespace, name)
-        if gateway is None or not gateway_admitted(gateway, config):
+    for ref in parent_refs(obj):
+        parent = _resolve(ref, view, config)
+        if parent is None:
             continue  # not there yet (the route's status says why, not us), or filtered out
-        listeners = _listeners(rk, gateway, section, port, obj, view)
+        listeners = _listeners(rk, parent, ref, obj, view)
         if not listeners:
             continue
-        targets, problems = gateway_targets(gateway, subject, config.annotation_prefixes)
+        targets, problems = _parent_targets(parent, subject, config.annotation_prefixes)
         result.problems += problems
         for host in _bound_hosts(listeners, hosts):
             host_targets.setdefault(host, [])
@@ -313,18 +417,36 @@ def route_endpoints(rk: RouteKind, obj: Obj, view: ObjectView, config: SourceCon
     return finish(result)
 
 
+def _routes_naming(rk: RouteKind, parents: set[tuple[str, str, str]], view: ObjectView,
+                   namespace: str | None = None) -> Iterator[tuple[str, str]]:
+    for route in view.list(rk.resource, namespace):
+        if any(ref.key in parents for ref in parent_refs(route)):
+            yield namespace_of(route), name_of(route)
+
+
+def _listener_sets_of(gateway: Obj, view: ObjectView) -> set[tuple[str, str, str]]:
+    key = (namespace_of(gateway), name_of(gateway))
+    return {(LISTENERSETS, namespace_of(ls), name_of(ls)) for ls in view.list(LISTENERSETS)
+            if listener_set_gateway(ls) == key}
+
+
 def route_dependents(rk: RouteKind, kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
     """Routes of this kind whose records can change when `obj` changes (call with old and new versions)."""
     if kind == rk.resource:
         yield namespace_of(obj), name_of(obj)
-    elif kind == GATEWAYS:
-        key = (namespace_of(obj), name_of(obj))
-        for route in view.list(rk.resource):
-            if key in gateways_for_route(route, view):
-                yield namespace_of(route), name_of(route)
-    elif kind == NAMESPACES:  # its labels may now match a listener's selector, or no longer
+    elif kind == GATEWAYS:  # the routes on it, and on the ListenerSets it holds
+        parents = {(GATEWAYS, namespace_of(obj), name_of(obj))} | _listener_sets_of(obj, view)
+        yield from _routes_naming(rk, parents, view)
+    elif kind == LISTENERSETS:
+        yield from _routes_naming(rk, {(LISTENERSETS, namespace_of(obj), name_of(obj))}, view)
+    elif kind == NAMESPACES:
+        # Its labels may now match (or no longer) a listener's allowedRoutes selector, for the routes
+        # in it, or a Gateway's allowedListeners selector, for the routes on its ListenerSets.
         for route in view.list(rk.resource, name_of(obj)):
             yield namespace_of(route), name_of(route)
+        sets = {(LISTENERSETS, namespace_of(ls), name_of(ls)) for ls in view.list(LISTENERSETS, name_of(obj))}
+        if sets:
+            yield from _routes_naming(rk, sets, view)
 
 
 def spec(name: str, rk: RouteKind) -> SourceSpec:
@@ -336,4 +458,6 @@ def spec(name: str, rk: RouteKind) -> SourceSpec:
     def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
         return route_dependents(rk, kind, obj, view)
 
-    return SourceSpec(name, rk.resource, endpoints, (rk.resource, GATEWAYS, NAMESPACES), dependents, rk.label_kind)
+    # ListenerSets are watched only with --gateway-listener-sets (zonekeeper.live.watched_kinds).
+    watched = (rk.resource, GATEWAYS, NAMESPACES, LISTENERSETS)
+    return SourceSpec(name, rk.resource, endpoints, watched, dependents, rk.label_kind)

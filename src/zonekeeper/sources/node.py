@@ -3,10 +3,11 @@
 Addresses: the `target` annotation, else the ExternalIPs (plus the internal IPv6 ones with
 --expose-internal-ipv6), else the InternalIPs; A for IPv4, AAAA for IPv6. Unschedulable Nodes are
 skipped unless --no-exclude-unschedulable. The TTL annotation is read; like external-dns, neither
-the hostname annotation nor provider-specific ones (set identifier, aws-*) are. Names from
---fqdn-template are not produced here yet; --fqdn-target-template's pairs are, and then (unless
---combine-fqdn-annotation) the Node's own name is not published, as in external-dns. The `resource`
-label is `node/<name>`: a Node has no namespace.
+the hostname annotation nor provider-specific ones (set identifier, aws-*) are. With --fqdn-template
+or --fqdn-target-template the Node's own name is not published (unless --combine-fqdn-annotation):
+--fqdn-target-template's pairs are, and --fqdn-template's names point at the Node's addresses when
+nothing else named it (beside the rest when combining), as external-dns does. The `resource` label is
+`node/<name>`: a Node has no namespace.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem, suitable_type
+from zonekeeper.sources import fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_target_template_records,
@@ -30,6 +32,7 @@ from zonekeeper.sources.common import (
 from zonekeeper.sources.objects import NODES, Obj, ObjectView, name_of
 
 KIND = "node"
+SOURCE = "node"
 NO_NODE_ADDRESS = "NoNodeAddress"
 
 
@@ -56,19 +59,27 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     if config.exclude_unschedulable and dig(obj, "spec", "unschedulable") is True:
         return SourceResult()
     result = SourceResult()
+    templated = config.fqdn_template is not None or config.fqdn_target_template is not None
     # external-dns names a Node after itself only without a name template (or when combining).
-    if config.fqdn_target_template is None or config.combine_fqdn_annotation:
-        result.extend(_named_after_itself(obj, config, subject))
+    if not templated or config.combine_fqdn_annotation:
+        name, problem = ann.check_hostname(name_of(obj), subject, "metadata.name")
+        if problem is not None or name is None:
+            result.problems += [problem] if problem else []
+            return finish(result)
+        result.extend(_named(obj, config, subject, [name]))
     add_target_template_records(obj, result, config, KIND, subject)
+    # --fqdn-template's names come in when nothing named the Node yet, or beside the rest when combining.
+    if config.fqdn_template is not None and (config.combine_fqdn_annotation or not result.endpoints):
+        names, problems = fqdn.hostnames(config.fqdn_template, obj, SOURCE, subject)
+        result.problems += problems
+        if names:
+            result.extend(_named(obj, config, subject, names))
     return finish(result)
 
 
-def _named_after_itself(obj: Obj, config: SourceConfig, subject: str) -> SourceResult:
+def _named(obj: Obj, config: SourceConfig, subject: str, names: list[str]) -> SourceResult:
+    """`names` pointing at the Node's addresses (or its `target` annotation), with its TTL."""
     result = SourceResult()
-    name, problem = ann.check_hostname(name_of(obj), subject, "metadata.name")
-    if problem is not None or name is None:
-        result.problems += [problem] if problem else []
-        return result
     ttl, problems = ann.ttl(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += problems
     if ann.has_targets(obj, prefixes=config.annotation_prefixes):
@@ -78,7 +89,8 @@ def _named_after_itself(obj: Obj, config: SourceConfig, subject: str) -> SourceR
         targets = addresses(obj, expose_internal_ipv6=config.expose_internal_ipv6)
         if not targets:
             result.problems.append(Problem(subject, NO_NODE_ADDRESS, "no ExternalIP or InternalIP address"))
-    result.extend(endpoints_for_hostname(name, targets, ttl, "", {}, subject))
+    for name in dict.fromkeys(names):
+        result.extend(endpoints_for_hostname(name, targets, ttl, "", {}, subject))
     return result
 
 
@@ -87,4 +99,4 @@ def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str
         yield "", name_of(obj)
 
 
-SPEC = SourceSpec("node", NODES, endpoints, (NODES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE, NODES, endpoints, (NODES,), dependents, KIND)

@@ -70,6 +70,8 @@ F5_VIRTUALSERVERS = _kind("cis.f5.com", "v1", "virtualservers", "VirtualServer")
 F5_TRANSPORTSERVERS = _kind("cis.f5.com", "v1", "transportservers", "TransportServer")
 ROUTEGROUPS = _kind("zalando.org", "v1", "routegroups", "RouteGroup")
 OPENSHIFT_ROUTES = _kind("route.openshift.io", "v1", "routes", "Route")
+# Read only with --gateway-listener-sets, at v1 as external-dns v0.23.0 (Gateway API v1.5+) reads it.
+LISTENERSETS = _kind("gateway.networking.k8s.io", "v1", "listenersets", "ListenerSet")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}

@@ -8,8 +8,11 @@
 With --compatibility=kops-dns-controller, `dns.alpha.kubernetes.io/internal` names point at the Pod IP
 and `dns.alpha.kubernetes.io/external` names at its Node's addresses (the target annotation aside).
 --ignore-non-host-network-pods skips Pods without spec.hostNetwork. The TTL annotation is read;
-set identifiers and provider-specific annotations are not (as in external-dns). Names from
---fqdn-template are not produced here yet; --fqdn-target-template's pairs are (sources.fqdn).
+set identifiers and provider-specific annotations are not (as in external-dns).
+--fqdn-template: a Pod whose annotations (and --pod-source-domain) give it no name gets the
+template's names, pointing at its status.podIPs (neither the `target` annotation nor
+--ignore-non-host-network-pods applies to them, as in external-dns); with --combine-fqdn-annotation
+every Pod gets them beside its own. --fqdn-target-template's pairs are added too (sources.fqdn).
 
 external-dns puts no `resource` label on pod records, so its TXT records name no object; neither do
 ours, so that either tool takes over the other's records without rewriting them. Problems still name
@@ -22,7 +25,7 @@ from collections.abc import Iterator
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, suitable_type
-from zonekeeper.sources import compatibility
+from zonekeeper.sources import compatibility, fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     add_target_template_records,
@@ -54,6 +57,12 @@ def node_addresses(node: Obj) -> list[str]:
 def _pod_ip(pod: Obj) -> list[str]:
     ip = as_str(dig(pod, "status", "podIP")).strip()
     return [ip] if ip else []
+
+
+def _pod_ips(pod: Obj) -> list[str]:
+    """Every address in status.podIPs (a template's names point at all of them)."""
+    return dedupe([ip for ip in (as_str(as_map(e).get("ip")).strip() for e in as_list(dig(pod, "status", "podIPs")))
+                   if ip])
 
 
 def _names_and_targets(pod: Obj, view: ObjectView, config: SourceConfig, subject: str,
@@ -105,12 +114,20 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     subject = resource(KIND, obj)
     if not ann.controller_matches(obj, config.controller_name, prefixes=config.annotation_prefixes):
         return SourceResult()
-    if config.ignore_non_host_network_pods and dig(obj, "spec", "hostNetwork") is not True:
-        return SourceResult()
     result = SourceResult()
     ttl, problems = ann.ttl(obj, subject, prefixes=config.annotation_prefixes)
     result.problems += problems
-    for name, targets in _names_and_targets(obj, view, config, subject, result).items():
+    wanted: dict[str, list[str]] = {}
+    if not config.ignore_non_host_network_pods or dig(obj, "spec", "hostNetwork") is True:
+        wanted = _names_and_targets(obj, view, config, subject, result)
+    template = config.fqdn_template
+    if template is not None and fqdn.use_template(template, config.combine_fqdn_annotation, bool(wanted)):
+        names, problems = fqdn.hostnames(template, obj, KIND, subject)
+        result.problems += problems
+        for name in names:
+            wanted.setdefault(name, [])
+            wanted[name] += _pod_ips(obj)
+    for name, targets in wanted.items():
         found = endpoints_for_hostname(name, dedupe(targets), ttl, "", {}, subject)
         result.problems += found.problems
         result.endpoints += [e.with_labels(**{RESOURCE_LABEL: None}) for e in found.endpoints]

@@ -225,3 +225,70 @@ def test_any_text_either_parses_and_runs_or_fails_with_a_template_error() -> Non
             gotemplate.execute(gotemplate.parse(text), data, "service", fqdn.EXTERNAL_DNS_SOURCES)
     with pytest.raises(gotemplate.TemplateError, match="nests too deeply"):
         gotemplate.parse("{{ " + "(" * 5000 + ".Name" + ")" * 5000 + " }}")
+
+
+# -- node and pod (external-dns v0.23.0 source/node.go and pod.go: templateEngine.CombineWithEndpoints) --
+
+
+def _config(template: str, *, combine: bool = False, **extra: Any) -> SourceConfig:
+    return SourceConfig(fqdn_template=fqdn.compile_templates((template,)), combine_fqdn_annotation=combine, **extra)
+
+
+def _node() -> dict[str, Any]:
+    from sourcekit import node
+
+    return node("w1.example.com", external=("192.0.2.31",), internal=("10.0.0.31",))
+
+
+def test_a_node_template_replaces_the_node_name() -> None:
+    from zonekeeper.sources import node as node_source
+
+    result = node_source.SPEC.function(_node(), store(), _config("{{ .Name }}.nodes.example.org"))
+    assert records(result) == ["w1.example.com.nodes.example.org A -> 192.0.2.31"]
+    assert {e.resource for e in result.endpoints} == {"node/w1.example.com"}
+
+
+def test_a_node_template_combined_keeps_the_node_name() -> None:
+    from zonekeeper.sources import node as node_source
+
+    result = node_source.SPEC.function(_node(), store(), _config("{{ .Name }}.nodes.example.org", combine=True))
+    assert records(result) == ["w1.example.com A -> 192.0.2.31", "w1.example.com.nodes.example.org A -> 192.0.2.31"]
+
+
+def _pod(annotations: dict[str, str] | None = None, *, host_network: bool = False) -> dict[str, Any]:
+    from sourcekit import pod
+
+    obj = pod("agent", "apps", node="w1.example.com", annotations=annotations)
+    obj["spec"]["hostNetwork"] = host_network
+    obj["status"].update({"podIP": "10.0.0.40", "podIPs": [{"ip": "10.0.0.40"}, {"ip": "2001:db8::40"}]})
+    return obj
+
+
+def _pods(pod_obj: dict[str, Any], config: SourceConfig) -> list[str]:
+    from zonekeeper.sources import pod as pod_source
+
+    return records(pod_source.SPEC.function(pod_obj, store(pod_obj, _node()), config))
+
+
+POD_TEMPLATE = "{{ .Name }}.{{ .Namespace }}.pods.example.org"
+
+
+def test_a_pod_without_names_of_its_own_gets_the_template_s_pointing_at_its_ips() -> None:
+    assert _pods(_pod(), _config(POD_TEMPLATE)) == ["agent.apps.pods.example.org A -> 10.0.0.40",
+                                                    "agent.apps.pods.example.org AAAA -> 2001:db8::40"]
+    # --ignore-non-host-network-pods skips the annotations' names, not the template's (as external-dns).
+    assert _pods(_pod(), _config(POD_TEMPLATE, ignore_non_host_network_pods=True)) == [
+        "agent.apps.pods.example.org A -> 10.0.0.40", "agent.apps.pods.example.org AAAA -> 2001:db8::40"]
+
+
+def test_a_pod_with_its_own_names_keeps_them_unless_combining() -> None:
+    own = _pod(ga(internal_hostname="agent-int.example.com"))
+    assert _pods(own, _config(POD_TEMPLATE)) == ["agent-int.example.com A -> 10.0.0.40"]
+    assert _pods(own, _config(POD_TEMPLATE, combine=True)) == [
+        "agent-int.example.com A -> 10.0.0.40", "agent.apps.pods.example.org A -> 10.0.0.40",
+        "agent.apps.pods.example.org AAAA -> 2001:db8::40"]
+
+
+def test_the_target_annotation_does_not_apply_to_a_pod_template_s_names() -> None:
+    assert _pods(_pod(ga(target="198.51.100.9")), _config(POD_TEMPLATE)) == [
+        "agent.apps.pods.example.org A -> 10.0.0.40", "agent.apps.pods.example.org AAAA -> 2001:db8::40"]

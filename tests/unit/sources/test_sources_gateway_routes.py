@@ -15,6 +15,7 @@ from zonekeeper.sources.objects import (
     GATEWAYS,
     GRPCROUTES,
     HTTPROUTES,
+    LISTENERSETS,
     NAMESPACES,
     TCPROUTES,
     TLSROUTES,
@@ -45,7 +46,7 @@ def test_the_route_sources_are_registered_with_external_dns_s_names() -> None:
     for kind, name in SOURCE_OF.items():
         spec = SOURCES[name]
         assert spec.label_kind == kind.lower()
-        assert set(spec.watched_kinds) == {spec.kind, GATEWAYS, NAMESPACES}
+        assert set(spec.watched_kinds) == {spec.kind, GATEWAYS, NAMESPACES, LISTENERSETS}
     assert [SOURCES[SOURCE_OF[k]].kind for k in ("GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")] == [
         GRPCROUTES, TLSROUTES, TCPROUTES, UDPROUTES]
 
@@ -174,6 +175,7 @@ def test_gateways_are_watched_in_gateway_namespace_not_in_namespace() -> None:
     from zonekeeper.config import Settings
 
     assert live.kind_namespaces(Settings.of(namespace="apps"))[GATEWAYS] is None
+    assert live.kind_namespaces(Settings.of(namespace="apps"))[LISTENERSETS] is None
     assert live.kind_namespaces(Settings.of(namespace="apps", gateway_namespace="infra"))[GATEWAYS] == "infra"
 
 
@@ -215,4 +217,4 @@ def test_a_namespace_change_re_plans_the_routes_in_it() -> None:
     other = route("TCPRoute", "other", "elsewhere")
     view = store(ns, mine, other)
     assert sorted(spec.dependents(NAMESPACES, ns, view)) == [("apps", "mine")]
-    assert set(spec.watched_kinds) == {TCPROUTES, GATEWAYS, NAMESPACES}
+    assert set(spec.watched_kinds) == {TCPROUTES, GATEWAYS, NAMESPACES, LISTENERSETS}

@@ -186,9 +186,6 @@ service:
 {{/* Keys of the external-dns chart zonekeeper cannot honour: fail, naming the key and why, rather
      than render something that behaves differently. */}}
 {{- define "zonekeeper.refusals" -}}
-{{- if .Values.enableGatewayListenerSets }}
-{{- fail "enableGatewayListenerSets: zonekeeper does not read Gateway API ListenerSets; set it to false" }}
-{{- end }}
 {{- if has .Values.registry (list "aws-sd" "crd") }}
 {{- fail (printf "registry: %s is external-dns's; zonekeeper keeps ownership in txt (or dynamodb) records, or none (noop)" .Values.registry) }}
 {{- end }}
@@ -258,6 +255,9 @@ service:
 {{- end }}
 {{- with $v.gatewayNamespace }}
 {{- $args = append $args (printf "--gateway-namespace=%s" .) }}
+{{- end }}
+{{- if $v.enableGatewayListenerSets }}
+{{- $args = append $args "--gateway-listener-sets" }}
 {{- end }}
 {{- range $v.domainFilters }}
 {{- $args = append $args (printf "--domain-filter=%s" .) }}
