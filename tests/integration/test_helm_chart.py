@@ -352,10 +352,11 @@ def _resource(kind: str) -> tuple[str, str]:
                                     "gateway-httproute", "gateway-grpcroute", "gateway-tlsroute",
                                     "gateway-tcproute", "gateway-udproute", "node", "pod"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
 
     role = find(helm.template("--set", f"sources={{{source}}}"), "ClusterRole")
-    assert read_rules(role) == {_resource(k) for k in SOURCES[source].watched_kinds}
+    assert read_rules(role) == {_resource(k) for k in watched_kinds([source], SourceConfig())}
     others = [r for r in role["rules"] if r["verbs"] != READ]
     expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
     if source == "crd":
@@ -366,7 +367,8 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
 
 
 def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
 
     docs = helm.template("--set", "namespaced=true", "--set", "sourceNamespace=apps",
                          "--set", "sources={service,ingress}")
@@ -379,7 +381,7 @@ def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
     nodes = find(docs, "ClusterRole")
     assert nodes["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": READ}]
     assert find(docs, "ClusterRoleBinding")["roleRef"]["name"] == nodes["metadata"]["name"]
-    watched = {_resource(k) for s in ("service", "ingress") for k in SOURCES[s].watched_kinds}
+    watched = {_resource(k) for k in watched_kinds(["service", "ingress"], SourceConfig())}
     assert read_rules(role) | read_rules(nodes) == watched and ("", "nodes") not in read_rules(role)
     # Without the service source, nothing cluster-wide at all.
     docs = helm.template("--set", "namespaced=true", "--set", "sources={ingress}")
@@ -390,9 +392,10 @@ def test_the_chart_accepts_exactly_the_cli_s_choices(helm: Helm) -> None:
     from zonekeeper.config import POLICIES, PROVIDERS, REGISTRIES, SOURCES
 
     role = find(helm.template("--set", "sources={" + ",".join(SOURCES) + "}"), "ClusterRole")
-    from zonekeeper.sources import SOURCES as SPECS
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
 
-    assert read_rules(role) == {_resource(k) for s in SPECS.values() for k in s.watched_kinds}
+    assert read_rules(role) == {_resource(k) for k in watched_kinds(SOURCES, SourceConfig())}
     for provider in PROVIDERS:
         assert container(helm.template("--set", f"provider={provider}"))["args"][-1] == f"--provider={provider}"
     for policy in POLICIES:

@@ -10,9 +10,9 @@ from zonekeeper.settings.flag import ConfigError, Flag
 
 def source_names() -> tuple[str, ...]:
     """The names --source accepts: the registry of sources is the one list."""
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import NAMES
 
-    return tuple(SOURCES)
+    return NAMES
 
 
 # external-dns v0.23.0 declares --crd-source-apiversion/--crd-source-kind but its crd source never
