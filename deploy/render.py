@@ -28,7 +28,7 @@ HELM_BUILD = ROOT / "tests" / "helm" / "build.sh"
 RELEASE = NAMESPACE = "zonekeeper"
 ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
-               "node", "pod")
+               "node", "pod", "traefik-proxy")
 
 # file name -> (what it is, the chart values that differ from the defaults). Leader election is on
 # in both, so that scaling the Deployment with kubectl never makes two replicas write.
@@ -38,7 +38,7 @@ FLAVOURS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("leaderElection.enabled=true",),
     ),
     "zonekeeper-all-sources.yaml": (
-        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes, Nodes, Pods",
+        "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes, Nodes, Pods, Traefik routes",
         ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}"),
     ),
 }

@@ -67,6 +67,8 @@ def source_config(settings: Settings) -> SourceConfig:
         gateway_name=settings.source.gateway_name,
         gateway_namespace=settings.source.gateway_namespace,
         gateway_label_filter=settings.source.gateway_label_filter,
+        traefik_enable_legacy=settings.source.traefik_enable_legacy,
+        traefik_disable_new=settings.source.traefik_disable_new,
         exclude_unschedulable=settings.source.exclude_unschedulable,
         expose_internal_ipv6=settings.source.expose_internal_ipv6,
         pod_source_domain=settings.source.pod_source_domain,

@@ -350,7 +350,7 @@ def _resource(kind: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("source", ["service", "ingress", "istio-gateway", "istio-virtualservice", "crd",
                                     "gateway-httproute", "gateway-grpcroute", "gateway-tlsroute",
-                                    "gateway-tcproute", "gateway-udproute", "node", "pod"])
+                                    "gateway-tcproute", "gateway-udproute", "node", "pod", "traefik-proxy"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
     from zonekeeper.sources import watched_kinds
     from zonekeeper.sources.base import SourceConfig
@@ -364,6 +364,19 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
                             "verbs": ["patch"]})
     assert others == expected
     assert all("*" not in r["verbs"] and "*" not in r["resources"] for r in role["rules"])
+
+
+@pytest.mark.parametrize("flags", [(), ("traefik-enable-legacy",), ("traefik-disable-new", "traefik-enable-legacy"),
+                                   ("traefik-disable-new",)])
+def test_cluster_role_follows_the_traefik_groups_enabled(helm: Helm, flags: tuple[str, ...]) -> None:
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
+
+    config = SourceConfig(traefik_enable_legacy="traefik-enable-legacy" in flags,
+                          traefik_disable_new="traefik-disable-new" in flags)
+    values = [arg for flag in flags for arg in ("--set", f"extraArgs.{flag}=true")]
+    role = find(helm.template("--set", "sources={traefik-proxy}", *values), "ClusterRole")
+    assert read_rules(role) == {_resource(k) for k in watched_kinds(["traefik-proxy"], config)}
 
 
 def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:

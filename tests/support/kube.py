@@ -59,6 +59,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tests" / "kube" / "build.sh"
 CRD_DIR = REPO_ROOT / "deploy" / "crds"
+#: Other projects' CRDs the sources read (Traefik's, ...), one folder per project, installed beside ours.
+THIRD_PARTY_CRD_DIR = REPO_ROOT / "tests" / "support" / "crds"
 
 #: Field manager used by ``KubeCluster.apply``.
 FIELD_MANAGER = "zonekeeper-tests"
@@ -423,6 +425,8 @@ class KubeCluster:
                         raise
             if self._install_crds:
                 self.install_crds(self._crd_dir)
+                if self._crd_dir == CRD_DIR:
+                    self.install_crds(THIRD_PARTY_CRD_DIR)
         except BaseException:
             self.stop()
             raise
@@ -629,8 +633,9 @@ class KubeCluster:
         return dict(stored.to_dict())
 
     def install_crds(self, crd_dir: Path = CRD_DIR, *, timeout: float = 30.0) -> list[str]:
-        """Apply every ``*.yaml`` in ``crd_dir`` and wait until the CRDs are Established (and served)."""
-        files = sorted(crd_dir.glob("*.yaml"))
+        """Apply every ``*.yaml`` in ``crd_dir`` (and its folders) and wait until the CRDs are Established
+        (and served)."""
+        files = sorted(crd_dir.rglob("*.yaml"))
         if not files:
             raise KubeHarnessError(f"no CRD manifests (*.yaml) in {crd_dir}")
         names = [str(obj["metadata"]["name"]) for path in files for obj in self.apply(path)]

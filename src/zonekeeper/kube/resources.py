@@ -65,6 +65,7 @@ _LB_STATUS: Shape = {"loadBalancer": {"ingress": [{"ip": STR, "hostname": STR}]}
 _PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]
 _ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
 _ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
+_TRAEFIK_ROUTE: Shape = {"metadata": _META, "spec": {"routes": [{"match": STR}]}}
 
 SHAPES: dict[str, Shape] = {
     kinds.SERVICES: {"metadata": _META, "spec": {
@@ -100,6 +101,11 @@ SHAPES: dict[str, Shape] = {
     # TCPRoutes and UDPRoutes have no hostnames: their names come from the hostname annotation.
     kinds.TCPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
     kinds.UDPROUTES: _ROUTE_WITHOUT_HOSTNAMES,
+    # Traefik: the rules' host matchers name the records; IngressRouteUDP has none (annotations only).
+    **{kind: _TRAEFIK_ROUTE for kind in (kinds.TRAEFIK_INGRESSROUTES, kinds.TRAEFIK_INGRESSROUTETCPS,
+                                         kinds.TRAEFIK_LEGACY_INGRESSROUTES, kinds.TRAEFIK_LEGACY_INGRESSROUTETCPS)},
+    kinds.TRAEFIK_INGRESSROUTEUDPS: {"metadata": _META},
+    kinds.TRAEFIK_LEGACY_INGRESSROUTEUDPS: {"metadata": _META},
 }
 
 

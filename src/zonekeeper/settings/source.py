@@ -60,6 +60,8 @@ class SourceSettings:
     expose_internal_ipv6: bool = False
     resolve_service_load_balancer_hostname: bool = False
     pod_source_domain: str = ""
+    traefik_enable_legacy: bool = False
+    traefik_disable_new: bool = False
     ignore_non_host_network_pods: bool = False
     crd_source_apiversion: str = CRD_API_VERSION
     crd_source_kind: str = CRD_KIND
@@ -204,6 +206,10 @@ FLAGS: tuple[Flag, ...] = (
     Flag("resolve-service-load-balancer-hostname", "resolve_service_load_balancer_hostname",
          "LoadBalancer Services: publish A/AAAA records of the addresses their status hostnames resolve to "
          "(looked up before every pass) instead of CNAMEs/aliases.", kind="bool"),
+    Flag("traefik-enable-legacy", "traefik_enable_legacy",
+         "traefik-proxy source: read the legacy traefik.containo.us group's routes too.", kind="bool"),
+    Flag("traefik-disable-new", "traefik_disable_new",
+         "traefik-proxy source: do not read the traefik.io group's routes.", kind="bool"),
     Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
     Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
          "pod source: only Pods with spec.hostNetwork.", kind="bool"),

@@ -26,6 +26,7 @@ from zonekeeper.sources import (
     node,
     pod,
     service,
+    traefik_proxy,
 )
 from zonekeeper.sources.base import Parts, Source, SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
@@ -44,6 +45,7 @@ SOURCES: dict[str, Source] = register(
     gateway_udproute.SPEC,
     node.SPEC,
     pod.SPEC,
+    traefik_proxy.SOURCE,
 )
 
 # The `--source` names, in registry order.

@@ -70,6 +70,10 @@ class SourceConfig:
     gateway_name: str = ""
     gateway_namespace: str = ""
     gateway_label_filter: str = ""
+    # traefik-proxy: the legacy traefik.containo.us group too (--traefik-enable-legacy), the traefik.io
+    # group not (--traefik-disable-new).
+    traefik_enable_legacy: bool = False
+    traefik_disable_new: bool = False
     # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.

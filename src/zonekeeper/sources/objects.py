@@ -58,6 +58,13 @@ TLSROUTES = _kind("gateway.networking.k8s.io", "v1", "tlsroutes", "TLSRoute")
 # channel serves it beside v1); reading the same version keeps the same clusters working.
 TCPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "tcproutes", "TCPRoute")
 UDPROUTES = _kind("gateway.networking.k8s.io", "v1alpha2", "udproutes", "UDPRoute")
+# Traefik's routers, in its group and in the legacy one Traefik v2 used (external-dns reads both).
+TRAEFIK_INGRESSROUTES = _kind("traefik.io", "v1alpha1", "ingressroutes", "IngressRoute")
+TRAEFIK_INGRESSROUTETCPS = _kind("traefik.io", "v1alpha1", "ingressroutetcps", "IngressRouteTCP")
+TRAEFIK_INGRESSROUTEUDPS = _kind("traefik.io", "v1alpha1", "ingressrouteudps", "IngressRouteUDP")
+TRAEFIK_LEGACY_INGRESSROUTES = _kind("traefik.containo.us", "v1alpha1", "ingressroutes", "IngressRoute")
+TRAEFIK_LEGACY_INGRESSROUTETCPS = _kind("traefik.containo.us", "v1alpha1", "ingressroutetcps", "IngressRouteTCP")
+TRAEFIK_LEGACY_INGRESSROUTEUDPS = _kind("traefik.containo.us", "v1alpha1", "ingressrouteudps", "IngressRouteUDP")
 
 # (apiVersion group, kind) -> resource name, for objects read from files.
 KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}

@@ -44,10 +44,12 @@ from zonekeeper.sources.objects import (
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cluster.yaml"
 CONFIG = SourceConfig()
+# Every part of every source runs.
+ALL_PARTS = SourceConfig(traefik_enable_legacy=True)
 
 
 def test_registry_names_kinds_and_watches() -> None:
-    assert {name: (source.only.kind, source.only.watched_kinds) for name, source in SOURCES.items()} == {
+    assert {spec.id: (spec.kind, spec.watched_kinds) for spec in specs_for(NAMES, ALL_PARTS)} == {
         "service": (SERVICES, (SERVICES, NODES, PODS, ENDPOINTSLICES)),
         "ingress": (INGRESSES, (INGRESSES,)),
         "istio-gateway": (ISTIO_GATEWAYS, (ISTIO_GATEWAYS, SERVICES, INGRESSES)),
@@ -63,8 +65,11 @@ def test_registry_names_kinds_and_watches() -> None:
         "gateway-udproute": (UDPROUTES, (UDPROUTES, GATEWAYS, NAMESPACES)),
         "node": (NODES, (NODES,)),
         "pod": (PODS, (PODS, NODES)),
+        **{f"traefik-proxy:{prefix}{plural[:-1]}": (f"{plural}.{group}", (f"{plural}.{group}",))
+           for prefix, group in (("", "traefik.io"), ("legacy-", "traefik.containo.us"))
+           for plural in ("ingressroutes", "ingressroutetcps", "ingressrouteudps")},
     }
-    for spec in specs_for(NAMES, CONFIG):
+    for spec in specs_for(NAMES, ALL_PARTS):
         assert spec.kind in spec.watched_kinds
 
 
@@ -101,8 +106,12 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
     }
     objects["node"] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}
     objects["pod"] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
-    for name, source in SOURCES.items():
-        spec, obj = source.only, objects[name]
+    for (group, version), prefix in ((("traefik.io", "v1alpha1"), ""), (("traefik.containo.us", "v1alpha1"), "legacy-")):
+        for kind in ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP"):
+            objects[f"traefik-proxy:{prefix}{kind.lower()}"] = {
+                "apiVersion": f"{group}/{version}", "kind": kind, "metadata": {"name": "t", "namespace": "ns"}}
+    for spec in specs_for(NAMES, ALL_PARTS):
+        obj = objects[spec.id]
         namespace = obj["metadata"].get("namespace", "")
         assert list(spec.dependents(spec.kind, obj, store(obj))) == [(namespace, obj["metadata"]["name"])]
 
@@ -277,7 +286,7 @@ def test_every_registered_label_kind_names_its_object_in_events() -> None:
     from zonekeeper.kube.objectref import ObjectRef
     from zonekeeper.kube.resources import RESOURCES
 
-    for spec in specs_for(NAMES, CONFIG):
+    for spec in specs_for(NAMES, CONFIG):  # the traefik.io parts: the group an Event names by default
         namespace = "ns" if RESOURCES[spec.kind].namespaced else ""  # a Node: `node/x`
         ref = ObjectRef.from_resource_label(resource_label(spec.label_kind, namespace, "x"))
         assert ref is not None
