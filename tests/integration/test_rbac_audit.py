@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 MANIFEST = ROOT / "deploy" / "manifests" / "zonekeeper-all-sources.yaml"
 ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "crd", "gateway-httproute",
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
-               "node", "pod")
+               "node", "pod", "traefik-proxy")
 NS = "audited"  # the controller's namespace: its Lease lives here
 SA = "zonekeeper-audited"
 USER = f"system:serviceaccount:{NS}:{SA}"
@@ -120,6 +120,10 @@ def workload(ns: str) -> list[dict[str, Any]]:
          "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.5"}]}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "api", "namespace": ns},
          "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}},
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {
+            "name": "traefik", "namespace": ns, "annotations": {"external-dns.kubernetes.io/target": "192.0.2.8"}},
+         "spec": {"routes": [{"match": "Host(`traefik.example.com`)", "kind": "Rule",
+                              "services": [{"name": "web", "port": 80}]}]}},
     ]
 
 
@@ -179,7 +183,7 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
     task = asyncio.create_task(live.serve(settings, build(settings)))
     try:
         wanted = {"web.example.com", "shop.example.com", "static.example.com", "mesh.example.com",
-                  "vs.example.com", "api.example.com"}
+                  "vs.example.com", "api.example.com", "traefik.example.com"}
         try:
             await eventually(lambda: wanted <= _names(route53, zone), what="a record from every source")
         except AssertionError as exc:
