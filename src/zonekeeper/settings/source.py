@@ -68,7 +68,11 @@ class SourceSettings:
 
     def validate(self) -> None:
         names = source_names()
+        from zonekeeper.sources import REFUSED
+
         for s in self.sources:
+            if s in REFUSED:
+                raise ConfigError(f"--source {s!r} is refused: {REFUSED[s]}")
             if s not in names:
                 raise ConfigError(f"--source {s!r} is not supported (one of: {', '.join(names)})")
         if self.annotation_filter:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from zonekeeper.sources import (
     crd,
+    empty,
     gateway_grpcroute,
     gateway_httproute,
     gateway_tcproute,
@@ -46,10 +47,24 @@ SOURCES: dict[str, Source] = register(
     node.SPEC,
     pod.SPEC,
     traefik_proxy.SOURCE,
+    empty.SOURCE,
 )
 
 # The `--source` names, in registry order.
 NAMES: tuple[str, ...] = tuple(SOURCES)
+
+# external-dns v0.23.0's sources that zonekeeper refuses, and why (the message --source gives).
+REFUSED: Mapping[str, str] = {
+    "fake": "external-dns's fake source publishes random names and addresses (A, AAAA, CNAME, TXT, SRV, NS, "
+            "...) under --fqdn-template's domain from Go's seeded random generator, for trying a provider out; "
+            "zonekeeper writes to real Route 53 zones and does not invent records (use --source=crd with a "
+            "DNSEndpoint, or --from-file, to try it)",
+    "connector": "the connector source reads endpoints from a remote external-dns connector server "
+                 "(--connector-source-server) over its own TCP protocol, not from Kubernetes; zonekeeper reads "
+                 "only the cluster (use --source=crd with DNSEndpoints written by that system instead)",
+    "unstructured": "not supported yet: --unstructured-resource kinds are only known from API discovery at "
+                    "start-up, which zonekeeper does not do yet (use --source=crd with DNSEndpoints instead)",
+}
 
 # The `resource` label's <kind> -> the primary resources it names, first the one an Event is about
 # when no cached object says otherwise ("service" -> ("services",)). Several only for the parts of
@@ -95,6 +110,7 @@ __all__ = [
     "INVALID_OBJECT",
     "LABEL_KINDS",
     "NAMES",
+    "REFUSED",
     "SOURCES",
     "Source",
     "SourceSpec",
