@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -127,10 +128,25 @@ async def _connect(settings: Settings) -> KubeClient:
         ) from exc
 
 
+async def _discovered(settings: Settings, wired: Wiring, client: KubeClient) -> Wiring:
+    """`wired`, its sources' configuration holding the kinds --unstructured-resource names (kube.discovery)."""
+    if "unstructured" not in settings.source.sources:
+        return wired
+    from zonekeeper.kube import discovery
+    from zonekeeper.sources.unstructured import parse_resources
+
+    try:
+        infos = await discovery.discover(client, parse_resources(settings.source.unstructured_resource))
+    except discovery.DiscoveryError as exc:
+        raise ConfigError(str(exc)) from exc
+    return dataclasses.replace(wired, source_config=discovery.with_kinds(wired.source_config, infos))
+
+
 async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], list[Problem]]:
     """Desired endpoints from one listing of the cluster (for `zonekeeper plan`)."""
     client = await _connect(settings)
     try:
+        wired = await _discovered(settings, wired, client)
         cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))
         await _start_watches(settings, wired.source_config, cache)
         try:
@@ -303,6 +319,11 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
     Unless `once`, /metrics, /healthz and /readyz are served on --metrics-address (when set), on
     this event loop."""
     client = await _connect(settings)
+    try:
+        wired = await _discovered(settings, wired, client)
+    except BaseException:
+        await client.close()
+        raise
     live = _assemble(settings, wired, client, once=once, dry_run=dry_run, metrics=metrics)
     server: http.Server | None = None
     try:

@@ -109,6 +109,15 @@ SHAPES: dict[str, Shape] = {
 }
 
 
+def declare(info: kinds.KindInfo) -> str:
+    """A kind known only at start-up (`--unstructured-resource`), served and slimmed from now on: only
+    its metadata is kept, which is all the unstructured source reads. A kind already known is left as is."""
+    name = kinds.register_kind(info)
+    RESOURCES.setdefault(name, Resource(info.group, info.version, info.plural, info.kind, namespaced=info.namespaced))
+    SHAPES.setdefault(name, {"metadata": _META})
+    return name
+
+
 def is_leaf(sub: Any) -> bool:
     return sub is True or isinstance(sub, Leaf)
 

@@ -62,6 +62,7 @@ class SourceSettings:
     pod_source_domain: str = ""
     traefik_enable_legacy: bool = False
     traefik_disable_new: bool = False
+    unstructured_resource: tuple[str, ...] = ()
     ignore_non_host_network_pods: bool = False
     crd_source_apiversion: str = CRD_API_VERSION
     crd_source_kind: str = CRD_KIND
@@ -75,6 +76,7 @@ class SourceSettings:
                 raise ConfigError(f"--source {s!r} is refused: {REFUSED[s]}")
             if s not in names:
                 raise ConfigError(f"--source {s!r} is not supported (one of: {', '.join(names)})")
+        _validate_unstructured(self)
         if self.annotation_filter:
             from zonekeeper import selectors
 
@@ -117,6 +119,18 @@ class SourceSettings:
 
 
 ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
+
+
+def _validate_unstructured(settings: SourceSettings) -> None:
+    from zonekeeper.sources.unstructured import parse_resources
+
+    try:
+        parse_resources(settings.unstructured_resource)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    if "unstructured" in settings.sources and settings.from_files:
+        raise ConfigError("--source unstructured reads the kinds the API server serves for --unstructured-resource; "
+                          "it cannot run on --from-file objects")
 
 
 def _validate_targets(settings: SourceSettings) -> None:
@@ -214,6 +228,9 @@ FLAGS: tuple[Flag, ...] = (
          "traefik-proxy source: read the legacy traefik.containo.us group's routes too.", kind="bool"),
     Flag("traefik-disable-new", "traefik_disable_new",
          "traefik-proxy source: do not read the traefik.io group's routes.", kind="bool"),
+    Flag("unstructured-resource", "unstructured_resource",
+         "unstructured source: a resource to read, as <plural>.<version>.<group> (<plural>.<version> for the "
+         "core group); repeatable.", repeatable=True),
     Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
     Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
          "pod source: only Pods with spec.hostNetwork.", kind="bool"),

@@ -28,6 +28,7 @@ from zonekeeper.sources import (
     pod,
     service,
     traefik_proxy,
+    unstructured,
 )
 from zonekeeper.sources.base import Parts, Source, SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
@@ -48,6 +49,7 @@ SOURCES: dict[str, Source] = register(
     pod.SPEC,
     traefik_proxy.SOURCE,
     empty.SOURCE,
+    unstructured.SOURCE,
 )
 
 # The `--source` names, in registry order.
@@ -62,8 +64,6 @@ REFUSED: Mapping[str, str] = {
     "connector": "the connector source reads endpoints from a remote external-dns connector server "
                  "(--connector-source-server) over its own TCP protocol, not from Kubernetes; zonekeeper reads "
                  "only the cluster (use --source=crd with DNSEndpoints written by that system instead)",
-    "unstructured": "not supported yet: --unstructured-resource kinds are only known from API discovery at "
-                    "start-up, which zonekeeper does not do yet (use --source=crd with DNSEndpoints instead)",
 }
 
 # The `resource` label's <kind> -> the primary resources it names, first the one an Event is about

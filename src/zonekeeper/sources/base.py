@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from zonekeeper.annotations.keys import PREFIXES, Prefixes
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.sources.fqdn import FqdnTemplate
-from zonekeeper.sources.objects import Obj, ObjectView
+from zonekeeper.sources.objects import KindInfo, Obj, ObjectView
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -74,6 +74,9 @@ class SourceConfig:
     # group not (--traefik-disable-new).
     traefik_enable_legacy: bool = False
     traefik_disable_new: bool = False
+    # unstructured: the resources --unstructured-resource names, as the API server described them at
+    # start-up (kube.discovery); empty until then.
+    unstructured_kinds: tuple[KindInfo, ...] = ()
     # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.

@@ -18,11 +18,20 @@ names to these kinds only with targets from --target-template, which zonekeeper 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from zonekeeper import annotations as ann
 from zonekeeper.sources.base import Source, SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import as_list, as_map, as_str, endpoints_for_hostnames, finish, resource, spec_hostnames
+from zonekeeper.sources.common import (
+    as_list,
+    as_map,
+    as_str,
+    endpoints_for_hostnames,
+    finish,
+    only_itself,
+    resource,
+    spec_hostnames,
+)
 from zonekeeper.sources.objects import (
     TRAEFIK_INGRESSROUTES,
     TRAEFIK_INGRESSROUTETCPS,
@@ -32,8 +41,6 @@ from zonekeeper.sources.objects import (
     TRAEFIK_LEGACY_INGRESSROUTEUDPS,
     Obj,
     ObjectView,
-    name_of,
-    namespace_of,
 )
 
 SOURCE_NAME = "traefik-proxy"
@@ -88,14 +95,6 @@ def _endpoints(label_kind: str, has_rules: bool) -> Callable[[Obj, ObjectView, S
     return endpoints
 
 
-def _dependents(kind: str) -> Callable[[str, Obj, ObjectView], Iterator[tuple[str, str]]]:
-    def dependents(changed: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-        if changed == kind:  # targets come from the object's own annotation: nothing else is read
-            yield namespace_of(obj), name_of(obj)
-
-    return dependents
-
-
 def new_group(config: SourceConfig) -> bool:
     return not config.traefik_disable_new
 
@@ -106,7 +105,7 @@ def legacy_group(config: SourceConfig) -> bool:
 
 def _part(kind: str, label_kind: str, part: str, has_rules: bool,
           enabled: Callable[[SourceConfig], bool]) -> SourceSpec:
-    return SourceSpec(SOURCE_NAME, kind, _endpoints(label_kind, has_rules), (kind,), _dependents(kind), label_kind,
+    return SourceSpec(SOURCE_NAME, kind, _endpoints(label_kind, has_rules), (kind,), only_itself(kind), label_kind,
                       part=part, enabled=enabled)
 
 

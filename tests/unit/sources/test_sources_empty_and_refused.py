@@ -1,4 +1,4 @@
-"""The `empty` source, and the external-dns sources zonekeeper refuses (fake, connector, unstructured)."""
+"""The `empty` source, and the external-dns sources zonekeeper refuses (fake, connector)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ def test_empty_reads_nothing_and_publishes_nothing() -> None:
     assert [e.name for e in collect(view, ["empty", "ingress"], SourceConfig()).endpoints] == ["i.example.com"]
 
 
-@pytest.mark.parametrize(("name", "why"), [("fake", "random names"), ("connector", "connector server"),
-                                           ("unstructured", "discovery")])
+@pytest.mark.parametrize(("name", "why"), [("fake", "random names"), ("connector", "connector server")])
 def test_refused_sources_say_why(name: str, why: str) -> None:
     with pytest.raises(ConfigError, match=f"--source '{name}' is refused: .*{why}"):
         Settings.of(sources=("service", name)).validate()
