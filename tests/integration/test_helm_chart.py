@@ -379,6 +379,15 @@ def test_cluster_role_follows_the_traefik_groups_enabled(helm: Helm, flags: tupl
     assert read_rules(role) == {_resource(k) for k in watched_kinds(["traefik-proxy"], config)}
 
 
+def test_cluster_role_lists_and_watches_each_unstructured_resource(helm: Helm) -> None:
+    role = find(helm.template("--set", "sources={unstructured}", "--set",
+                              "extraArgs.unstructured-resource={configmaps.v1,certificates.v1.cert-manager.io}"),
+                "ClusterRole")
+    assert read_rules(role) == {("", "configmaps"), ("cert-manager.io", "certificates")}
+    # Without resources it reads nothing.
+    assert read_rules(find(helm.template("--set", "sources={unstructured}"), "ClusterRole")) == set()
+
+
 def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
     from zonekeeper.sources import watched_kinds
     from zonekeeper.sources.base import SourceConfig
@@ -444,7 +453,7 @@ def test_plain_manifests_are_the_chart_s_output(helm: Helm) -> None:
     from zonekeeper.sources import SOURCES
 
     # Every source that reads something (`empty` reads nothing: it adds nothing to the others).
-    reading = tuple(name for name, source in SOURCES.items() if source.parts)
+    reading = tuple(name for name, source in SOURCES.items() if source.parts)  # (unstructured: by flag)
     assert settings.controller.leader_elect and settings.source.sources == reading
 
 

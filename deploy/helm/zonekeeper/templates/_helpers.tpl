@@ -121,7 +121,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The sources, checked: zonekeeper refuses unknown ones at start-up; fail at install instead. */}}
 {{- define "zonekeeper.sources" -}}
-{{- $known := list "service" "ingress" "istio-gateway" "istio-virtualservice" "crd" "gateway-httproute" "gateway-grpcroute" "gateway-tlsroute" "gateway-tcproute" "gateway-udproute" "node" "pod" "traefik-proxy" "empty" }}
+{{- $known := list "service" "ingress" "istio-gateway" "istio-virtualservice" "crd" "gateway-httproute" "gateway-grpcroute" "gateway-tlsroute" "gateway-tcproute" "gateway-udproute" "node" "pod" "traefik-proxy" "empty" "unstructured" }}
 {{- if not .Values.sources }}
 {{- fail "sources must name at least one source" }}
 {{- end }}
