@@ -30,7 +30,8 @@ ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "c
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
                "node", "pod",
                "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy",
-               "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route")
+               "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route",
+               "traefik-proxy")
 
 # file name -> (what it is, the chart values that differ from the defaults). Leader election is on
 # in both, so that scaling the Deployment with kubectl never makes two replicas write.
@@ -42,7 +43,7 @@ FLAVOURS: dict[str, tuple[str, tuple[str, ...]]] = {
     "zonekeeper-all-sources.yaml": (
         "every source: Services, Ingresses, Istio Gateways and VirtualServices, DNSEndpoints, Gateway API routes "
         "(and ListenerSets), Nodes, Pods, Contour HTTPProxies, Kong TCPIngresses, Emissary Hosts, Gloo Proxies, "
-        "F5 VirtualServers and TransportServers, Skipper RouteGroups, OpenShift Routes",
+        "F5 VirtualServers and TransportServers, Skipper RouteGroups, OpenShift Routes, Traefik routes",
         ("leaderElection.enabled=true", "sources={" + ",".join(ALL_SOURCES) + "}", "enableGatewayListenerSets=true"),
     ),
 }

@@ -72,7 +72,8 @@ def render_flags() -> list[str]:
         f"**{len(mapped)}** mapped to what zonekeeper does instead ({_code(f.option for f in mapped)}; each logs one "
         f"line at start-up saying how), and **{len(refused)}** refused with a message naming the flag and what is "
         f"not supported (exit 64): {len(refused) - len(generic)} of other providers, registries and sources, and "
-        f"{len(generic)} generic ones not built yet ({_code(generic)}). Booleans take `--no-<flag>` and "
+        f"{len(generic)} generic ones not built yet{f' ({_code(generic)})' if generic else ''}. Booleans take "
+        "`--no-<flag>` and "
         "`--<flag>=true|false`, and `EXTERNAL_DNS_<FLAG>` variables are read (`ZONEKEEPER_<FLAG>` wins).")
 
 

@@ -168,7 +168,7 @@ def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem
     if not settings.source.from_files:
         return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.source.from_files)
-    view = live.annotation_filtered(store, settings)
+    view = live.annotation_filtered(store, settings, wired.source_config)
     result = sources.collect(view, settings.source.sources, lbresolve.prepared(wired.source_config, view))
     return result.endpoints, problems + result.problems
 

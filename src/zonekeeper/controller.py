@@ -34,7 +34,7 @@ from zonekeeper.health import Vitals
 from zonekeeper.kube.eventtext import change_event
 from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
 from zonekeeper.pipeline import PassResult, ZoneOutcome
-from zonekeeper.sources import SOURCES, SourceSpec, run_one
+from zonekeeper.sources import SourceSpec, run_one, specs_for
 from zonekeeper.sources.base import SourceResult
 from zonekeeper.sources.objects import (
     DNSENDPOINTS,
@@ -53,7 +53,7 @@ log = logging.getLogger("zonekeeper.controller")
 # What happened to DNS is logged as key-values (one JSON object per line with --log-format=json).
 slog = logs.get("zonekeeper.controller")
 
-ObjectKey = tuple[str, str, str]  # (source name, namespace, name)
+ObjectKey = tuple[str, str, str]  # (source part's SourceSpec.id, namespace, name)
 
 # How often a periodic full pass also recomputes every object's endpoints from the cache.
 RECOMPUTE_ALL_EVERY = 600.0
@@ -122,7 +122,9 @@ class Controller:
         self._last_pass_at: float | None = None  # when the last pass started (spacing event passes)
         self.resync = resync
         self.clock = clock
-        self.specs: dict[str, SourceSpec] = {n: SOURCES[n] for n in dict.fromkeys(wiring.settings.source.sources)}
+        # Every enabled part of every source, by its id (`SourceSpec.id`): one per primary kind.
+        self.specs: dict[str, SourceSpec] = {
+            spec.id: spec for spec in specs_for(wiring.settings.source.sources, wiring.source_config)}
         self.stats = ControllerStats()
         self.metrics = metrics
         # Liveness and readiness (/healthz, /readyz) read what the loop reports here.
@@ -161,7 +163,7 @@ class Controller:
     def on_change(self, kind: str, change: str, old: Obj | None, new: Obj | None) -> None:
         """Called by the informers for every change (on the event loop): mark what to recompute."""
         now = self.clock()
-        for source_name, spec in self.specs.items():
+        for part, spec in self.specs.items():
             if kind not in spec.watched_kinds:
                 continue
             keys: set[tuple[str, str]] = set()
@@ -169,7 +171,7 @@ class Controller:
                 if obj is not None:
                     keys.update(spec.dependents(kind, obj, self.cache))
             for ns, name in keys:
-                self._dirty.setdefault((source_name, ns, name), now)
+                self._dirty.setdefault((part, ns, name), now)
         self._wake.set()
 
     def request_full_pass(self) -> None:
@@ -226,9 +228,9 @@ class Controller:
         self._recompute_everything = False
         self._recomputed_at = self.clock()
         outputs: dict[ObjectKey, SourceResult] = {}
-        for source_name, spec in self.specs.items():
+        for part, spec in self.specs.items():
             for obj in self.cache.list(spec.kind):
-                key = (source_name, namespace_of(obj), name_of(obj))
+                key = (part, namespace_of(obj), name_of(obj))
                 outputs[key] = self._compute_held(key, spec, obj)
         self._outputs = outputs
         for key in [k for k in self._holds if k not in outputs]:
@@ -241,19 +243,19 @@ class Controller:
         if not changed:
             return
         now = self.clock()
-        for source_name, spec in self.specs.items():
+        for part, spec in self.specs.items():
             if spec.kind != SERVICES:
                 continue
             for svc in self.cache.list(SERVICES):
                 if lbresolve.hostnames_of(svc) & changed:
-                    self._dirty.setdefault((source_name, namespace_of(svc), name_of(svc)), now)
+                    self._dirty.setdefault((part, namespace_of(svc), name_of(svc)), now)
 
     def _recompute(self, keys: Iterable[ObjectKey]) -> set[str]:
         """Recompute some objects; return every DNS name their old or new endpoints mention."""
         names: set[str] = set()
         for key in keys:
-            source_name, ns, name = key
-            spec = self.specs[source_name]
+            part, ns, name = key
+            spec = self.specs[part]
             old = self._outputs.pop(key, None)
             if old is not None:
                 names.update(e.name for e in old.endpoints)
@@ -313,7 +315,7 @@ class Controller:
             return None
         desired, problems = self.desired(touched)
         if touched is not None:
-            labels = _resource_labels(dirty)
+            labels = _resource_labels(dirty, self.specs)
             problems = [p for p in problems if p.subject in labels]
         hold = not self.cache.synced
         keep = lbgrace.kept(self._holds.values(), self.clock())
@@ -345,14 +347,16 @@ class Controller:
         if not names:
             return
         self._replan |= names
-        by_label = {spec.label_kind: source_name for source_name, spec in self.specs.items()}
+        by_label: dict[str, list[str]] = {}  # parts may share a label kind (one resource, two groups)
+        for part, spec in self.specs.items():
+            by_label.setdefault(spec.label_kind, []).append(part)
         now = self.clock()
         for zone in result.zones:
             for change, _ in zone.failed:
                 kind, ns, name = parse_resource_label(change.endpoint.resource) or ("", "", "")
-                key = (by_label.get(kind, ""), ns, name)
-                if change.endpoint.name in names and key in self._outputs:
-                    self._dirty.setdefault(key, now)
+                for key in ((part, ns, name) for part in by_label.get(kind, ())):
+                    if change.endpoint.name in names and key in self._outputs:
+                        self._dirty.setdefault(key, now)
         self._wake.set()
 
     def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
@@ -361,8 +365,8 @@ class Controller:
         if dirty:
             now = self.clock()
             first_by_resource: dict[str, float] = {}
-            for (source_name, ns, name), t in dirty.items():
-                label = resource_label(self.specs[source_name].label_kind, ns, name)
+            for (part, ns, name), t in dirty.items():
+                label = resource_label(self.specs[part].label_kind, ns, name)
                 first_by_resource[label] = min(t, first_by_resource.get(label, t))
             for zone in result.zones:
                 for change in zone.applied.applied if zone.applied else []:
@@ -554,10 +558,9 @@ def change_fields(change: Any, zone_name: str) -> dict[str, Any]:
             "owner": ep.owner or None, "resource": ep.resource or None}
 
 
-def _resource_labels(dirty: Mapping[ObjectKey, float]) -> set[str]:
+def _resource_labels(dirty: Mapping[ObjectKey, float], specs: Mapping[str, SourceSpec]) -> set[str]:
     labels: set[str] = set()
-    for source_name, ns, name in dirty:
-        kind = SOURCES[source_name].label_kind
-        labels.add(f"{kind}/{ns}/{name}")
+    for part, ns, name in dirty:
+        labels.add(resource_label(specs[part].label_kind, ns, name))
     return labels
 

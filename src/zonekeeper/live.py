@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -30,6 +31,7 @@ from zonekeeper.kube.leader import LeaderElector
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
+from zonekeeper.sources.base import SourceConfig
 from zonekeeper.sources.objects import (
     ENDPOINTSLICES,
     GATEWAYS,
@@ -42,7 +44,7 @@ from zonekeeper.sources.objects import (
     Obj,
     meta,
 )
-from zonekeeper.wiring import Wiring
+from zonekeeper.wiring import Wiring, source_config
 
 log = logging.getLogger("zonekeeper")
 
@@ -66,13 +68,15 @@ def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
     return lambda obj: predicate(meta(obj).get("annotations") or {})
 
 
-def watched_kinds(settings: Settings) -> list[str]:
-    """The kinds to watch. Nodes, Pods and EndpointSlices are costly on big clusters; they are only
-    needed for NodePort and headless Services, so --service-type-filter without those drops them.
-    ListenerSets are read only with --gateway-listener-sets (as external-dns; a cluster may not serve
-    them, and the ClusterRole grants them only then)."""
+def watched_kinds(settings: Settings, config: SourceConfig | None = None) -> list[str]:
+    """The kinds to watch (`config`: the sources' configuration, which decides which parts of a source
+    run; by default the one `settings` make). Nodes, Pods and EndpointSlices are costly on big
+    clusters; they are only needed for NodePort and headless Services, so --service-type-filter
+    without those drops them. ListenerSets are read only with --gateway-listener-sets (as
+    external-dns; a cluster may not serve them, and the ClusterRole grants them only then)."""
     chosen = settings.source
-    kinds = set(sources.watched_kinds(chosen.sources))
+    config = config if config is not None else source_config(settings)
+    kinds = set(sources.watched_kinds(chosen.sources, config))
     if not chosen.gateway_listener_sets:
         kinds.discard(LISTENERSETS)
     types = set(chosen.service_type_filter)
@@ -83,7 +87,7 @@ def watched_kinds(settings: Settings) -> list[str]:
         if not types & {"NodePort", "ClusterIP"}:
             droppable |= {PODS, ENDPOINTSLICES}
         # Other sources (node, pod) may still need them.
-        kinds -= droppable - set(sources.watched_kinds(s for s in chosen.sources if s != "service"))
+        kinds -= droppable - set(sources.watched_kinds([s for s in chosen.sources if s != "service"], config))
     return sorted(kinds)
 
 
@@ -118,11 +122,12 @@ async def wait_for_cache(cache: ClusterCache, timeout: float = SYNC_TIMEOUT, fai
     return True
 
 
-async def _start_watches(settings: Settings, cache: ClusterCache, on_change: OnChange | None = None) -> None:
+async def _start_watches(settings: Settings, config: SourceConfig, cache: ClusterCache,
+                         on_change: OnChange | None = None) -> None:
     chosen = settings.source
-    primary = {sources.SOURCES[s].kind for s in chosen.sources}
+    primary = set(sources.primary_kinds(chosen.sources, config))
     await cache.start(
-        watched_kinds(settings),
+        watched_kinds(settings, config),
         namespace=chosen.namespace or None,
         label_selector=chosen.label_filter or None,
         label_selector_kinds=primary,
@@ -144,16 +149,31 @@ async def _connect(settings: Settings) -> KubeClient:
         ) from exc
 
 
+async def _discovered(settings: Settings, wired: Wiring, client: KubeClient) -> Wiring:
+    """`wired`, its sources' configuration holding the kinds --unstructured-resource names (kube.discovery)."""
+    if "unstructured" not in settings.source.sources:
+        return wired
+    from zonekeeper.kube import discovery
+    from zonekeeper.sources.unstructured import parse_resources
+
+    try:
+        infos = await discovery.discover(client, parse_resources(settings.source.unstructured_resource))
+    except discovery.DiscoveryError as exc:
+        raise ConfigError(str(exc)) from exc
+    return dataclasses.replace(wired, source_config=discovery.with_kinds(wired.source_config, infos))
+
+
 async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], list[Problem]]:
     """Desired endpoints from one listing of the cluster (for `zonekeeper plan`)."""
     client = await _connect(settings)
     try:
+        wired = await _discovered(settings, wired, client)
         cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))
-        await _start_watches(settings, cache)
+        await _start_watches(settings, wired.source_config, cache)
         try:
             if not await wait_for_cache(cache):
                 raise ClusterUnavailable(_describe(cache.errors))
-            view = annotation_filtered(cache, settings)
+            view = annotation_filtered(cache, settings, wired.source_config)
             config, _ = await lbresolve.refresh(wired.source_config, view, full=True)
             result = sources.collect(view, settings.source.sources, config)
             return result.endpoints, result.problems
@@ -163,12 +183,12 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
         await client.close()
 
 
-def annotation_filtered(view: Any, settings: Settings) -> Any:
+def annotation_filtered(view: Any, settings: Settings, config: SourceConfig) -> Any:
     """`view`, with the primary objects --annotation-filter rejects hidden (unchanged without one)."""
     accept = annotation_filter(settings)
     if accept is None:
         return view
-    return _Filtered(view, accept, {sources.SOURCES[s].kind for s in settings.source.sources})
+    return _Filtered(view, accept, set(sources.primary_kinds(settings.source.sources, config)))
 
 
 class _Filtered:
@@ -320,10 +340,15 @@ async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_ru
     Unless `once`, /metrics, /healthz and /readyz are served on --metrics-address (when set), on
     this event loop."""
     client = await _connect(settings)
+    try:
+        wired = await _discovered(settings, wired, client)
+    except BaseException:
+        await client.close()
+        raise
     live = _assemble(settings, wired, client, once=once, dry_run=dry_run, metrics=metrics)
     server: http.Server | None = None
     try:
-        await _start_watches(settings, live.cache, on_change=live.controller.on_change)
+        await _start_watches(settings, wired.source_config, live.cache, on_change=live.controller.on_change)
         try:
             server = await _start_server(settings, live)
         except OSError as exc:

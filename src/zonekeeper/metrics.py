@@ -68,9 +68,9 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0,
 
 
 def _source_kinds() -> frozenset[str]:
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import LABEL_KINDS
 
-    return frozenset(spec.label_kind or spec.name for spec in SOURCES.values())
+    return frozenset(LABEL_KINDS)
 
 
 def source_kind(subject: str) -> str:

@@ -74,6 +74,8 @@ def source_config(settings: Settings) -> SourceConfig:
         gloo_namespaces=settings.source.gloo_namespace,
         gateway_listener_sets=settings.source.gateway_listener_sets,
         annotation_filter=settings.source.annotation_filter,
+        traefik_enable_legacy=settings.source.traefik_enable_legacy,
+        traefik_disable_new=settings.source.traefik_disable_new,
         exclude_unschedulable=settings.source.exclude_unschedulable,
         compatibility=settings.source.compatibility,
         expose_internal_ipv6=settings.source.expose_internal_ipv6,

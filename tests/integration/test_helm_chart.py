@@ -353,16 +353,17 @@ def _resource(kind: str) -> tuple[str, str]:
 @pytest.mark.parametrize("source", ["service", "ingress", "istio-gateway", "istio-virtualservice", "crd",
                                     "gateway-httproute", "gateway-grpcroute", "gateway-tlsroute",
                                     "gateway-tcproute", "gateway-udproute", "node", "pod", "f5-virtualserver",
-                                    "f5-transportserver", "skipper-routegroup", "openshift-route"])
+                                    "f5-transportserver", "skipper-routegroup", "openshift-route", "traefik-proxy", "empty"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
 
     role = find(helm.template("--set", f"sources={{{source}}}"), "ClusterRole")
     # ListenerSets only with enableGatewayListenerSets (--gateway-listener-sets), as zonekeeper watches them.
-    assert read_rules(role) == {_resource(k) for k in SOURCES[source].watched_kinds if k != LISTENERSETS}
+    assert read_rules(role) == {_resource(k) for k in watched_kinds([source], SourceConfig()) if k != LISTENERSETS}
     with_sets = find(helm.template("--set", f"sources={{{source}}}", "--set", "enableGatewayListenerSets=true"),
                      "ClusterRole")
-    assert read_rules(with_sets) == {_resource(k) for k in SOURCES[source].watched_kinds}
+    assert read_rules(with_sets) == {_resource(k) for k in watched_kinds([source], SourceConfig())}
     others = [r for r in role["rules"] if r["verbs"] != READ]
     expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
     if source == "crd":
@@ -372,8 +373,31 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
     assert all("*" not in r["verbs"] and "*" not in r["resources"] for r in role["rules"])
 
 
+@pytest.mark.parametrize("flags", [(), ("traefik-enable-legacy",), ("traefik-disable-new", "traefik-enable-legacy"),
+                                   ("traefik-disable-new",)])
+def test_cluster_role_follows_the_traefik_groups_enabled(helm: Helm, flags: tuple[str, ...]) -> None:
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
+
+    config = SourceConfig(traefik_enable_legacy="traefik-enable-legacy" in flags,
+                          traefik_disable_new="traefik-disable-new" in flags)
+    values = [arg for flag in flags for arg in ("--set", f"extraArgs.{flag}=true")]
+    role = find(helm.template("--set", "sources={traefik-proxy}", *values), "ClusterRole")
+    assert read_rules(role) == {_resource(k) for k in watched_kinds(["traefik-proxy"], config)}
+
+
+def test_cluster_role_lists_and_watches_each_unstructured_resource(helm: Helm) -> None:
+    role = find(helm.template("--set", "sources={unstructured}", "--set",
+                              "extraArgs.unstructured-resource={configmaps.v1,certificates.v1.cert-manager.io}"),
+                "ClusterRole")
+    assert read_rules(role) == {("", "configmaps"), ("cert-manager.io", "certificates")}
+    # Without resources it reads nothing.
+    assert read_rules(find(helm.template("--set", "sources={unstructured}"), "ClusterRole")) == set()
+
+
 def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
 
     docs = helm.template("--set", "namespaced=true", "--set", "sourceNamespace=apps",
                          "--set", "sources={service,ingress}")
@@ -386,7 +410,7 @@ def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:
     nodes = find(docs, "ClusterRole")
     assert nodes["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": READ}]
     assert find(docs, "ClusterRoleBinding")["roleRef"]["name"] == nodes["metadata"]["name"]
-    watched = {_resource(k) for s in ("service", "ingress") for k in SOURCES[s].watched_kinds}
+    watched = {_resource(k) for k in watched_kinds(["service", "ingress"], SourceConfig())}
     assert read_rules(role) | read_rules(nodes) == watched and ("", "nodes") not in read_rules(role)
     # Without the service source, nothing cluster-wide at all.
     docs = helm.template("--set", "namespaced=true", "--set", "sources={ingress}")
@@ -437,9 +461,10 @@ def test_the_chart_accepts_exactly_the_cli_s_choices(helm: Helm) -> None:
     from zonekeeper.config import POLICIES, PROVIDERS, REGISTRIES, SOURCES
 
     role = find(helm.template("--set", "sources={" + ",".join(SOURCES) + "}"), "ClusterRole")
-    from zonekeeper.sources import SOURCES as SPECS
+    from zonekeeper.sources import watched_kinds
+    from zonekeeper.sources.base import SourceConfig
 
-    assert read_rules(role) == {_resource(k) for s in SPECS.values() for k in s.watched_kinds if k != LISTENERSETS}
+    assert read_rules(role) == {_resource(k) for k in watched_kinds(SOURCES, SourceConfig()) if k != LISTENERSETS}
     for provider in PROVIDERS:
         assert container(helm.template("--set", f"provider={provider}"))["args"][-1] == f"--provider={provider}"
     for policy in POLICIES:
@@ -474,7 +499,9 @@ def test_plain_manifests_are_the_chart_s_output(helm: Helm) -> None:
     settings = cli_settings(container(docs)["args"])
     from zonekeeper.sources import SOURCES
 
-    assert settings.controller.leader_elect and settings.source.sources == tuple(SOURCES)  # every source
+    # Every source that reads something (`empty` reads nothing: it adds nothing to the others).
+    reading = tuple(name for name, source in SOURCES.items() if source.parts)  # (unstructured: by flag)
+    assert settings.controller.leader_elect and settings.source.sources == reading
 
 
 # -- the API server accepts every rendering --------------------------------------------------------------

@@ -34,7 +34,8 @@ ALL_SOURCES = ("service", "ingress", "istio-gateway", "istio-virtualservice", "c
                "gateway-grpcroute", "gateway-tlsroute", "gateway-tcproute", "gateway-udproute",
                "node", "pod",
                "contour-httpproxy", "kong-tcpingress", "ambassador-host", "gloo-proxy",
-               "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route")
+               "f5-virtualserver", "f5-transportserver", "skipper-routegroup", "openshift-route",
+               "traefik-proxy")
 # The other projects' CRDs those sources read (tests/support/crds) that the cluster does not start with.
 PROJECTS = ("contour", "kong", "emissary", "gloo")
 NS = "audited"  # the controller's namespace: its Lease lives here
@@ -128,6 +129,10 @@ def workload(ns: str) -> list[dict[str, Any]]:
          "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}},
         *ingress_controllers(ns),
         *project_workload(ns),
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {
+            "name": "traefik", "namespace": ns, "annotations": {"external-dns.kubernetes.io/target": "192.0.2.8"}},
+         "spec": {"routes": [{"match": "Host(`traefik.example.com`)", "kind": "Rule",
+                              "services": [{"name": "web", "port": 80}]}]}},
     ]
 
 
@@ -224,7 +229,7 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
         wanted = {"web.example.com", "shop.example.com", "static.example.com", "mesh.example.com",
                   "vs.example.com", "api.example.com", "contour.example.com", "kong.example.com",
                   "emissary.example.com", "gloo.example.com", "f5vs.example.com", "f5ts.example.com",
-                  "rg.example.com", "route.example.com"}
+                  "rg.example.com", "route.example.com", "traefik.example.com"}
         try:
             await eventually(lambda: wanted <= _names(route53, zone), what="a record from every source")
         except AssertionError as exc:

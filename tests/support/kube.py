@@ -62,10 +62,10 @@ BUILD_SCRIPT = REPO_ROOT / "tests" / "kube" / "build.sh"
 CRD_DIR = REPO_ROOT / "deploy" / "crds"
 #: Other projects' CRDs that sources read, a folder per project (each file says where it comes from).
 #: Installed on demand (`install_project_crds`): Gloo's alone are 1.2 MB of schema, which would add
-#: about 20 s to every test cluster's start on a busy machine. The small ones below (64 KB in all) are
+#: about 20 s to every test cluster's start on a busy machine. The small ones below (172 KB in all) are
 #: installed with the cluster, as a cluster running those controllers has them.
 PROJECT_CRD_DIR = REPO_ROOT / "tests" / "support" / "crds"
-PROJECTS_AT_START = ("f5", "skipper", "openshift")
+PROJECTS_AT_START = ("f5", "skipper", "openshift", "traefik")
 
 #: Field manager used by ``KubeCluster.apply``.
 FIELD_MANAGER = "zonekeeper-tests"
@@ -639,8 +639,9 @@ class KubeCluster:
         return dict(stored.to_dict())
 
     def install_crds(self, crd_dir: Path = CRD_DIR, *, timeout: float = 30.0) -> list[str]:
-        """Apply every ``*.yaml`` in ``crd_dir`` and wait until the CRDs are Established (and served)."""
-        files = sorted(crd_dir.glob("*.yaml"))
+        """Apply every ``*.yaml`` in ``crd_dir`` (and its folders) and wait until the CRDs are Established
+        (and served)."""
+        files = sorted(crd_dir.rglob("*.yaml"))
         if not files:
             raise KubeHarnessError(f"no CRD manifests (*.yaml) in {crd_dir}")
         names = [str(obj["metadata"]["name"]) for path in files for obj in self.apply(path)]

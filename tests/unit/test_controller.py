@@ -275,3 +275,41 @@ def test_events_emit_chooses_external_dns_reasons_and_types() -> None:
         ("Normal", "RecordReady", "(zonekeeper) record:web.example.com,owner:c,type:A,ttl:300,targets:10.0.0.1"),
         ("Normal", "RecordDeleted", "(zonekeeper) record:web.example.com,owner:c,type:A,ttl:300,targets:10.0.0.1")]
     assert _events_for(("RecordError",)) == []
+
+
+def _traefik_route(api: str, host: str, target: str) -> dict[str, Any]:
+    return {"apiVersion": api, "kind": "IngressRoute",
+            "metadata": {"name": "r", "namespace": "default",
+                         "annotations": {"external-dns.kubernetes.io/target": target}},
+            "spec": {"routes": [{"match": f"Host(`{host}`)"}]}}
+
+
+def test_parts_of_one_source_keep_their_objects_apart() -> None:
+    """traefik-proxy's IngressRoutes of both groups share a name and the label `ingressroute/default/r`:
+    each is its own object to the controller, and deleting one leaves the other's records."""
+    from zonekeeper.sources.objects import TRAEFIK_INGRESSROUTES, TRAEFIK_LEGACY_INGRESSROUTES
+
+    async def scenario() -> None:
+        settings = Settings.of(provider="inmemory", inmemory_zone=("example.com",), sources=("traefik-proxy",),
+                               txt_owner_id="c", traefik_enable_legacy=True)
+        store = Store()
+        controller = Controller(build(settings), store, debounce=0)
+        provider = controller.wiring.provider
+        assert set(controller.specs) == {f"traefik-proxy:{p}ingressroute{k}" for p in ("", "legacy-")
+                                         for k in ("", "tcp", "udp")}
+        new = _traefik_route("traefik.io/v1alpha1", "new.example.com", "10.0.0.1")
+        old = _traefik_route("traefik.containo.us/v1alpha1", "old.example.com", "10.0.0.2")
+        store.add(new)
+        store.add(old)
+        assert (await controller.run_pass(full=True)).ok  # type: ignore[union-attr]
+        assert records(provider) == {("new.example.com", "A"): ("10.0.0.1",), ("old.example.com", "A"): ("10.0.0.2",)}
+
+        change(controller, store, TRAEFIK_LEGACY_INGRESSROUTES, old, None)
+        await controller.run_pass(full=False)
+        assert records(provider) == {("new.example.com", "A"): ("10.0.0.1",)}
+        change(controller, store, TRAEFIK_INGRESSROUTES, new, _traefik_route("traefik.io/v1alpha1", "new.example.com",
+                                                                             "10.0.0.3"))
+        await controller.run_pass(full=False)
+        assert records(provider) == {("new.example.com", "A"): ("10.0.0.3",)}
+
+    asyncio.run(scenario())

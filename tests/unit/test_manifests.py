@@ -274,7 +274,7 @@ def test_objects_from_the_api_get_the_same_checks_reported_against_the_object(co
            "spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {"ingress": "203.0.113.9"}}}
     slim = resources.slim(kinds.SERVICES, raw)
     obj = frozen.freeze(kinds.SERVICES, slim) if compact else slim
-    result = run_one(SOURCES["service"], obj, kinds.ObjectStore(), SourceConfig())
+    result = run_one(SOURCES["service"].only, obj, kinds.ObjectStore(), SourceConfig())
     assert result.endpoints == []
     messages = sorted(p.message for p in result.problems if p.subject == "service/default/web")
     assert len(messages) == 2, result.problems
@@ -294,7 +294,7 @@ def test_a_well_shaped_object_from_the_api_has_no_problems() -> None:
            "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}]},
            "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.9"}]}}}
     obj = frozen.freeze(kinds.SERVICES, resources.slim(kinds.SERVICES, raw))
-    result = run_one(SOURCES["service"], obj, kinds.ObjectStore(), SourceConfig())
+    result = run_one(SOURCES["service"].only, obj, kinds.ObjectStore(), SourceConfig())
     assert [str(e) for e in result.endpoints] == ["web.example.com A -> 203.0.113.9"]
     assert result.problems == []
 

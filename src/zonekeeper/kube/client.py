@@ -211,6 +211,11 @@ class KubeClient:
                 return None
             raise
 
+    async def discover(self, group: str, version: str) -> dict[str, Any]:
+        """The APIResourceList the server serves for `group`/`version` ("" group: the core /api/v1)."""
+        path = f"/apis/{group}/{version}" if group else f"/api/{version}"
+        return json.loads(await self._request("GET", path))  # type: ignore[no-any-return]
+
     async def create(self, resource: Resource, namespace: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
         return json.loads(await self._request("POST", resource.path(namespace), body=dict(body)))  # type: ignore[no-any-return]
 

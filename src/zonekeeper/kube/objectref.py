@@ -54,24 +54,31 @@ class ObjectRef:
         if parsed is None:
             return None
         label_kind, namespace, name = parsed
-        kind = LABEL_KINDS.get(label_kind)
         # `<kind>/<name>` names only cluster-scoped objects, and those only that way.
-        if kind is None or (namespace == "") != (not RESOURCES[kind].namespaced):
+        candidates = [k for k in LABEL_KINDS.get(label_kind, ()) if (namespace == "") == (not RESOURCES[k].namespaced)]
+        if not candidates:
             return None
-        cached = None
-        if cache_lookup is not None:
-            try:
-                cached = cache_lookup(kind, namespace, name)
-            except Exception:  # a cache is no reason to lose the event
-                log.debug("cache lookup for %s failed", label, exc_info=True)
-        if cached:
-            ref = cls.from_object(cached)
-            resource = RESOURCES[kind]
-            # Slimmed cache objects always carry apiVersion/kind, but fill them in case.
-            return cls(ref.api_version or resource.api_version, ref.kind or resource.kind,
-                       ref.namespace or namespace, ref.name or name, ref.uid, ref.resource_version)
-        resource = RESOURCES[kind]
+        for kind in candidates:  # one label kind may name one resource in two API groups (Traefik's)
+            cached = cls._cached(cache_lookup, kind, namespace, name, label)
+            if cached:
+                ref = cls.from_object(cached)
+                resource = RESOURCES[kind]
+                # Slimmed cache objects always carry apiVersion/kind, but fill them in case.
+                return cls(ref.api_version or resource.api_version, ref.kind or resource.kind,
+                           ref.namespace or namespace, ref.name or name, ref.uid, ref.resource_version)
+        resource = RESOURCES[candidates[0]]
         return cls(resource.api_version, resource.kind, namespace, name)
+
+    @staticmethod
+    def _cached(cache_lookup: CacheLookup | None, kind: str, namespace: str, name: str,
+                label: str) -> Mapping[str, Any] | None:
+        if cache_lookup is None:
+            return None
+        try:
+            return cache_lookup(kind, namespace, name)
+        except Exception:  # a cache is no reason to lose the event
+            log.debug("cache lookup for %s failed", label, exc_info=True)
+            return None
 
     def involved_object(self) -> dict[str, str]:
         out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}

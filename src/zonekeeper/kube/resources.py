@@ -68,6 +68,7 @@ _PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sect
 _LISTENERS = [{"name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]
 _ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
 _ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
+_TRAEFIK_ROUTE: Shape = {"metadata": _META, "spec": {"routes": [{"match": STR}]}}
 
 _GLOO_STATIC_SOURCE: Shape = {"resourceKind": STR, "resourceRef": {"name": STR, "namespace": STR}}
 _GLOO_VIRTUAL_HOST: Shape = {"domains": STRS, "metadata": {"sources": [{"kind": STR, "name": STR, "namespace": STR}]},
@@ -135,7 +136,21 @@ SHAPES: dict[str, Shape] = {
     kinds.OPENSHIFT_ROUTES: {"metadata": _META, "spec": {"host": STR}, "status": {"ingress": [{
         "host": STR, "routerName": STR, "routerCanonicalHostname": STR,
         "conditions": [{"type": STR, "status": STR}]}]}},
+    # Traefik: the rules' host matchers name the records; IngressRouteUDP has none (annotations only).
+    **{kind: _TRAEFIK_ROUTE for kind in (kinds.TRAEFIK_INGRESSROUTES, kinds.TRAEFIK_INGRESSROUTETCPS,
+                                         kinds.TRAEFIK_LEGACY_INGRESSROUTES, kinds.TRAEFIK_LEGACY_INGRESSROUTETCPS)},
+    kinds.TRAEFIK_INGRESSROUTEUDPS: {"metadata": _META},
+    kinds.TRAEFIK_LEGACY_INGRESSROUTEUDPS: {"metadata": _META},
 }
+
+
+def declare(info: kinds.KindInfo) -> str:
+    """A kind known only at start-up (`--unstructured-resource`), served and slimmed from now on: only
+    its metadata is kept, which is all the unstructured source reads. A kind already known is left as is."""
+    name = kinds.register_kind(info)
+    RESOURCES.setdefault(name, Resource(info.group, info.version, info.plural, info.kind, namespaced=info.namespaced))
+    SHAPES.setdefault(name, {"metadata": _META})
+    return name
 
 
 def is_leaf(sub: Any) -> bool:

@@ -10,9 +10,9 @@ from zonekeeper.settings.flag import ConfigError, Flag
 
 def source_names() -> tuple[str, ...]:
     """The names --source accepts: the registry of sources is the one list."""
-    from zonekeeper.sources import SOURCES
+    from zonekeeper.sources import NAMES
 
-    return tuple(SOURCES)
+    return NAMES
 
 
 # external-dns v0.23.0 declares --crd-source-apiversion/--crd-source-kind but its crd source never
@@ -72,6 +72,9 @@ class SourceSettings:
     expose_internal_ipv6: bool = False
     resolve_service_load_balancer_hostname: bool = False
     pod_source_domain: str = ""
+    traefik_enable_legacy: bool = False
+    traefik_disable_new: bool = False
+    unstructured_resource: tuple[str, ...] = ()
     ignore_non_host_network_pods: bool = False
     crd_source_apiversion: str = CRD_API_VERSION
     crd_source_kind: str = CRD_KIND
@@ -81,9 +84,14 @@ class SourceSettings:
 
     def validate(self) -> None:
         names = source_names()
+        from zonekeeper.sources import REFUSED
+
         for s in self.sources:
+            if s in REFUSED:
+                raise ConfigError(f"--source {s!r} is refused: {REFUSED[s]}")
             if s not in names:
                 raise ConfigError(f"--source {s!r} is not supported (one of: {', '.join(names)})")
+        _validate_unstructured(self)
         if self.annotation_filter:
             from zonekeeper import selectors
 
@@ -138,6 +146,18 @@ class SourceSettings:
 ALIAS_ANNOTATION_MODES = ("zonekeeper", "external-dns")
 # --compatibility's values, as external-dns's enum ("": none); sources.compatibility reads each.
 COMPATIBILITY_MODES = ("", "mate", "molecule", "kops-dns-controller")
+
+
+def _validate_unstructured(settings: SourceSettings) -> None:
+    from zonekeeper.sources.unstructured import parse_resources
+
+    try:
+        parse_resources(settings.unstructured_resource)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    if "unstructured" in settings.sources and settings.from_files:
+        raise ConfigError("--source unstructured reads the kinds the API server serves for --unstructured-resource; "
+                          "it cannot run on --from-file objects")
 
 
 def _validate_targets(settings: SourceSettings) -> None:
@@ -263,6 +283,13 @@ FLAGS: tuple[Flag, ...] = (
     Flag("resolve-service-load-balancer-hostname", "resolve_service_load_balancer_hostname",
          "LoadBalancer Services: publish A/AAAA records of the addresses their status hostnames resolve to "
          "(looked up before every pass) instead of CNAMEs/aliases.", kind="bool"),
+    Flag("traefik-enable-legacy", "traefik_enable_legacy",
+         "traefik-proxy source: read the legacy traefik.containo.us group's routes too.", kind="bool"),
+    Flag("traefik-disable-new", "traefik_disable_new",
+         "traefik-proxy source: do not read the traefik.io group's routes.", kind="bool"),
+    Flag("unstructured-resource", "unstructured_resource",
+         "unstructured source: a resource to read, as <plural>.<version>.<group> (<plural>.<version> for the "
+         "core group); repeatable.", repeatable=True),
     Flag("pod-source-domain", "pod_source_domain", "pod source: publish <pod name>.<domain> for every Pod."),
     Flag("ignore-non-host-network-pods", "ignore_non_host_network_pods",
          "pod source: only Pods with spec.hostNetwork.", kind="bool"),

@@ -1,9 +1,10 @@
 """The registry of sources: one `SPEC` per source module, one line each below.
 
-The contract a source fulfils is `sources.base.SourceSpec`; everything else that lists sources (the
-`--source` choices, the resource label kinds of metrics and Events, the resources to watch) is
-derived from `SOURCES`. Adding a source: write `sources/<name>.py` ending in `SPEC = SourceSpec(...)`
-and add `<name>.SPEC` to the list. A kind no source read before also needs its line in
+The contract a source fulfils is `sources.base.SourceSpec` (`sources.base.Source` for one of several
+primary kinds); everything else that lists sources (the `--source` choices, the resource label kinds
+of metrics and Events, the resources to watch) is derived from `SOURCES`, and what runs under given
+flags from `specs_for`. Adding a source: write `sources/<name>.py` ending in `SPEC = SourceSpec(...)`
+(or `SOURCE = Source(...)`) and add it to the list. A kind no source read before also needs its line in
 `sources/objects.py` (where it lives in the API) and its shape in `kube/resources.SHAPES` (the
 fields the sources read, all the informers keep).
 """
@@ -16,6 +17,7 @@ from zonekeeper.sources import (
     ambassador_host,
     contour_httpproxy,
     crd,
+    empty,
     f5_transportserver,
     f5_virtualserver,
     gateway_grpcroute,
@@ -33,12 +35,14 @@ from zonekeeper.sources import (
     pod,
     service,
     skipper_routegroup,
+    traefik_proxy,
+    unstructured,
 )
-from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec, register
+from zonekeeper.sources.base import Parts, Source, SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
 from zonekeeper.sources.run import run_all, run_one
 
-SOURCES: dict[str, SourceSpec] = register(
+SOURCES: dict[str, Source] = register(
     service.SPEC,
     ingress.SPEC,
     istio_gateway.SPEC,
@@ -60,37 +64,77 @@ SOURCES: dict[str, SourceSpec] = register(
     f5_transportserver.SPEC,
     skipper_routegroup.SPEC,
     openshift_route.SPEC,
+    traefik_proxy.SOURCE,
+    empty.SOURCE,
+    unstructured.SOURCE,
 )
 
-# The `resource` label's <kind> -> the primary resource it names ("service" -> "services").
-LABEL_KINDS: Mapping[str, str] = {spec.label_kind: spec.kind for spec in SOURCES.values()}
+# The `--source` names, in registry order.
+NAMES: tuple[str, ...] = tuple(SOURCES)
+
+# external-dns v0.23.0's sources that zonekeeper refuses, and why (the message --source gives).
+REFUSED: Mapping[str, str] = {
+    "fake": "external-dns's fake source publishes random names and addresses (A, AAAA, CNAME, TXT, SRV, NS, "
+            "...) under --fqdn-template's domain from Go's seeded random generator, for trying a provider out; "
+            "zonekeeper writes to real Route 53 zones and does not invent records (use --source=crd with a "
+            "DNSEndpoint, or --from-file, to try it)",
+    "connector": "the connector source reads endpoints from a remote external-dns connector server "
+                 "(--connector-source-server) over its own TCP protocol, not from Kubernetes; zonekeeper reads "
+                 "only the cluster (use --source=crd with DNSEndpoints written by that system instead)",
+}
+
+# The `resource` label's <kind> -> the primary resources it names, first the one an Event is about
+# when no cached object says otherwise ("service" -> ("services",)). Several only for the parts of
+# one source that read one resource in two API groups. Parts built from flags (`Source.expand`) are
+# not here: their label kinds are only known at start-up.
+LABEL_KINDS: Mapping[str, tuple[str, ...]] = {
+    label: tuple(dict.fromkeys(p.kind for s in SOURCES.values() for p in s.parts if p.label_kind == label))
+    for label in dict.fromkeys(p.label_kind for s in SOURCES.values() for p in s.parts)
+}
 
 
 def unknown_sources(names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in SOURCES]
 
 
-def watched_kinds(source_names: Iterable[str]) -> tuple[str, ...]:
-    """Every resource the enabled sources need watched, sorted."""
-    return tuple(sorted({k for n in source_names for k in SOURCES[n].watched_kinds}))
+def specs_for(source_names: Iterable[str], config: SourceConfig) -> Parts:
+    """Every part the named sources run under `config`: each source once, in the order given, its
+    parts in declaration order. Unknown names are refused, naming the known ones."""
+    names = list(dict.fromkeys(source_names))
+    unknown = unknown_sources(names)
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+    return tuple(spec for name in names for spec in SOURCES[name].specs(config))
+
+
+def watched_kinds(source_names: Iterable[str], config: SourceConfig) -> tuple[str, ...]:
+    """Every resource the enabled parts of the named sources need watched, sorted."""
+    return tuple(sorted({k for spec in specs_for(source_names, config) for k in spec.watched_kinds}))
+
+
+def primary_kinds(source_names: Iterable[str], config: SourceConfig) -> frozenset[str]:
+    """The resources the enabled parts turn into records (the ones filters such as --label-filter apply to)."""
+    return frozenset(spec.kind for spec in specs_for(source_names, config))
 
 
 def collect(view: ObjectView, source_names: Sequence[str], config: SourceConfig) -> SourceResult:
     """The named sources (each once, in the order given) over every primary object in the view
     (`run.run_all`)."""
-    unknown = unknown_sources(source_names)
-    if unknown:
-        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
-    return run_all(view, [SOURCES[name] for name in dict.fromkeys(source_names)], config)
+    return run_all(view, specs_for(source_names, config), config)
 
 
 __all__ = [
     "INVALID_OBJECT",
     "LABEL_KINDS",
+    "NAMES",
+    "REFUSED",
     "SOURCES",
+    "Source",
     "SourceSpec",
     "collect",
+    "primary_kinds",
     "run_one",
+    "specs_for",
     "unknown_sources",
     "watched_kinds",
 ]

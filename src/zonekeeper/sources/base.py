@@ -5,6 +5,17 @@ A source is one module that ends with one `SPEC = SourceSpec(...)`, registered b
 the `--source` flag, which resources the controller lists and watches (and the RBAC rules the chart
 grants), which objects a change re-plans, and the `resource` label's kind that metrics, logs and
 Kubernetes Events use to name the object.
+
+One `--source` name may stand for several primary kinds (`traefik-proxy`: IngressRoute,
+IngressRouteTCP and IngressRouteUDP, each in two API groups). Such a source is a `Source`: its name
+and a tuple of parts, one `SourceSpec` per primary kind, each with its own `part` name and an
+`enabled` predicate over the `SourceConfig` (the legacy traefik.containo.us parts only with
+--traefik-enable-legacy). A source whose kinds flags name at run time (`unstructured
+--unstructured-resource`) builds its parts from the configuration (`Source.expand`). A single
+`SourceSpec` registers as the one-part `Source` of its name, so single-kind sources keep their shape.
+Callers never look at a `Source` themselves: `sources.specs_for(names, config)` is every enabled
+part, in order, and `watched_kinds`/`primary_kinds` are derived from it; a part is known to the
+controller by its `SourceSpec.id`.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from dataclasses import dataclass, field
 from zonekeeper.annotations.keys import PREFIXES, Prefixes
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.sources.fqdn import FqdnTemplate
-from zonekeeper.sources.objects import Obj, ObjectView
+from zonekeeper.sources.objects import KindInfo, Obj, ObjectView
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -73,6 +84,13 @@ class SourceConfig:
     # --annotation-filter, for ListenerSets: external-dns filters them with it as it does routes. (The
     # primary objects are filtered before any source sees them: zonekeeper.live.annotation_filter.)
     annotation_filter: str = ""
+    # traefik-proxy: the legacy traefik.containo.us group too (--traefik-enable-legacy), the traefik.io
+    # group not (--traefik-disable-new).
+    traefik_enable_legacy: bool = False
+    traefik_disable_new: bool = False
+    # unstructured: the resources --unstructured-resource names, as the API server described them at
+    # start-up (kube.discovery); empty until then.
+    unstructured_kinds: tuple[KindInfo, ...] = ()
     # --resolve-service-load-balancer-hostname: None when off; else each LoadBalancer Service status
     # hostname -> the addresses the edge (zonekeeper.lbresolve) resolved it to, () if it did not
     # resolve. Sources stay pure: they read this table and never look a name up themselves.
@@ -102,9 +120,14 @@ SourceFunction = Callable[[Obj, ObjectView, SourceConfig], SourceResult]
 DependentsFunction = Callable[[str, Obj, ObjectView], Iterable[tuple[str, str]]]
 
 
+def always(config: SourceConfig) -> bool:
+    """The `enabled` of a part that runs whenever its source does."""
+    return True
+
+
 @dataclass(slots=True, frozen=True)
 class SourceSpec:
-    """One source, completely.
+    """One source, or one part of a source of several primary kinds, completely.
 
     `name`          the `--source` name ("service", "istio-virtualservice", ...), as external-dns spells it;
     `kind`          the primary resource it turns into records (a constant of `sources.objects`);
@@ -114,7 +137,10 @@ class SourceSpec:
     `dependents`    a `DependentsFunction`: for a change to any watched object, the primary objects to
                     re-plan (for the primary kind, the object itself);
     `label_kind`    the <kind> of the `resource` label `<kind>/<namespace>/<name>` on its endpoints,
-                    used to name the object in metrics, logs and Events (external-dns's word).
+                    used to name the object in metrics, logs and Events (external-dns's word);
+    `part`          "" for a source of one kind; else this part's name within its source
+                    ("ingressroute-legacy"), unique there;
+    `enabled`       whether the part runs under the given flags (`always` for most).
     """
 
     name: str
@@ -123,27 +149,86 @@ class SourceSpec:
     watched_kinds: tuple[str, ...]
     dependents: DependentsFunction
     label_kind: str
+    part: str = ""
+    enabled: Callable[[SourceConfig], bool] = always
 
     def __post_init__(self) -> None:
         if not self.name or not self.label_kind or "/" in self.label_kind:
             raise ValueError(f"source {self.name!r}: a name and a label kind without '/' are required")
         if self.kind not in self.watched_kinds:
             raise ValueError(f"source {self.name!r}: its primary kind {self.kind} must be watched")
+        if ":" in self.part:
+            raise ValueError(f"source {self.name!r}: part {self.part!r} must not contain ':'")
+
+    @property
+    def id(self) -> str:
+        """The part among every enabled part: `<name>`, or `<name>:<part>` for a part of a source of
+        several kinds. The controller files each object's output under (id, namespace, name)."""
+        return f"{self.name}:{self.part}" if self.part else self.name
 
 
+Parts = tuple[SourceSpec, ...]
+# The parts a source builds from flags at start-up (their kinds are not known before).
+ExpandFunction = Callable[[SourceConfig], Parts]
 
-def register(*specs: SourceSpec) -> dict[str, SourceSpec]:
-    """The registry of `specs`, by `--source` name, in the given order (help text and passes use it).
+
+def no_parts(config: SourceConfig) -> Parts:
+    return ()
+
+
+@dataclass(slots=True, frozen=True)
+class Source:
+    """One `--source` name and what it reads: `parts`, each run when its `enabled` says so, then the
+    parts `expand` builds from the flags (for kinds only flags name)."""
+
+    name: str
+    parts: Parts
+    expand: ExpandFunction = no_parts
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for spec in self.parts:
+            if spec.name != self.name:
+                raise ValueError(f"source {self.name!r}: part {spec.id!r} belongs to another source")
+            if spec.id in seen:
+                raise ValueError(f"source {self.name!r}: part {spec.id!r} is declared twice")
+            if len(self.parts) > 1 and not spec.part:
+                raise ValueError(f"source {self.name!r}: a part of a source of several kinds needs a part name")
+            seen.add(spec.id)
+
+    @property
+    def only(self) -> SourceSpec:
+        """The spec of a source of one kind (tests and tools running one source by hand)."""
+        if len(self.parts) != 1:
+            raise ValueError(f"source {self.name!r} has {len(self.parts)} parts, not one")
+        return self.parts[0]
+
+    def specs(self, config: SourceConfig) -> Parts:
+        """The parts that run under `config`, in declaration order."""
+        built = self.expand(config)
+        for spec in built:
+            if spec.name != self.name or not spec.part:
+                raise ValueError(f"source {self.name!r}: a built part needs its name and a part name")
+        return tuple(spec for spec in self.parts if spec.enabled(config)) + built
+
+
+def register(*entries: SourceSpec | Source) -> dict[str, Source]:
+    """The registry of `entries`, by `--source` name, in the given order (help text and passes use it);
+    a lone `SourceSpec` is the one-part `Source` of its name.
 
     A label kind names one resource everywhere (an Event's object is found from it), so two sources
-    may share one only when they read the same primary kind.
+    may share one only when they read the same primary kind; within one source, parts may share one
+    for the same resource in two API groups (external-dns's `ingressroute/...` for both Traefik groups).
     """
-    registry: dict[str, SourceSpec] = {}
-    kinds: dict[str, str] = {}
-    for spec in specs:
-        if spec.name in registry:
-            raise ValueError(f"source {spec.name!r} is registered twice")
-        if kinds.setdefault(spec.label_kind, spec.kind) != spec.kind:
-            raise ValueError(f"label kind {spec.label_kind!r} names both {kinds[spec.label_kind]} and {spec.kind}")
-        registry[spec.name] = spec
+    registry: dict[str, Source] = {}
+    kinds: dict[str, tuple[str, str]] = {}  # label kind -> (source, primary kind) first seen
+    for entry in entries:
+        source = entry if isinstance(entry, Source) else Source(entry.name, (entry,))
+        if source.name in registry:
+            raise ValueError(f"source {source.name!r} is registered twice")
+        for spec in source.parts:
+            owner, kind = kinds.setdefault(spec.label_kind, (source.name, spec.kind))
+            if kind != spec.kind and owner != source.name:
+                raise ValueError(f"label kind {spec.label_kind!r} names both {kind} and {spec.kind}")
+        registry[source.name] = source
     return registry

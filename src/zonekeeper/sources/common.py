@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import RESOURCE_LABEL, Endpoint, Problem, suitable_type
 from zonekeeper.sources import fqdn
 from zonekeeper.sources.base import SourceConfig, SourceResult
-from zonekeeper.sources.objects import Obj, name_of, namespace_of, resource_label
+from zonekeeper.sources.objects import Obj, ObjectView, name_of, namespace_of, resource_label
 
 MULTIPLE_CNAME_TARGETS = "MultipleCNAMETargets"
 CONFLICTING_TARGETS = "ConflictingTargets"
@@ -306,3 +306,11 @@ def records_for(
         targets = own_targets()
     result.extend(endpoints_for_hostnames(hosts, targets, common, subject))
     return result
+def only_itself(kind: str) -> Callable[[str, Obj, ObjectView], Iterator[tuple[str, str]]]:
+    """The `dependents` of a source that reads nothing but its primary objects of `kind` (their own
+    annotations and spec): a change re-plans the changed object alone."""
+    def dependents(changed: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
+        if changed == kind:
+            yield namespace_of(obj), name_of(obj)
+
+    return dependents

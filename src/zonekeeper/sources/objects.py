@@ -33,11 +33,20 @@ class KindInfo:
 
 # resource name -> KindInfo: every kind zonekeeper reads, declared once each (below).
 KIND_INFO: dict[str, KindInfo] = {}
+# (apiVersion group, kind) -> resource name, for objects read from files.
+KINDS: dict[tuple[str, str], str] = {}
 
 
 def _kind(group: str, version: str, plural: str, kind: str, *, namespaced: bool = True) -> str:
-    info = KindInfo(group, version, plural, kind, namespaced)
-    KIND_INFO[info.name] = info
+    return register_kind(KindInfo(group, version, plural, kind, namespaced))
+
+
+def register_kind(info: KindInfo) -> str:
+    """Declare a kind (at import, or at start-up for the ones only flags name: `--unstructured-resource`);
+    a kind already declared keeps its declaration. Its name is returned."""
+    if info.name not in KIND_INFO:
+        KIND_INFO[info.name] = info
+        KINDS[(info.group, info.kind)] = info.name
     return info.name
 
 
@@ -72,9 +81,14 @@ ROUTEGROUPS = _kind("zalando.org", "v1", "routegroups", "RouteGroup")
 OPENSHIFT_ROUTES = _kind("route.openshift.io", "v1", "routes", "Route")
 # Read only with --gateway-listener-sets, at v1 as external-dns v0.23.0 (Gateway API v1.5+) reads it.
 LISTENERSETS = _kind("gateway.networking.k8s.io", "v1", "listenersets", "ListenerSet")
+# Traefik's routers, in its group and in the legacy one Traefik v2 used (external-dns reads both).
+TRAEFIK_INGRESSROUTES = _kind("traefik.io", "v1alpha1", "ingressroutes", "IngressRoute")
+TRAEFIK_INGRESSROUTETCPS = _kind("traefik.io", "v1alpha1", "ingressroutetcps", "IngressRouteTCP")
+TRAEFIK_INGRESSROUTEUDPS = _kind("traefik.io", "v1alpha1", "ingressrouteudps", "IngressRouteUDP")
+TRAEFIK_LEGACY_INGRESSROUTES = _kind("traefik.containo.us", "v1alpha1", "ingressroutes", "IngressRoute")
+TRAEFIK_LEGACY_INGRESSROUTETCPS = _kind("traefik.containo.us", "v1alpha1", "ingressroutetcps", "IngressRouteTCP")
+TRAEFIK_LEGACY_INGRESSROUTEUDPS = _kind("traefik.containo.us", "v1alpha1", "ingressrouteudps", "IngressRouteUDP")
 
-# (apiVersion group, kind) -> resource name, for objects read from files.
-KINDS: dict[tuple[str, str], str] = {(info.group, info.kind): name for name, info in KIND_INFO.items()}
 
 
 # Where `kube.resources.slim` keeps what was wrong with the shape of an object from the API (the

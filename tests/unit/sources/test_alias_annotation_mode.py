@@ -44,8 +44,8 @@ def test_sources_read_the_mode_from_their_config(source: str) -> None:
         obj = service(annotations=ga(hostname="web.example.com", alias="false"), lb=(LB,))
     else:
         obj = ingress(hosts=("web.example.com",), annotations=ga(alias="false"), lb=(LB,))
-    ours = run_one(SOURCES[source], obj, store(obj), SourceConfig())
-    theirs = run_one(SOURCES[source], obj, store(obj), EXTERNAL_DNS)
+    ours = run_one(SOURCES[source].only, obj, store(obj), SourceConfig())
+    theirs = run_one(SOURCES[source].only, obj, store(obj), EXTERNAL_DNS)
     assert [dict(e.provider_specific).get("alias") for e in ours.endpoints] == ["false"]
     assert [dict(e.provider_specific).get("alias") for e in theirs.endpoints] == [None]
 

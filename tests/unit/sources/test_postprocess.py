@@ -81,11 +81,11 @@ def test_run_one_applies_them_to_a_source_dns_endpoint_without_targets() -> None
     obj = dns_endpoint("records", "default", {"dnsName": "bare.example.com", "recordType": "A"},
                        {"dnsName": "set.example.com", "recordType": "A", "targets": ["10.0.0.1", "192.0.2.7"]})
     view = store(obj)
-    plain = run_one(SOURCES["crd"], obj, view, SourceConfig())
+    plain = run_one(SOURCES["crd"].only, obj, view, SourceConfig())
     assert [e.name for e in plain.endpoints] == ["set.example.com"]
     assert [p.reason for p in plain.problems] == ["MissingTargets"]
     config = SourceConfig(default_targets=("192.0.2.50",), exclude_target_nets=nets("10.0.0.0/8"), min_ttl=120)
-    result = run_one(SOURCES["crd"], obj, view, config)
+    result = run_one(SOURCES["crd"].only, obj, view, config)
     assert rows(result) == [("bare.example.com", "A", ("192.0.2.50",), 120),
                             ("set.example.com", "A", ("192.0.2.7",), 120)]
     assert result.problems == []
@@ -94,7 +94,7 @@ def test_run_one_applies_them_to_a_source_dns_endpoint_without_targets() -> None
 def test_run_one_filters_a_service_s_load_balancer_targets() -> None:
     svc = service(annotations=ga(hostname="web.example.com"), lb=("10.0.0.9", LB))
     config = SourceConfig(target_net_filter=nets("10.0.0.0/8"))
-    assert rows(run_one(SOURCES["service"], svc, store(svc), config)) == [("web.example.com", "A", ("10.0.0.9",), 0)]
+    assert rows(run_one(SOURCES["service"].only, svc, store(svc), config)) == [("web.example.com", "A", ("10.0.0.9",), 0)]
 
 
 @pytest.mark.parametrize(("values", "message"), [

@@ -13,8 +13,8 @@ from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.fqdn import compile_templates
 from zonekeeper.sources.objects import F5_TRANSPORTSERVERS, F5_VIRTUALSERVERS
 
-VS = SOURCES["f5-virtualserver"]
-TS = SOURCES["f5-transportserver"]
+VS = SOURCES["f5-virtualserver"].only
+TS = SOURCES["f5-transportserver"].only
 
 
 def virtual_server(name: str = "vs", *, host: str = "www.example.com", address: str = "", vs_address: str = "",

@@ -39,15 +39,15 @@ def route(kind: str, name: str = "route", namespace: str = "default", *, hostnam
 
 
 def run(rt: dict[str, Any], *others: dict[str, Any], config: SourceConfig = CONFIG) -> SourceResult:
-    return SOURCES[SOURCE_OF[rt["kind"]]].function(rt, store(rt, *others), config)
+    return SOURCES[SOURCE_OF[rt["kind"]]].only.function(rt, store(rt, *others), config)
 
 
 def test_the_route_sources_are_registered_with_external_dns_s_names() -> None:
     for kind, name in SOURCE_OF.items():
-        spec = SOURCES[name]
+        spec = SOURCES[name].only
         assert spec.label_kind == kind.lower()
         assert set(spec.watched_kinds) == {spec.kind, GATEWAYS, NAMESPACES, LISTENERSETS}
-    assert [SOURCES[SOURCE_OF[k]].kind for k in ("GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")] == [
+    assert [SOURCES[SOURCE_OF[k]].only.kind for k in ("GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")] == [
         GRPCROUTES, TLSROUTES, TCPROUTES, UDPROUTES]
 
 
@@ -146,7 +146,7 @@ def test_gateway_filters(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", ["GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"])
 def test_a_gateway_change_re_plans_exactly_the_routes_of_that_kind_naming_it(kind: str) -> None:
-    spec = SOURCES[SOURCE_OF[kind]]
+    spec = SOURCES[SOURCE_OF[kind]].only
     gw = gateway("gw", "infra")
     mine = route(kind, "mine", "apps", parents=[{"name": "gw", "namespace": "infra"}])
     same_ns_default = route(kind, "elsewhere", "apps", parents=[{"name": "gw"}])  # apps/gw, not infra/gw
@@ -211,7 +211,7 @@ def test_allowed_routes_namespace_selector(selector: dict[str, Any], attached: b
 
 
 def test_a_namespace_change_re_plans_the_routes_in_it() -> None:
-    spec = SOURCES["gateway-tcproute"]
+    spec = SOURCES["gateway-tcproute"].only
     ns = _namespace("apps", team="a")
     mine = route("TCPRoute", "mine", "apps")
     other = route("TCPRoute", "other", "elsewhere")

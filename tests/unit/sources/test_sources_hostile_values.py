@@ -15,7 +15,7 @@ SUBJECT = "service/default/web"
 
 def _service_result(annotations: dict[str, str]) -> tuple[list[str], list[str]]:
     svc = service(annotations=annotations, lb=("203.0.113.7",))
-    result = run_one(SOURCES["service"], svc, ObjectStore([svc]), SourceConfig())
+    result = run_one(SOURCES["service"].only, svc, ObjectStore([svc]), SourceConfig())
     return [str(e) for e in result.endpoints], [p.message for p in result.problems]
 
 
@@ -63,7 +63,7 @@ def test_targets_with_two_root_dots_or_spaces_are_rejected(bad: str) -> None:
 def test_a_load_balancer_hostname_with_two_root_dots_is_rejected() -> None:
     svc = service(annotations=ga(hostname="web.example.com"))
     svc["status"] = {"loadBalancer": {"ingress": [{"hostname": "lb.example.net.."}]}}
-    result = run_one(SOURCES["service"], svc, ObjectStore([svc]), SourceConfig())
+    result = run_one(SOURCES["service"].only, svc, ObjectStore([svc]), SourceConfig())
     assert result.endpoints == []
     assert [p.reason for p in result.problems] == [ann.INVALID_TARGET]
 

@@ -292,10 +292,10 @@ def test_gloo_kinds_are_watched_where_external_dns_reads_them_whatever_namespace
 
 
 def test_registered_with_external_dns_names_and_watched_kinds() -> None:
-    assert sources.SOURCES["contour-httpproxy"].watched_kinds == (HTTPPROXIES,)
-    assert sources.SOURCES["kong-tcpingress"].watched_kinds == (TCPINGRESSES,)
-    assert sources.SOURCES["ambassador-host"].watched_kinds == (AMBASSADOR_HOSTS, SERVICES)
-    assert set(sources.SOURCES["gloo-proxy"].watched_kinds) == {
+    assert sources.SOURCES["contour-httpproxy"].only.watched_kinds == (HTTPPROXIES,)
+    assert sources.SOURCES["kong-tcpingress"].only.watched_kinds == (TCPINGRESSES,)
+    assert sources.SOURCES["ambassador-host"].only.watched_kinds == (AMBASSADOR_HOSTS, SERVICES)
+    assert set(sources.SOURCES["gloo-proxy"].only.watched_kinds) == {
         GLOO_PROXIES, GLOO_VIRTUALSERVICES, GLOO_GATEWAYS, SERVICES, INGRESSES}
     assert resource_of(host()) == AMBASSADOR_HOSTS
     assert resource_of(gloo_vs("x")) == GLOO_VIRTUALSERVICES  # not Istio's VirtualService

@@ -16,7 +16,7 @@ from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.objects import GATEWAYS, HTTPROUTES, LISTENERSETS, NAMESPACES
 
 ON = SourceConfig(gateway_listener_sets=True)
-HTTP = SOURCES["gateway-httproute"]
+HTTP = SOURCES["gateway-httproute"].only
 
 
 def allowing(origin: str | None, selector: dict[str, Any] | None = None, *, namespace: str = "infra",

@@ -11,7 +11,7 @@ from zonekeeper.sources import SOURCES
 from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.objects import NODES, parse_resource_label, resource_label
 
-SPEC = SOURCES["node"]
+SPEC = SOURCES["node"].only
 CONFIG = SourceConfig()
 
 

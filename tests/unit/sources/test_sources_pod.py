@@ -10,7 +10,7 @@ from zonekeeper.sources import SOURCES
 from zonekeeper.sources.base import SourceConfig, SourceResult
 from zonekeeper.sources.objects import NODES, PODS
 
-SPEC = SOURCES["pod"]
+SPEC = SOURCES["pod"].only
 CONFIG = SourceConfig()
 NODE = node("node1", external=("54.10.11.1",), internal=("10.0.1.1", "2001:db8::1"))
 

@@ -7,7 +7,18 @@ import pytest
 import yaml
 from sourcekit import dns_endpoint, ga, ingress, istio_gateway, service, store
 
-from zonekeeper.sources import SOURCES, SourceSpec, collect, run_one, watched_kinds
+from zonekeeper.sources import (
+    LABEL_KINDS,
+    NAMES,
+    SOURCES,
+    Source,
+    SourceSpec,
+    collect,
+    primary_kinds,
+    run_one,
+    specs_for,
+    watched_kinds,
+)
 from zonekeeper.sources.base import SourceConfig, SourceResult, register
 from zonekeeper.sources.objects import (
     AMBASSADOR_HOSTS,
@@ -44,10 +55,12 @@ from zonekeeper.sources.objects import (
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cluster.yaml"
 CONFIG = SourceConfig()
+# Every part of every source runs.
+ALL_PARTS = SourceConfig(traefik_enable_legacy=True)
 
 
 def test_registry_names_kinds_and_watches() -> None:
-    assert {name: (spec.kind, spec.watched_kinds) for name, spec in SOURCES.items()} == {
+    assert {spec.id: (spec.kind, spec.watched_kinds) for spec in specs_for(NAMES, ALL_PARTS)} == {
         "service": (SERVICES, (SERVICES, NODES, PODS, ENDPOINTSLICES)),
         "ingress": (INGRESSES, (INGRESSES,)),
         "istio-gateway": (ISTIO_GATEWAYS, (ISTIO_GATEWAYS, SERVICES, INGRESSES)),
@@ -71,13 +84,17 @@ def test_registry_names_kinds_and_watches() -> None:
         "f5-transportserver": (F5_TRANSPORTSERVERS, (F5_TRANSPORTSERVERS,)),
         "skipper-routegroup": (ROUTEGROUPS, (ROUTEGROUPS,)),
         "openshift-route": (OPENSHIFT_ROUTES, (OPENSHIFT_ROUTES,)),
+        **{f"traefik-proxy:{prefix}{plural[:-1]}": (f"{plural}.{group}", (f"{plural}.{group}",))
+           for prefix, group in (("", "traefik.io"), ("legacy-", "traefik.containo.us"))
+           for plural in ("ingressroutes", "ingressroutetcps", "ingressrouteudps")},
     }
-    for spec in SOURCES.values():
+    for spec in specs_for(NAMES, ALL_PARTS):
         assert spec.kind in spec.watched_kinds
 
 
 def test_watched_kinds_union() -> None:
-    assert watched_kinds(["ingress", "istio-gateway"]) == tuple(sorted({INGRESSES, ISTIO_GATEWAYS, SERVICES}))
+    assert watched_kinds(["ingress", "istio-gateway"], CONFIG) == tuple(sorted({INGRESSES, ISTIO_GATEWAYS, SERVICES}))
+    assert primary_kinds(["ingress", "istio-gateway"], CONFIG) == {INGRESSES, ISTIO_GATEWAYS}
 
 
 def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
@@ -117,8 +134,12 @@ def test_every_source_reports_its_primary_object_as_its_own_dependent() -> None:
                                     ("skipper-routegroup", "zalando.org/v1", "RouteGroup"),
                                     ("openshift-route", "route.openshift.io/v1", "Route")):
         objects[name] = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x", "namespace": "ns"}}
-    for name, spec in SOURCES.items():
-        obj = objects[name]
+    for (group, version), prefix in ((("traefik.io", "v1alpha1"), ""), (("traefik.containo.us", "v1alpha1"), "legacy-")):
+        for kind in ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP"):
+            objects[f"traefik-proxy:{prefix}{kind.lower()}"] = {
+                "apiVersion": f"{group}/{version}", "kind": kind, "metadata": {"name": "t", "namespace": "ns"}}
+    for spec in specs_for(NAMES, ALL_PARTS):
+        obj = objects[spec.id]
         namespace = obj["metadata"].get("namespace", "")
         assert list(spec.dependents(spec.kind, obj, store(obj))) == [(namespace, obj["metadata"]["name"])]
 
@@ -293,9 +314,77 @@ def test_every_registered_label_kind_names_its_object_in_events() -> None:
     from zonekeeper.kube.objectref import ObjectRef
     from zonekeeper.kube.resources import RESOURCES
 
-    for spec in SOURCES.values():
+    for spec in specs_for(NAMES, CONFIG):  # the traefik.io parts: the group an Event names by default
         namespace = "ns" if RESOURCES[spec.kind].namespaced else ""  # a Node: `node/x`
         ref = ObjectRef.from_resource_label(resource_label(spec.label_kind, namespace, "x"))
         assert ref is not None
         assert (ref.api_version, ref.kind, ref.namespace, ref.name) == (
             RESOURCES[spec.kind].api_version, RESOURCES[spec.kind].kind, namespace, "x")
+
+
+# -- sources of several primary kinds ---------------------------------------------------------------
+
+
+def _legacy(config: SourceConfig) -> bool:
+    return config.publish_host_ip  # any flag will do to switch a part on
+
+
+def _parts(name: str = "multi") -> Source:
+    return Source(name, (
+        _part(name, "ingresses", INGRESSES, "ingress"),
+        SourceSpec(name, ISTIO_GATEWAYS, lambda o, v, c: SourceResult(), (ISTIO_GATEWAYS,), lambda k, o, v: [],
+                   "ingress", part="gateways", enabled=_legacy),
+    ))
+
+
+def _part(name: str, part: str, kind: str, label_kind: str) -> SourceSpec:
+    return SourceSpec(name, kind, lambda o, v, c: SourceResult(), (kind,), lambda k, o, v: [], label_kind, part=part)
+
+
+def test_a_source_of_several_kinds_runs_the_parts_its_flags_enable() -> None:
+    source = _parts()
+    assert [s.id for s in source.specs(CONFIG)] == ["multi:ingresses"]
+    assert [s.id for s in source.specs(SourceConfig(publish_host_ip=True))] == ["multi:ingresses", "multi:gateways"]
+    with pytest.raises(ValueError, match="has 2 parts"):
+        _ = source.only
+
+
+def test_parts_are_named_uniquely_and_belong_to_their_source() -> None:
+    with pytest.raises(ValueError, match="declared twice"):
+        Source("multi", (_part("multi", "a", INGRESSES, "ingress"), _part("multi", "a", SERVICES, "service")))
+    with pytest.raises(ValueError, match="needs a part name"):
+        Source("multi", (_part("multi", "", INGRESSES, "ingress"), _part("multi", "b", SERVICES, "service")))
+    with pytest.raises(ValueError, match="another source"):
+        Source("multi", (_part("other", "a", INGRESSES, "ingress"),))
+    with pytest.raises(ValueError, match="must not contain"):
+        _part("multi", "a:b", INGRESSES, "ingress")
+
+
+def test_one_source_s_parts_may_share_a_label_kind_across_resources_but_two_sources_may_not() -> None:
+    registry = register(_parts())
+    assert [s.id for s in registry["multi"].specs(SourceConfig(publish_host_ip=True))] == [
+        "multi:ingresses", "multi:gateways"]
+    with pytest.raises(ValueError, match="names both"):
+        register(_spec("ingress", INGRESSES, "ingress"), _spec("gw", ISTIO_GATEWAYS, "ingress"))
+
+
+def test_parts_built_from_flags_come_after_the_declared_ones() -> None:
+    def expand(config: SourceConfig) -> tuple[SourceSpec, ...]:
+        return tuple(_part("dyn", kind, kind, kind.partition(".")[0]) for kind in config.ingress_classes)
+
+    source = Source("dyn", (), expand)
+    assert source.specs(CONFIG) == ()
+    assert [s.kind for s in source.specs(SourceConfig(ingress_classes=(SERVICES, NODES)))] == [SERVICES, NODES]
+    with pytest.raises(ValueError, match="built part"):
+        Source("dyn", (), lambda c: (_spec("dyn"),)).specs(CONFIG)
+
+
+def test_specs_for_refuses_unknown_names_and_runs_each_source_once() -> None:
+    with pytest.raises(ValueError, match=r"unknown source.*no-such-source.*known: service"):
+        specs_for(["service", "no-such-source"], CONFIG)
+    assert [s.id for s in specs_for(["ingress", "service", "ingress"], CONFIG)] == ["ingress", "service"]
+
+
+def test_label_kinds_name_the_resources_of_every_declared_part() -> None:
+    assert LABEL_KINDS["service"] == (SERVICES,)
+    assert set(LABEL_KINDS) == {p.label_kind for s in SOURCES.values() for p in s.parts}
