@@ -62,15 +62,21 @@ _META: Shape = {"name": STR, "namespace": STR, "uid": STR, "resourceVersion": ST
                 "labels": STR_MAP, "annotations": STR_MAP, "deletionTimestamp": ANY}
 _LB_STATUS: Shape = {"loadBalancer": {"ingress": [{"ip": STR, "hostname": STR}]}}
 
-_PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]
-_ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
-_ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
+_PARENT_REF: Shape = {"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}
+_PARENT_REFS = [_PARENT_REF]
+# Status conditions as zonekeeper.kube.dnsstatus compares them with what it would write.
+_CONDITIONS = [{"type": STR, "status": STR, "reason": STR, "message": STR, "observedGeneration": INT,
+                "lastTransitionTime": STR}]
+_ROUTE_STATUS: Shape = {"parents": [{"controllerName": STR, "parentRef": _PARENT_REF, "conditions": _CONDITIONS}]}
+_ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}, "status": _ROUTE_STATUS}
+_ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}, "status": _ROUTE_STATUS}
 
 SHAPES: dict[str, Shape] = {
     kinds.SERVICES: {"metadata": _META, "spec": {
         "type": STR, "clusterIP": STR, "clusterIPs": STRS, "externalIPs": STRS, "externalName": STR,
         "selector": STR_MAP, "externalTrafficPolicy": STR, "publishNotReadyAddresses": BOOL,
-        "ports": [{"name": STR, "port": INT, "nodePort": INT, "protocol": STR}]}, "status": _LB_STATUS},
+        "ports": [{"name": STR, "port": INT, "nodePort": INT, "protocol": STR}]},
+        "status": {**_LB_STATUS, "conditions": _CONDITIONS}},
     kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP,
                                "annotations": STR_MAP},
                   "spec": {"unschedulable": BOOL}, "status": {"addresses": [{"type": STR, "address": STR}]}},
