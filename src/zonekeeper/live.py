@@ -213,11 +213,12 @@ def _elector(settings: ControllerSettings, client: KubeClient) -> LeaderElector:
     )
 
 
-def _status_writer(settings: Settings, client: KubeClient, elector: LeaderElector | None) -> StatusWriter:
+def _status_writer(settings: Settings, client: KubeClient, cache: ClusterCache,
+                   elector: LeaderElector | None) -> StatusWriter:
     # At most half the client's --kube-api-qps: informers and the lease keep room however many change.
     qps = settings.source.kube_api_qps / 2
     return StatusWriter(client, controller_name=settings.controller.status_controller_name, qps=qps,
-                        is_leader=lambda: elector is None or elector.is_leader)
+                        lookup=cache.get, is_leader=lambda: elector is None or elector.is_leader)
 
 
 def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bool, dry_run: bool,
@@ -225,13 +226,13 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
     loop = settings.controller
     elector = _elector(loop, client) if loop.leader_elect and not once else None
     recorder = EventRecorder(client) if loop.emit_events and not dry_run else None
-    status = _status_writer(settings, client, elector) if loop.status_updates and not dry_run else None
     serving = bool(settings.serving.metrics_address) and not once
     if metrics is None and serving:
         metrics = Metrics(record_types=wired.pipeline.options.plan.managed)
     sink = metrics if metrics is not None else NULL_METRICS
     wired.provider.metrics = sink
     cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))
+    status = _status_writer(settings, client, cache, elector) if loop.status_updates and not dry_run else None
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
         resync=loop.interval, apply=not dry_run, metrics=sink,

@@ -352,17 +352,26 @@ def _resource(kind: str) -> tuple[str, str]:
                                     "gateway-httproute", "gateway-grpcroute", "gateway-tlsroute",
                                     "gateway-tcproute", "gateway-udproute", "node", "pod"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
+    from zonekeeper.controller import STATUS_KINDS
+    from zonekeeper.kube.resources import RESOURCES
     from zonekeeper.sources import SOURCES
 
     role = find(helm.template("--set", f"sources={{{source}}}"), "ClusterRole")
     assert read_rules(role) == {_resource(k) for k in SOURCES[source].watched_kinds}
     others = [r for r in role["rules"] if r["verbs"] != READ]
-    expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
-    if source == "crd":
-        expected.insert(0, {"apiGroups": ["externaldns.k8s.io"], "resources": ["dnsendpoints/status"],
+    events = {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}
+    expected = [events]
+    kind = SOURCES[source].kind
+    if kind in STATUS_KINDS:  # the status the controller writes on the source's objects: patch, nothing else
+        resource = RESOURCES[kind]
+        expected.insert(0, {"apiGroups": [resource.group], "resources": [f"{resource.plural}/status"],
                             "verbs": ["patch"]})
     assert others == expected
     assert all("*" not in r["verbs"] and "*" not in r["resources"] for r in role["rules"])
+    # statusUpdates=false: the flag, and no status permission at all.
+    docs = helm.template("--set", f"sources={{{source}}}", "--set", "statusUpdates=false")
+    assert [r for r in find(docs, "ClusterRole")["rules"] if r["verbs"] != READ] == [events]
+    assert "--no-status-updates" in container(docs)["args"]
 
 
 def test_namespaced_reads_one_namespace_through_a_role(helm: Helm) -> None:

@@ -67,7 +67,9 @@ _PARENT_REFS = [_PARENT_REF]
 # Status conditions as zonekeeper.kube.dnsstatus compares them with what it would write.
 _CONDITIONS = [{"type": STR, "status": STR, "reason": STR, "message": STR, "observedGeneration": INT,
                 "lastTransitionTime": STR}]
-_ROUTE_STATUS: Shape = {"parents": [{"controllerName": STR, "parentRef": _PARENT_REF, "conditions": _CONDITIONS}]}
+# Kept whole: zonekeeper's entries are rewritten into this list as read (it is atomic, and the other
+# controllers' entries must go back exactly as they are, fields unknown to us included).
+_ROUTE_STATUS: Shape = {"parents": ANY}
 _ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}, "status": _ROUTE_STATUS}
 _ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}, "status": _ROUTE_STATUS}
 

@@ -23,11 +23,11 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from zonekeeper.kube import dnsstatus
+from zonekeeper.kube import dnsstatus, frozen
 from zonekeeper.kube.client import KubeClient, KubeError
 from zonekeeper.kube.dnsstatus import Outcome
 from zonekeeper.kube.resources import RESOURCES
@@ -240,10 +240,16 @@ class StatusWriter:
         is_leader: Callable[[], bool] = lambda: True,
         qps: float = 2.5,
         remember_seconds: float = 600.0,
+        lookup: Callable[[str, str, str], Mapping[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] = _utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`lookup(kind, namespace, name)` reads the informer cache at write time (the object as
+        submitted otherwise): the newest status, and a route's newer resourceVersion after a 409."""
         self._client = client
+        self._lookup = lookup
+        self._sleep = sleep
         self.controller_name = controller_name
         self._is_leader = is_leader
         self._bucket = TokenBucket(rate=qps, burst=max(1, int(qps))) if qps > 0 else None
@@ -355,6 +361,9 @@ class StatusWriter:
     async def _send(self, update: StatusUpdate, obj: Mapping[str, Any]) -> bool:
         """One object's status write; False when there was nothing to write (or the object is gone)."""
         said = update.outcome
+        obj = self._current(update, obj) or {}
+        if not obj:
+            return False  # deleted meanwhile
         if update.kind == kinds.DNSENDPOINTS:
             if said is None:
                 return False
@@ -374,29 +383,34 @@ class StatusWriter:
                 raise
             return True
         if update.kind in dnsstatus.ROUTE_KINDS:
-            return await self._send_route(update)
+            return await self._send_route(update, obj)
         return False
 
-    async def _send_route(self, update: StatusUpdate) -> bool:
-        """Read the route, rewrite status.parents with ours, write it back conditional on what was read:
-        the parents list is atomic, so another controller's entries must come from a fresh read."""
+    def _current(self, update: StatusUpdate, obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return obj if self._lookup is None else self._lookup(update.kind, update.namespace, update.name)
+
+    async def _send_route(self, update: StatusUpdate, obj: Mapping[str, Any]) -> bool:
+        """status.parents rewritten with our entries, conditional on the resourceVersion it was read at:
+        the list is atomic, so the other controllers' entries go back as read, and a write of theirs in
+        between (409) means reading again, once the cache has it."""
         resource = RESOURCES[update.kind]
         for attempt in range(1, ROUTE_ATTEMPTS + 1):
-            fresh = await self._client.get(resource, update.namespace, update.name)
-            if fresh is None:
+            current = self._current(update, obj)
+            if current is None:
                 return False
-            parents = dnsstatus.route_parents(fresh, update.parent_refs, update.outcome, self.controller_name,
+            parents = dnsstatus.route_parents(current, update.parent_refs, update.outcome, self.controller_name,
                                               self._now())
             if parents is None:
                 return False
-            body = {"metadata": {"resourceVersion": kinds.meta(fresh).get("resourceVersion")},
-                    "status": {"parents": parents}}
+            body = {"metadata": {"resourceVersion": kinds.meta(current).get("resourceVersion")},
+                    "status": {"parents": frozen.to_builtins(parents)}}
             try:
                 await self._client.patch(resource, update.namespace, update.name, body, subresource="status",
                                          field_manager=dnsstatus.FIELD_MANAGER)
             except KubeError as exc:
-                if exc.status == 409 and attempt < ROUTE_ATTEMPTS:
-                    continue  # written by someone else meanwhile: read again
+                if exc.status == 409 and attempt < ROUTE_ATTEMPTS and self._lookup is not None:
+                    await self._sleep(0.5 * attempt)  # the watch brings the newer object meanwhile
+                    continue
                 if exc.not_found:
                     return False
                 raise
