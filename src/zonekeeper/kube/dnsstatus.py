@@ -117,18 +117,22 @@ def says(before: Mapping[str, Any] | None, said: Outcome, generation: int) -> bo
     """Whether condition `before` already states `said` for `generation`."""
     if before is None or not before.get("lastTransitionTime"):
         return False
-    return (before.get("status"), before.get("reason"), before.get("message"), before.get("observedGeneration")) \
+    return (before.get("status"), before.get("reason"), before.get("message"), before.get("observedGeneration") or 0) \
         == ("True" if said.ok else "False", _reason(said.reason), _message(said.message), generation)
 
 
 def condition(said: Outcome, generation: int, before: Mapping[str, Any] | None, now: dt.datetime) -> dict[str, Any]:
     """Our condition saying `said`. `lastTransitionTime` moves only when the status flips (Kubernetes
-    conventions: "programmed since", not "last written at")."""
+    conventions: "programmed since", not "last written at"). Objects without a generation (Services)
+    get no observedGeneration."""
     flag = "True" if said.ok else "False"
     since = before.get("lastTransitionTime") if before is not None and before.get("status") == flag else None
-    return {"type": CONDITION, "status": flag, "observedGeneration": generation,
-            "lastTransitionTime": since or rfc3339(now), "reason": _reason(said.reason),
+    out: dict[str, Any] = {"type": CONDITION, "status": flag}
+    if generation:
+        out["observedGeneration"] = generation
+    out |= {"lastTransitionTime": since or rfc3339(now), "reason": _reason(said.reason),
             "message": _message(said.message)}
+    return out
 
 
 def _generation(obj: Obj) -> int:
