@@ -41,6 +41,7 @@ from zonekeeper.sources.base import SourceResult
 from zonekeeper.sources.gateway_routes import admitted_parent_refs
 from zonekeeper.sources.objects import (
     DNSENDPOINTS,
+    INGRESSES,
     SERVICES,
     Obj,
     ObjectView,
@@ -541,7 +542,7 @@ class Controller:
 
 
 # The kinds whose status says whether their records are programmed (zonekeeper.kube.dnsstatus).
-STATUS_KINDS = frozenset({SERVICES, DNSENDPOINTS, *dnsstatus.ROUTE_KINDS})
+STATUS_KINDS = frozenset({SERVICES, INGRESSES, DNSENDPOINTS, *dnsstatus.ROUTE_KINDS})
 
 
 def change_fields(change: Any, zone_name: str) -> dict[str, Any]:

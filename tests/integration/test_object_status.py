@@ -1,6 +1,7 @@
 """Status where the user looks, on a real kube-apiserver with the shipped RBAC: a Service's
-DNSRecordsProgrammed condition (server-side apply under zonekeeper's field manager), an HTTPRoute's
-status.parents entries under zonekeeper's controller name, a refused record shown False with its reason,
+DNSRecordsProgrammed condition (server-side apply under zonekeeper's field manager), the same condition in
+an Ingress's annotation (applied through ingresses/status), an HTTPRoute's status.parents entries under
+zonekeeper's controller name, a refused record shown False with its reason,
 and every other manager's fields and every other controller's entries left as they were.
 
 The controller runs as `zonekeeper run` does (`live.serve`), authenticated as a ServiceAccount bound to
@@ -34,6 +35,7 @@ RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "Ro
 HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 GATEWAY_API = ("gateway.networking.k8s.io", "v1")
 CONTROLLER = "zonekeeper.io/dns-controller"
+ANNOTATION = "zonekeeper.io/dns-records-programmed"
 # Another Gateway implementation's entry, and a condition another manager set on the Service.
 THEIR_ENTRY = {"parentRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"},
                "controllerName": "example.net/gateway-controller",
@@ -88,6 +90,12 @@ def read_route(cluster: KubeCluster, ns: str, name: str) -> dict[str, Any]:
     return obj
 
 
+def read_ingress(cluster: KubeCluster, ns: str, name: str) -> dict[str, Any]:
+    response = k8s.NetworkingV1Api(cluster.admin).read_namespaced_ingress(name, ns, _preload_content=False)
+    obj: dict[str, Any] = json.loads(response.data)
+    return obj
+
+
 def ours(obj: dict[str, Any]) -> dict[str, Any] | None:
     return next((c for c in (obj.get("status") or {}).get("conditions") or []
                  if c["type"] == "DNSRecordsProgrammed"), None)
@@ -127,10 +135,14 @@ async def test_services_and_routes_say_whether_their_records_are_programmed(
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "api", "namespace": ns},
          "spec": {"parentRefs": [{"name": "gw"}, {"name": "not-there"}], "hostnames": ["api.example.com"]},
          "status": {"parents": [THEIR_ENTRY]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+         "metadata": {"name": "shop", "namespace": ns, "annotations": {"team": "shop"}},
+         "spec": {"rules": [{"host": "shop.example.com"}]},
+         "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.20"}]}}},
     ])
     settings = Settings.of(
         kubeconfig=str(controller_kubeconfig), namespace=ns, aws_endpoint_url=route53.endpoint,
-        txt_owner_id="status", sources=("service", "gateway-httproute"), min_event_sync_interval=0.05,
+        txt_owner_id="status", sources=("service", "ingress", "gateway-httproute"), min_event_sync_interval=0.05,
         interval=30.0, aws_rate_limit=50.0, kube_api_qps=50.0, kube_api_burst=100)
     task = asyncio.create_task(live.serve(settings, build(settings)))
     try:
@@ -170,6 +182,19 @@ async def test_services_and_routes_say_whether_their_records_are_programmed(
         ((condition),) = entry["conditions"]
         assert (condition["type"], condition["status"], condition["reason"], condition["observedGeneration"]) == \
             ("DNSRecordsProgrammed", "True", "Programmed", route["metadata"]["generation"])
+
+        # The Ingress (no conditions in its API): the same condition in our annotation, only that ours.
+        shop = await eventually(lambda: (i := read_ingress(cluster, ns, "shop"))["metadata"]["annotations"].get(
+            ANNOTATION) and i, what="the Ingress's annotation")
+        said = json.loads(shop["metadata"]["annotations"][ANNOTATION])
+        assert {k: said[k] for k in ("status", "reason", "message", "observedGeneration")} == {
+            "status": "True", "reason": "Programmed", "message": "all records are in Route 53",
+            "observedGeneration": shop["metadata"]["generation"]}
+        assert shop["metadata"]["annotations"]["team"] == "shop"
+        assert shop["status"]["loadBalancer"]["ingress"][0]["ip"] == "192.0.2.20"
+        (mine,) = managed(shop, "zonekeeper")
+        assert (mine["operation"], mine["subresource"], mine["fieldsV1"]) == (
+            "Apply", "status", {"f:metadata": {"f:annotations": {f"f:{ANNOTATION}": {}}}})
 
         # Nothing is written again while nothing changes: our own writes plan nothing, say nothing new.
         versions = {name: read_service(cluster, ns, name)["metadata"]["resourceVersion"] for name in ("web", "taken")}

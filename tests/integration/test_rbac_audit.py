@@ -1,7 +1,7 @@
 """The shipped RBAC grants exactly the API calls zonekeeper makes -- no more, no less.
 
 The calls are not listed by hand: the controller runs against a real kube-apiserver with an audit log
-(every source, leader election, Events and the status of Services, every route kind and DNSEndpoints, all
+(every source, leader election, Events and the status of Services, Ingresses, every route kind and DNSEndpoints, all
 exercised), authenticated as a ServiceAccount bound to the shipped ClusterRole and Role of deploy/manifests/zonekeeper-all-sources.yaml,
 and the (verb, API group, resource) triples in the audit log for that ServiceAccount are compared with
 what those rules grant. A verb granted but never used fails the test, and so does a call that was
@@ -172,6 +172,9 @@ def _object_status_written(cluster: KubeCluster, ns: str) -> list[str]:
     svc = client.CoreV1Api(cluster.admin).read_namespaced_service_status("web", ns)
     if not any(c.type == "DNSRecordsProgrammed" for c in svc.status.conditions or []):
         missing.append("services/web")
+    shop = client.NetworkingV1Api(cluster.admin).read_namespaced_ingress("shop", ns)
+    if "zonekeeper.io/dns-records-programmed" not in (shop.metadata.annotations or {}):
+        missing.append("ingresses/shop")
     custom = client.CustomObjectsApi(cluster.admin)
     for version, plural, name in ROUTES:
         obj = custom.get_namespaced_custom_object("gateway.networking.k8s.io", version, ns, plural, name)

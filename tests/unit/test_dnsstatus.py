@@ -150,8 +150,8 @@ def test_status_only_change_is_only_the_fields_our_writers_own() -> None:
     r = route([])
     assert ds.status_only_change(HTTPROUTES, frozen(HTTPROUTES, r), frozen(HTTPROUTES, route([GATEWAY_ENTRY])))
     assert not ds.status_only_change(HTTPROUTES, frozen(HTTPROUTES, r), frozen(HTTPROUTES, route([], 3)))
-    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "x"}}
-    assert not ds.status_only_change(INGRESSES, ingress, ingress)  # not a kind we write status for
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"}}
+    assert not ds.status_only_change("pods", pod, pod)  # not a kind we write status for
 
 
 # -- what the controller submits ---------------------------------------------------------------
@@ -232,3 +232,30 @@ def test_routes_get_entries_for_the_gateways_that_exist() -> None:
         assert (update.outcome, [dict(r) for r in update.parent_refs]) == (ds.PROGRAMMED, [{"name": "gw"}])
 
     asyncio.run(scenario())
+
+
+def ingress(annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": "shop", "namespace": "shop", "generation": 2, "resourceVersion": "5",
+                         "annotations": {"kubernetes.io/ingress.class": "nginx", **(annotations or {})}},
+            "spec": {"rules": [{"host": "shop.example.com"}]}}
+
+
+def test_ingress_condition_is_our_annotation_applied_alone() -> None:
+    body = ds.ingress_apply(ingress(), ds.PROGRAMMED, NOW)
+    assert body is not None and body["metadata"]["annotations"].keys() == {ds.INGRESS_ANNOTATION}
+    value = body["metadata"]["annotations"][ds.INGRESS_ANNOTATION]
+    assert value == ('{"status":"True","observedGeneration":2,"lastTransitionTime":"2026-03-01T12:00:00Z",'
+                     '"reason":"Programmed","message":"all records are in Route 53"}')
+    written = ingress({ds.INGRESS_ANNOTATION: value})
+    # The informer keeps it, and reads it back as already said.
+    assert ds.ingress_apply(freeze(INGRESSES, slim(INGRESSES, written)), ds.PROGRAMMED, LATER) is None
+    assert ds.status_only_change(INGRESSES, freeze(INGRESSES, slim(INGRESSES, ingress())),
+                                 freeze(INGRESSES, slim(INGRESSES, written)))
+    assert not ds.status_only_change(INGRESSES, ingress(), ingress({"external-dns.alpha.kubernetes.io/ttl": "60"}))
+    # No records any more: an apply without it drops it.
+    assert ds.ingress_apply(written, None, LATER) == {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "shop", "namespace": "shop"}}
+    assert ds.ingress_apply(ingress(), None, LATER) is None
+    # Garbage in our annotation is replaced, not trusted.
+    assert ds.ingress_apply(ingress({ds.INGRESS_ANNOTATION: "{not json"}), ds.PROGRAMMED, NOW) is not None

@@ -7,11 +7,15 @@ One outcome per object (`outcome`), written by the kind's own rule:
   only that condition, so every other field stays with its owner (`service_apply`).
 * Gateway API routes: one `status.parents` entry per Gateway parentRef, under zonekeeper's controller
   name, holding the same condition. Upstream's CRDs declare `status.parents` atomic, so server-side
-  apply would own (and replace) the whole list: the list is rewritten from a fresh read with the other
-  controllers' entries kept as they are, and sent with the read's resourceVersion (`route_parents`).
+  apply would own (and replace) the whole list: the list is rewritten from the informer's copy (kept
+  whole) with the other controllers' entries as they are, and sent conditional on that copy's
+  resourceVersion (`route_parents`).
 * DNSEndpoints: their `Programmed`/`Ready` conditions (zonekeeper.kube.status).
-* Ingresses: none. IngressStatus has no conditions (the apiserver refuses the field), and an annotation
-  would need `patch` on the Ingress itself: their Events say it.
+* Ingresses: IngressStatus has no conditions (the apiserver refuses `status.conditions`: "field not
+  declared in schema"), so the same condition, as JSON, is the annotation
+  `zonekeeper.io/dns-records-programmed`, server-side applied through the status subresource (which
+  takes metadata for Ingresses): `patch` on `ingresses/status` only, never on the Ingress (its spec);
+  `kubectl describe ingress` shows it (`ingress_apply`).
 
 An object that gives no records and no problem is not ours to describe: its condition (or entry) is
 removed if it has one, and nothing is written otherwise (10,000 unrelated Services get no status).
@@ -23,6 +27,7 @@ writers own (ours, or a gateway controller's parents): no source reads them, so 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +38,7 @@ from zonekeeper.sources.objects import (
     DNSENDPOINTS,
     GRPCROUTES,
     HTTPROUTES,
+    INGRESSES,
     SERVICES,
     TCPROUTES,
     TLSROUTES,
@@ -57,12 +63,18 @@ _REASON_DISALLOWED = re.compile(r"[^A-Za-z0-9_,:]")
 CONTROLLER_NAME_PATTERN: Final = re.compile(
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$")
 
+# An Ingress's condition, for want of status conditions in its API.
+INGRESS_ANNOTATION: Final = "zonekeeper.io/dns-records-programmed"
+
 # The status fields each kind's writer owns; an update that changes only these is no change to DNS.
 OWN_STATUS_FIELDS: Final[Mapping[str, frozenset[str]]] = {
     SERVICES: frozenset({"conditions"}),
+    INGRESSES: frozenset(),
     DNSENDPOINTS: frozenset({"conditions", "observedGeneration"}),
     **{kind: frozenset({"parents"}) for kind in ROUTE_KINDS},
 }
+# The annotations each kind's writer owns.
+OWN_ANNOTATIONS: Final[Mapping[str, frozenset[str]]] = {INGRESSES: frozenset({INGRESS_ANNOTATION})}
 
 
 @dataclass(slots=True, frozen=True)
@@ -163,6 +175,34 @@ def service_apply(obj: Obj, said: Outcome | None, now: dt.datetime) -> dict[str,
     return body
 
 
+# -- Ingresses ------------------------------------------------------------------------------------
+
+
+def ingress_condition(obj: Obj) -> Mapping[str, Any] | None:
+    """Our condition as the Ingress's annotation holds it (None: absent or not ours to read)."""
+    raw = (meta(obj).get("annotations") or {}).get(INGRESS_ANNOTATION)
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def ingress_apply(obj: Obj, said: Outcome | None, now: dt.datetime) -> dict[str, Any] | None:
+    """As `service_apply`, for an Ingress: the condition is the value of our annotation."""
+    raw_before = (meta(obj).get("annotations") or {}).get(INGRESS_ANNOTATION)
+    before = ingress_condition(obj)
+    generation = _generation(obj)
+    if (raw_before is None and said is None) or (said is not None and says(before, said, generation)):
+        return None
+    m = meta(obj)
+    metadata: dict[str, Any] = {"name": m.get("name"), "namespace": m.get("namespace")}
+    if said is not None:
+        value = {k: v for k, v in condition(said, generation, before, now).items() if k != "type"}
+        metadata["annotations"] = {INGRESS_ANNOTATION: json.dumps(value, separators=(",", ":"))}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata}
+
+
 # -- Gateway API routes --------------------------------------------------------------------------
 
 
@@ -231,9 +271,12 @@ def route_parents(obj: Mapping[str, Any], refs: Sequence[Mapping[str, Any]], sai
 # -- what the controller may ignore -------------------------------------------------------------
 
 
-def _without(obj: Obj, owned: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def _without(obj: Obj, owned: frozenset[str], annotations: frozenset[str]
+             ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     top = {k: v for k, v in obj.items() if k not in ("metadata", "status")}
     metadata = {k: v for k, v in meta(obj).items() if k != "resourceVersion"}
+    if annotations and isinstance(metadata.get("annotations"), Mapping):
+        metadata["annotations"] = {k: v for k, v in metadata["annotations"].items() if k not in annotations}
     status = obj.get("status")
     rest = {k: v for k, v in status.items() if k not in owned} if isinstance(status, Mapping) else {}
     return top, metadata, rest
@@ -245,4 +288,5 @@ def status_only_change(kind: str, old: Obj | None, new: Obj | None) -> bool:
     owned = OWN_STATUS_FIELDS.get(kind)
     if owned is None or old is None or new is None:
         return False
-    return _without(old, owned) == _without(new, owned)
+    annotations = OWN_ANNOTATIONS.get(kind, frozenset())
+    return _without(old, owned, annotations) == _without(new, owned, annotations)

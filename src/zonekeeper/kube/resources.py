@@ -12,6 +12,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.kube.client import Resource
+from zonekeeper.kube.dnsstatus import INGRESS_ANNOTATION
 from zonekeeper.sources import objects as kinds
 
 RESOURCES: dict[str, Resource] = {
@@ -23,8 +24,8 @@ EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
 # Annotations worth keeping: ours under any prefix (--annotation-prefix may name any; the informer
-# does not know which) and the ingress class.
-KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION})
+# does not know which), the ingress class, and the one an Ingress's DNS status is written to.
+KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION, INGRESS_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
 # those keys, a one-element list `[shape]` is a list of such elements, a `Leaf` is a value kept

@@ -187,6 +187,12 @@ class DNSEndpointStatus:
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
 
+# The kinds whose status is one server-side apply: the apply configuration saying an outcome.
+APPLIED: Final[Mapping[str, Callable[[Mapping[str, Any], Outcome | None, dt.datetime], dict[str, Any] | None]]] = {
+    kinds.SERVICES: dnsstatus.service_apply,
+    kinds.INGRESSES: dnsstatus.ingress_apply,
+}
+
 # Attempts at a route's read-modify-write when another controller wrote its status in between (409).
 ROUTE_ATTEMPTS: Final = 3
 
@@ -288,13 +294,13 @@ class StatusWriter:
 
     def _says(self, obj: Mapping[str, Any], update: StatusUpdate) -> bool:
         said = update.outcome
-        if update.kind == kinds.SERVICES:
-            return dnsstatus.service_apply(obj, said, self._now()) is None
+        if update.kind in APPLIED:
+            return APPLIED[update.kind](obj, said, self._now()) is None
         if update.kind in dnsstatus.ROUTE_KINDS:
             return dnsstatus.route_says(obj, update.parent_refs, said, self.controller_name)
         if update.kind == kinds.DNSENDPOINTS and said is not None:
             return already_says(obj.get("status"), _generation(obj), said.ok, said.reason, said.message)
-        return True  # a kind without status of ours (Ingresses: their Events say it)
+        return True  # a kind without status of ours
 
     @property
     def pending(self) -> int:
@@ -370,12 +376,12 @@ class StatusWriter:
             return await self._dnsendpoints.set_programmed(
                 update.namespace, update.name, _generation(obj), said.ok, said.reason, said.message,
                 current_status=obj.get("status") or {})
-        if update.kind == kinds.SERVICES:
-            body = dnsstatus.service_apply(obj, said, self._now())
+        if update.kind in APPLIED:
+            body = APPLIED[update.kind](obj, said, self._now())
             if body is None:
                 return False
             try:
-                await self._client.apply(RESOURCES[kinds.SERVICES], update.namespace, update.name, body,
+                await self._client.apply(RESOURCES[update.kind], update.namespace, update.name, body,
                                          field_manager=dnsstatus.FIELD_MANAGER, subresource="status")
             except KubeError as exc:
                 if exc.not_found:
@@ -428,7 +434,7 @@ class StatusWriter:
                 "`%s/status` in %s, or run with --no-status-updates. DNS is not affected. (%s)",
                 what, resource.plural, group, exc.message, detail=f"status of {what}: {exc}")
             return
-        if exc.status == 409 and update.kind == kinds.SERVICES:
+        if exc.status == 409 and update.kind in APPLIED:
             self._log_once(
                 ("conflict", update.kind), logging.WARNING,
                 "not writing the status of %s: another field manager owns it (%s). zonekeeper never takes "
@@ -452,5 +458,5 @@ class StatusWriter:
 
 def _transient(update: StatusUpdate, exc: KubeError) -> bool:
     # 0: no answer; 429: apiserver priority & fairness; 5xx: apiserver or etcd trouble. A 409 on a route:
-    # its status kept changing under our attempts; on a Service: a field another manager owns (lasting).
-    return exc.status in (0, 429) or exc.status >= 500 or (exc.status == 409 and update.kind != kinds.SERVICES)
+    # its status kept changing under our attempts; on an apply: a field another manager owns (lasting).
+    return exc.status in (0, 429) or exc.status >= 500 or (exc.status == 409 and update.kind not in APPLIED)

@@ -61,9 +61,10 @@ FLAGS: tuple[Flag, ...] = (
          "RecordUpdated, RecordDeleted, ChangeRejected).", repeatable=True),
     Flag("status-updates", "status_updates",
          "Say in each source object's status whether its records are programmed: a DNSRecordsProgrammed "
-         "condition on Services (server-side apply, zonekeeper's own field manager), an entry per Gateway in "
-         "Gateway API routes' status.parents, Programmed/Ready on DNSEndpoints. Ingresses have no status "
-         "conditions: their Events say it.", kind="bool", negatable=True, commands=RUN_ONLY),
+         "condition on Services (server-side apply, zonekeeper's own field manager), the same condition as the "
+         "annotation zonekeeper.io/dns-records-programmed on Ingresses (their API has no status conditions), an "
+         "entry per Gateway in Gateway API routes' status.parents, Programmed/Ready on DNSEndpoints.",
+         kind="bool", negatable=True, commands=RUN_ONLY),
     Flag("status-controller-name", "status_controller_name",
          "The controllerName of zonekeeper's entries in Gateway API routes' status.parents.", commands=RUN_ONLY),
     Flag("load-balancer-grace-period", "load_balancer_grace_period",
