@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,12 @@ from tests.support.kube import KubeCluster
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper import live
 from zonekeeper.config import Settings
+from zonekeeper.kube.client import KubeClient
+from zonekeeper.kube.dnsstatus import PROGRAMMED
+from zonekeeper.kube.frozen import freeze
+from zonekeeper.kube.resources import slim
+from zonekeeper.kube.status import StatusUpdate, StatusWriter
+from zonekeeper.sources.objects import SERVICES
 from zonekeeper.wiring import build
 
 pytestmark = [pytest.mark.kube, pytest.mark.integration, pytest.mark.timeout(180)]
@@ -219,3 +226,25 @@ async def test_services_and_routes_say_whether_their_records_are_programmed(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_missing_status_permission_is_logged_once_and_never_raised(
+        kube_cluster: KubeCluster, kube_namespace: str, caplog: pytest.LogCaptureFixture) -> None:
+    ns = kube_namespace
+    await asyncio.to_thread(kube_cluster.apply, [service(n, ns, f"{n}.example.com", "192.0.2.30") for n in ("a", "b")])
+    kubeconfig = await asyncio.to_thread(kube_cluster.kubeconfig_for_serviceaccount, ns, "no-status")
+    kc = await KubeClient.connect(kubeconfig=str(kubeconfig), qps=0)
+    try:
+        writer = StatusWriter(kc)
+        for name in ("a", "b"):
+            obj = freeze(SERVICES, slim(SERVICES, read_service(kube_cluster, ns, name)))
+            writer.submit(obj, StatusUpdate(SERVICES, ns, name, PROGRAMMED))
+        with caplog.at_level(logging.WARNING):
+            await writer.flush()
+    finally:
+        await kc.close()
+    assert (writer.stats.failed, writer.stats.written, writer.pending) == (2, 0, 0)
+    logged = [r.getMessage() for r in caplog.records if r.name == "zonekeeper.kube.status"]
+    assert len(logged) == 1, logged
+    assert "`patch` on `services/status`" in logged[0] and "--no-status-updates" in logged[0]
+    assert ours(read_service(kube_cluster, ns, "a")) is None

@@ -13,7 +13,7 @@ from zonekeeper.endpoint import Problem
 from zonekeeper.kube import dnsstatus as ds
 from zonekeeper.kube.frozen import freeze
 from zonekeeper.kube.resources import slim
-from zonekeeper.kube.status import StatusWriter, _fingerprint
+from zonekeeper.kube.status import StatusUpdate, StatusWriter, _fingerprint
 from zonekeeper.metrics import CONFLICT_REASONS
 from zonekeeper.sources.objects import GATEWAYS, HTTPROUTES, INGRESSES, SERVICES, ObjectStore
 from zonekeeper.wiring import build
@@ -259,3 +259,35 @@ def test_ingress_condition_is_our_annotation_applied_alone() -> None:
     assert ds.ingress_apply(ingress(), None, LATER) is None
     # Garbage in our annotation is replaced, not trusted.
     assert ds.ingress_apply(ingress({ds.INGRESS_ANNOTATION: "{not json"}), ds.PROGRAMMED, NOW) is not None
+
+
+def test_a_follower_writes_nothing_it_was_handed() -> None:
+    async def scenario() -> None:
+        leading = [True]
+        # No client at all: a write attempt would fail (and count as failed).
+        writer = StatusWriter(None, is_leader=lambda: leading[0], now=lambda: NOW)  # type: ignore[arg-type]
+        svc = freeze(SERVICES, slim(SERVICES, annotated_service("web", "web.example.com")))
+        writer.submit(svc, StatusUpdate(SERVICES, "shop", "web", ds.PROGRAMMED))
+        assert writer.pending == 1
+        leading[0] = False
+        await writer.flush()
+        assert (writer.pending, writer.stats.failed, writer.stats.written) == (0, 0, 0)
+
+    asyncio.run(scenario())
+
+
+def test_updates_of_one_object_coalesce_and_the_10000_of_a_pass_cost_little() -> None:
+    import time
+
+    writer = StatusWriter(None, now=lambda: NOW)  # type: ignore[arg-type]
+    services = [freeze(SERVICES, slim(SERVICES, annotated_service(f"s{i}", f"s{i}.example.com")))
+                for i in range(10_000)]
+    started = time.perf_counter()
+    for svc in services:
+        writer.submit(svc, StatusUpdate(SERVICES, "shop", svc["metadata"]["name"], ds.PENDING))
+    for svc in services:
+        writer.submit(svc, StatusUpdate(SERVICES, "shop", svc["metadata"]["name"], ds.PROGRAMMED))
+    elapsed = time.perf_counter() - started
+    assert writer.pending == 10_000  # one write per object, the newest outcome
+    assert {u.outcome for u, _ in writer._pending.values()} == {ds.PROGRAMMED}
+    assert elapsed < 2.0, f"20,000 submissions took {elapsed:.2f}s"
