@@ -521,9 +521,13 @@ class Controller:
     def _update_status(self, full: bool, dirty: Mapping[ObjectKey, float], failed: Mapping[str, str],
                        problems: Mapping[str, Problem], result: PassResult) -> None:
         """Each object this pass planned says in its status whether its records are in Route 53."""
-        if self.status is None:
-            return
-        pending = not result.listed_all or any(z.guarded or z.error for z in result.zones)
+        if self.status is None or not result.listed_all:
+            return  # the zones could not be listed: nothing was planned, nothing new to say
+        # Changes the deletion guard held back leave their objects Pending. A zone that failed says
+        # nothing about its objects: they keep what they said (10,000 objects must not flip to False and
+        # back, a write each, because Route 53 was briefly unreachable).
+        pending = {c.endpoint.resource for z in result.zones if z.guarded for c in z.plan.withheld}
+        failed_zones = tuple(z.zone.name for z in result.zones if z.error)
         for key in self._outputs if full else dirty:
             spec = self.specs[key[0]]
             if spec.kind not in STATUS_KINDS:
@@ -533,12 +537,18 @@ class Controller:
                 continue
             label = resource_label(spec.label_kind, key[1], key[2])
             out = self._outputs.get(key)
+            if out is not None and failed_zones and _in_zones(out.endpoints, failed_zones):
+                continue
             ours = (out is not None and bool(out.endpoints or out.problems)) or label in failed or label in problems
-            said = dnsstatus.outcome(label, failed, problems, pending=pending, conflict_reasons=CONFLICT_REASONS) \
-                if ours or spec.kind == DNSENDPOINTS else None
+            said = dnsstatus.outcome(label, failed, problems, pending=label in pending,
+                                     conflict_reasons=CONFLICT_REASONS) if ours or spec.kind == DNSENDPOINTS else None
             refs = tuple(admitted_parent_refs(obj, self.cache, self.source_config)) \
                 if spec.kind in dnsstatus.ROUTE_KINDS else ()
             self.status.submit(obj, StatusUpdate(spec.kind, key[1], key[2], said, refs))
+
+
+def _in_zones(endpoints: Iterable[Endpoint], zones: tuple[str, ...]) -> bool:
+    return any(e.name == z or e.name.endswith("." + z) for e in endpoints for z in zones)
 
 
 # The kinds whose status says whether their records are programmed (zonekeeper.kube.dnsstatus).

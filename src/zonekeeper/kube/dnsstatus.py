@@ -87,13 +87,13 @@ class Outcome:
 
 
 PROGRAMMED: Final = Outcome(True, "Programmed", "all records are in Route 53")
-PENDING: Final = Outcome(False, "Pending", "DNS changes for this zone were not applied in this pass")
+PENDING: Final = Outcome(False, "Pending", "the deletion guard holds this object's DNS changes back")
 
 
 def outcome(label: str, failed: Mapping[str, str], problems: Mapping[str, Problem], *, pending: bool,
             conflict_reasons: frozenset[str] = frozenset()) -> Outcome:
     """The outcome for the object with `resource` label `label`: a refused change first, then its first
-    problem (ownership conflicts under one reason, as their Events), then a pass that applied nothing."""
+    problem (ownership conflicts under one reason, as their Events), then changes held back (`pending`)."""
     if label in failed:
         return Outcome(False, "ChangeRejected", failed[label])
     problem = problems.get(label)
