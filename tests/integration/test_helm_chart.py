@@ -249,7 +249,7 @@ def test_every_value_is_honoured(helm: Helm) -> None:
         "--domain-filter=example.com", "--domain-filter=example.org", "--exclude-domains=internal.example.com",
         "--label-filter=dns=public", "--annotation-filter=kubernetes.io/ingress.class in (nginx)",
         "--managed-record-types=A", "--managed-record-types=AAAA", "--managed-record-types=CNAME",
-        "--provider=aws",
+        "--provider=aws", "--no-status-updates",
         "--leader-elect", "--leader-elect-lease-name=zk-lease", "--leader-elect-lease-duration=20s",
         "--leader-elect-renew-deadline=12s", "--leader-elect-retry-period=3s",
         # extraArgs as a map, as the external-dns chart renders it: sorted by key; true or null is the bare
@@ -260,6 +260,8 @@ def test_every_value_is_honoured(helm: Helm) -> None:
     ]
     settings = cli_settings(c["args"])
     assert settings.controller.leader_elect and settings.controller.leader_elect_lease_name == "zk-lease"
+    assert not settings.controller.status_updates
+    assert not [r for r in find(docs, "ClusterRole")["rules"] if any(x.endswith("/status") for x in r["resources"])]
     assert settings.provider.aws_zone_tags == ("team=platform", "env=prod") and settings.provider.aws_prefer_cname
     assert not settings.provider.aws_evaluate_target_health and settings.provider.aws_zone_match_parent
     assert settings.source.label_filter == "dns=public" and settings.plan.managed_record_types == ("A", "AAAA", "CNAME")
