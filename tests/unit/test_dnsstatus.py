@@ -291,3 +291,31 @@ def test_updates_of_one_object_coalesce_and_the_10000_of_a_pass_cost_little() ->
     assert writer.pending == 10_000  # one write per object, the newest outcome
     assert {u.outcome for u, _ in writer._pending.values()} == {ds.PROGRAMMED}
     assert elapsed < 2.0, f"20,000 submissions took {elapsed:.2f}s"
+
+
+def test_a_failed_zone_leaves_its_objects_status_alone_and_others_go_on() -> None:
+    from zonekeeper.providers.base import ProviderError
+
+    async def scenario() -> None:
+        settings = Settings.of(provider="inmemory", inmemory_zone=("example.com", "example.net"),
+                               sources=("service",), txt_owner_id="c")
+        wired = build(settings)
+        store = Store()
+        writer = StatusWriter(None, now=lambda: NOW)  # type: ignore[arg-type]
+        ctl = Controller(wired, store, status=writer, debounce=0)
+        store.add(annotated_service("com", "web.example.com"))
+        store.add(annotated_service("net", "web.example.net"))
+        provider = wired.provider
+        real_records = provider.records
+
+        def records(zone: Any) -> Any:
+            if zone.name == "example.com":
+                raise ProviderError("Throttling: Rate exceeded")
+            return real_records(zone)
+
+        provider.records = records  # type: ignore[method-assign]
+        result = await ctl.run_pass(full=True)
+        assert result is not None and [z.zone.name for z in result.zones if z.error] == ["example.com"]
+        assert {k[2]: u.outcome for k, (u, _) in writer._pending.items()} == {"net": ds.PROGRAMMED}
+
+    asyncio.run(scenario())
