@@ -31,17 +31,20 @@ from zonekeeper import guard, lbgrace, lbresolve, logs
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.health import Vitals
+from zonekeeper.kube import dnsstatus
 from zonekeeper.kube.eventtext import change_event
+from zonekeeper.kube.status import StatusUpdate, StatusWriter
 from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
 from zonekeeper.pipeline import PassResult, ZoneOutcome
 from zonekeeper.sources import SourceSpec, run_one, specs_for
 from zonekeeper.sources.base import SourceResult
+from zonekeeper.sources.gateway_routes import admitted_parent_refs
 from zonekeeper.sources.objects import (
     DNSENDPOINTS,
+    INGRESSES,
     SERVICES,
     Obj,
     ObjectView,
-    meta,
     name_of,
     namespace_of,
     parse_resource_label,
@@ -100,7 +103,7 @@ class Controller:
         *,
         elector: Elector | None = None,
         recorder: Any = None,
-        status: Any = None,
+        status: StatusWriter | None = None,
         accept: Callable[[Obj], bool] | None = None,
         debounce: float = BATCH_WINDOW,
         resync: float = 60.0,
@@ -162,6 +165,8 @@ class Controller:
 
     def on_change(self, kind: str, change: str, old: Obj | None, new: Obj | None) -> None:
         """Called by the informers for every change (on the event loop): mark what to recompute."""
+        if change == "modified" and dnsstatus.status_only_change(kind, old, new):
+            return  # our own status write, or a gateway controller's: no source reads those fields
         now = self.clock()
         for part, spec in self.specs.items():
             if kind not in spec.watched_kinds:
@@ -424,7 +429,7 @@ class Controller:
         for zone in result.zones:
             self._report_zone(zone, failed_resources)
         problem_resources = self._report_problems(result)
-        self._update_dnsendpoint_status(full, dirty, failed_resources, problem_resources, result)
+        self._update_status(full, dirty, failed_resources, problem_resources, result)
 
     def _report_zone(self, zone: ZoneOutcome, failed_resources: dict[str, str]) -> None:
         """Log lines and Events for one zone's outcome; `failed_resources` gains the objects whose changes failed."""
@@ -517,37 +522,41 @@ class Controller:
         except (ValueError, KeyError):
             return None
 
-    def _update_dnsendpoint_status(self, full: bool, dirty: Mapping[ObjectKey, float],
-                                   failed: Mapping[str, str], problems: Mapping[str, Problem],
-                                   result: PassResult) -> None:
-        if self.status is None or "crd" not in self.specs:
-            return
-        if full:
-            keys = [(namespace_of(o), name_of(o)) for o in self.cache.list(DNSENDPOINTS)]
-        else:
-            keys = [(ns, name) for (src, ns, name) in dirty if src == "crd"]
-        pending = not result.listed_all or any(z.guarded or z.error for z in result.zones)
-        for ns, name in keys:
-            obj = self.cache.get(DNSENDPOINTS, ns, name)
+    def _update_status(self, full: bool, dirty: Mapping[ObjectKey, float], failed: Mapping[str, str],
+                       problems: Mapping[str, Problem], result: PassResult) -> None:
+        """Each object this pass planned says in its status whether its records are in Route 53."""
+        if self.status is None or not result.listed_all:
+            return  # the zones could not be listed: nothing was planned, nothing new to say
+        # Changes the deletion guard held back leave their objects Pending. A zone that failed says
+        # nothing about its objects: they keep what they said (10,000 objects must not flip to False and
+        # back, a write each, because Route 53 was briefly unreachable).
+        pending = {c.endpoint.resource for z in result.zones if z.guarded for c in z.plan.withheld}
+        failed_zones = tuple(z.zone.name for z in result.zones if z.error)
+        for key in self._outputs if full else dirty:
+            spec = self.specs[key[0]]
+            if spec.kind not in STATUS_KINDS:
+                continue
+            obj = self.cache.get(spec.kind, key[1], key[2])
             if obj is None:
                 continue
-            generation = int(meta(obj).get("generation") or 0)
-            current = obj.get("status") or {}
-            args = _programmed(f"crd/{ns}/{name}", failed, problems, pending=pending)
-            asyncio.get_running_loop().create_task(
-                self.status.set_programmed(ns, name, generation, *args, current_status=current))
+            label = resource_label(spec.label_kind, key[1], key[2])
+            out = self._outputs.get(key)
+            if out is not None and failed_zones and _in_zones(out.endpoints, failed_zones):
+                continue
+            ours = (out is not None and bool(out.endpoints or out.problems)) or label in failed or label in problems
+            said = dnsstatus.outcome(label, failed, problems, pending=label in pending,
+                                     conflict_reasons=CONFLICT_REASONS) if ours or spec.kind == DNSENDPOINTS else None
+            refs = tuple(admitted_parent_refs(obj, self.cache, self.source_config)) \
+                if spec.kind in dnsstatus.ROUTE_KINDS else ()
+            self.status.submit(obj, StatusUpdate(spec.kind, key[1], key[2], said, refs))
 
 
-def _programmed(label: str, failed: Mapping[str, str], problems: Mapping[str, Problem], *,
-                pending: bool) -> tuple[bool, str, str]:
-    """A DNSEndpoint's Programmed condition: (status, reason, message)."""
-    if label in failed:
-        return False, "ChangeRejected", failed[label]
-    if label in problems:
-        return False, problems[label].reason, problems[label].message
-    if pending:
-        return False, "Pending", "DNS changes for this zone were not applied in this pass"
-    return True, "Programmed", "all records are in Route 53"
+def _in_zones(endpoints: Iterable[Endpoint], zones: tuple[str, ...]) -> bool:
+    return any(e.name == z or e.name.endswith("." + z) for e in endpoints for z in zones)
+
+
+# The kinds whose status says whether their records are programmed (zonekeeper.kube.dnsstatus).
+STATUS_KINDS = frozenset({SERVICES, INGRESSES, DNSENDPOINTS, *dnsstatus.ROUTE_KINDS})
 
 
 def change_fields(change: Any, zone_name: str) -> dict[str, Any]:

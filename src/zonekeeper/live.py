@@ -28,7 +28,7 @@ from zonekeeper.kube.client import KubeClient
 from zonekeeper.kube.events import EventRecorder, ObjectRef
 from zonekeeper.kube.informer import OnChange
 from zonekeeper.kube.leader import LeaderElector
-from zonekeeper.kube.status import DNSEndpointStatus
+from zonekeeper.kube.status import StatusWriter
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
 from zonekeeper.sources.base import SourceConfig
@@ -239,6 +239,7 @@ class _Live:
     controller: Controller
     elector: LeaderElector | None
     recorder: EventRecorder | None
+    status: StatusWriter | None
     metrics: Metrics | None  # served on --metrics-address when `serving`
     serving: bool
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -254,18 +255,26 @@ def _elector(settings: ControllerSettings, client: KubeClient) -> LeaderElector:
     )
 
 
+def _status_writer(settings: Settings, client: KubeClient, cache: ClusterCache,
+                   elector: LeaderElector | None) -> StatusWriter:
+    # At most half the client's --kube-api-qps: informers and the lease keep room however many change.
+    qps = settings.source.kube_api_qps / 2
+    return StatusWriter(client, controller_name=settings.controller.status_controller_name, qps=qps,
+                        lookup=cache.get, is_leader=lambda: elector is None or elector.is_leader)
+
+
 def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bool, dry_run: bool,
               metrics: Metrics | None) -> _Live:
     loop = settings.controller
     elector = _elector(loop, client) if loop.leader_elect and not once else None
     recorder = EventRecorder(client) if loop.emit_events and not dry_run else None
-    status = DNSEndpointStatus(client) if "crd" in settings.source.sources and not dry_run else None
     serving = bool(settings.serving.metrics_address) and not once
     if metrics is None and serving:
         metrics = Metrics(record_types=wired.pipeline.options.plan.managed)
     sink = metrics if metrics is not None else NULL_METRICS
     wired.provider.metrics = sink
     cache = ClusterCache(client, keep_all_annotations=keeps_all_annotations(settings))
+    status = _status_writer(settings, client, cache, elector) if loop.status_updates and not dry_run else None
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
         resync=loop.interval, apply=not dry_run, metrics=sink,
@@ -275,7 +284,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
         metrics.bind(cache=cache, elector=elector, recorder=recorder)
     if elector is not None:
         elector.on_started_leading = controller.request_full_pass
-    return _Live(client, cache, controller, elector, recorder, metrics, serving)
+    return _Live(client, cache, controller, elector, recorder, status, metrics, serving)
 
 
 async def _start_server(settings: Settings, live: _Live) -> http.Server | None:
@@ -296,6 +305,8 @@ async def _one_pass(live: _Live) -> int:
     result = await live.controller.run_pass(full=True)
     if live.recorder is not None:
         await live.recorder.flush()
+    if live.status is not None:
+        await live.status.flush()
     return exitcodes.of_run(result)
 
 
@@ -308,6 +319,8 @@ async def _until_stopped(live: _Live) -> int:
             loop.add_signal_handler(sig, stop.set)
     if live.recorder is not None:
         live.tasks.append(asyncio.create_task(live.recorder.run(), name="events"))
+    if live.status is not None:
+        live.tasks.append(asyncio.create_task(live.status.run(), name="status"))
     if live.elector is not None:
         live.tasks.append(asyncio.create_task(live.elector.run(), name="leader-election"))
     live.tasks.append(asyncio.create_task(live.controller.run(), name="controller"))

@@ -250,7 +250,7 @@ def test_every_value_is_honoured(helm: Helm) -> None:
         "--domain-filter=example.com", "--domain-filter=example.org", "--exclude-domains=internal.example.com",
         "--label-filter=dns=public", "--annotation-filter=kubernetes.io/ingress.class in (nginx)",
         "--managed-record-types=A", "--managed-record-types=AAAA", "--managed-record-types=CNAME",
-        "--provider=aws",
+        "--provider=aws", "--no-status-updates",
         "--leader-elect", "--leader-elect-lease-name=zk-lease", "--leader-elect-lease-duration=20s",
         "--leader-elect-renew-deadline=12s", "--leader-elect-retry-period=3s",
         # extraArgs as a map, as the external-dns chart renders it: sorted by key; true or null is the bare
@@ -261,6 +261,8 @@ def test_every_value_is_honoured(helm: Helm) -> None:
     ]
     settings = cli_settings(c["args"])
     assert settings.controller.leader_elect and settings.controller.leader_elect_lease_name == "zk-lease"
+    assert not settings.controller.status_updates
+    assert not [r for r in find(docs, "ClusterRole")["rules"] if any(x.endswith("/status") for x in r["resources"])]
     assert settings.provider.aws_zone_tags == ("team=platform", "env=prod") and settings.provider.aws_prefer_cname
     assert not settings.provider.aws_evaluate_target_health and settings.provider.aws_zone_match_parent
     assert settings.source.label_filter == "dns=public" and settings.plan.managed_record_types == ("A", "AAAA", "CNAME")
@@ -355,7 +357,9 @@ def _resource(kind: str) -> tuple[str, str]:
                                     "gateway-tcproute", "gateway-udproute", "node", "pod", "f5-virtualserver",
                                     "f5-transportserver", "skipper-routegroup", "openshift-route", "traefik-proxy", "empty"])
 def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: str) -> None:
-    from zonekeeper.sources import watched_kinds
+    from zonekeeper.controller import STATUS_KINDS
+    from zonekeeper.kube.resources import RESOURCES
+    from zonekeeper.sources import SOURCES, watched_kinds
     from zonekeeper.sources.base import SourceConfig
 
     role = find(helm.template("--set", f"sources={{{source}}}"), "ClusterRole")
@@ -365,12 +369,19 @@ def test_cluster_role_grants_exactly_what_the_source_reads(helm: Helm, source: s
                      "ClusterRole")
     assert read_rules(with_sets) == {_resource(k) for k in watched_kinds([source], SourceConfig())}
     others = [r for r in role["rules"] if r["verbs"] != READ]
-    expected = [{"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
-    if source == "crd":
-        expected.insert(0, {"apiGroups": ["externaldns.k8s.io"], "resources": ["dnsendpoints/status"],
+    events = {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}
+    expected = [events]
+    # The status the controller writes on the source's objects: patch, nothing else.
+    for kind in sorted({part.kind for part in SOURCES[source].parts} & set(STATUS_KINDS)):
+        resource = RESOURCES[kind]
+        expected.insert(0, {"apiGroups": [resource.group], "resources": [f"{resource.plural}/status"],
                             "verbs": ["patch"]})
     assert others == expected
     assert all("*" not in r["verbs"] and "*" not in r["resources"] for r in role["rules"])
+    # statusUpdates=false: the flag, and no status permission at all.
+    docs = helm.template("--set", f"sources={{{source}}}", "--set", "statusUpdates=false")
+    assert [r for r in find(docs, "ClusterRole")["rules"] if r["verbs"] != READ] == [events]
+    assert "--no-status-updates" in container(docs)["args"]
 
 
 @pytest.mark.parametrize("flags", [(), ("traefik-enable-legacy",), ("traefik-disable-new", "traefik-enable-legacy"),

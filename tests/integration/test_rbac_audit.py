@@ -1,8 +1,8 @@
 """The shipped RBAC grants exactly the API calls zonekeeper makes -- no more, no less.
 
 The calls are not listed by hand: the controller runs against a real kube-apiserver with an audit log
-(every source, leader election, Events and DNSEndpoint status, all exercised), authenticated as a
-ServiceAccount bound to the shipped ClusterRole and Role of deploy/manifests/zonekeeper-all-sources.yaml,
+(every source, leader election, Events and the status of Services, Ingresses, every route kind and DNSEndpoints, all
+exercised), authenticated as a ServiceAccount bound to the shipped ClusterRole and Role of deploy/manifests/zonekeeper-all-sources.yaml,
 and the (verb, API group, resource) triples in the audit log for that ServiceAccount are compared with
 what those rules grant. A verb granted but never used fails the test, and so does a call that was
 denied (it shows up in the audit log with 403).
@@ -123,10 +123,24 @@ def workload(ns: str) -> list[dict[str, Any]]:
          "spec": {"hosts": ["vs.example.com"], "gateways": ["igw"]}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": ns},
          "spec": {"gatewayClassName": "example", "listeners": [
-             {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.example.com"}]},
+             {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.example.com"},
+             {"name": "tls", "port": 443, "protocol": "TLS", "hostname": "*.example.com"},
+             {"name": "tcp", "port": 9000, "protocol": "TCP"}, {"name": "udp", "port": 5353, "protocol": "UDP"}]},
          "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.5"}]}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "api", "namespace": ns},
-         "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.com"]}},
+         "spec": {"parentRefs": [{"name": "gw", "sectionName": "http"}], "hostnames": ["api.example.com"]}},
+        # One route of every kind, so that each kind's status is written.
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute", "metadata": {"name": "rpc", "namespace": ns},
+         "spec": {"parentRefs": [{"name": "gw", "sectionName": "http"}], "hostnames": ["rpc.example.com"]}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "TLSRoute", "metadata": {"name": "tls", "namespace": ns},
+         "spec": {"parentRefs": [{"name": "gw", "sectionName": "tls"}], "hostnames": ["tls.example.com"],
+                  "rules": [{"backendRefs": [{"name": "web", "port": 443}]}]}},
+        *({"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": kind,
+           "metadata": {"name": name, "namespace": ns,
+                        "annotations": {"external-dns.alpha.kubernetes.io/hostname": f"{name}.example.com"}},
+           "spec": {"parentRefs": [{"name": "gw", "sectionName": name}],
+                    "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]}}
+          for kind, name in (("TCPRoute", "tcp"), ("UDPRoute", "udp"))),
         *ingress_controllers(ns),
         *project_workload(ns),
         {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {
@@ -193,6 +207,29 @@ def _status_written(cluster: KubeCluster, ns: str) -> bool:
     return bool((obj.get("status") or {}).get("observedGeneration"))
 
 
+ROUTES = (("v1", "httproutes", "api"), ("v1", "grpcroutes", "rpc"), ("v1", "tlsroutes", "tls"),
+          ("v1alpha2", "tcproutes", "tcp"), ("v1alpha2", "udproutes", "udp"))
+
+
+def _object_status_written(cluster: KubeCluster, ns: str) -> list[str]:
+    """The Service and routes whose status does not say yet that their records are programmed."""
+    from kubernetes import client
+
+    missing = []
+    svc = client.CoreV1Api(cluster.admin).read_namespaced_service_status("web", ns)
+    if not any(c.type == "DNSRecordsProgrammed" for c in svc.status.conditions or []):
+        missing.append("services/web")
+    shop = client.NetworkingV1Api(cluster.admin).read_namespaced_ingress("shop", ns)
+    if "zonekeeper.io/dns-records-programmed" not in (shop.metadata.annotations or {}):
+        missing.append("ingresses/shop")
+    custom = client.CustomObjectsApi(cluster.admin)
+    for version, plural, name in ROUTES:
+        obj = custom.get_namespaced_custom_object("gateway.networking.k8s.io", version, ns, plural, name)
+        if not (obj.get("status") or {}).get("parents"):
+            missing.append(f"{plural}/{name}")
+    return missing
+
+
 def _events(cluster: KubeCluster, ns: str) -> int:
     from kubernetes import client
 
@@ -227,14 +264,16 @@ async def test_shipped_rbac_grants_exactly_the_calls_zonekeeper_makes(
     task = asyncio.create_task(live.serve(settings, build(settings)))
     try:
         wanted = {"web.example.com", "shop.example.com", "static.example.com", "mesh.example.com",
-                  "vs.example.com", "api.example.com", "contour.example.com", "kong.example.com",
-                  "emissary.example.com", "gloo.example.com", "f5vs.example.com", "f5ts.example.com",
-                  "rg.example.com", "route.example.com", "traefik.example.com"}
+                  "vs.example.com", "api.example.com", "rpc.example.com", "tls.example.com", "tcp.example.com",
+                  "udp.example.com", "contour.example.com", "kong.example.com", "emissary.example.com",
+                  "gloo.example.com", "f5vs.example.com", "f5ts.example.com", "rg.example.com", "route.example.com",
+                  "traefik.example.com"}
         try:
             await eventually(lambda: wanted <= _names(route53, zone), what="a record from every source")
         except AssertionError as exc:
             raise AssertionError(f"{exc}; missing {sorted(wanted - _names(route53, zone))}") from None
         await eventually(lambda: _status_written(cluster, ns), what="DNSEndpoint status")
+        await eventually(lambda: not _object_status_written(cluster, ns), what="Service and route status")
         await eventually(lambda: _events(cluster, ns) > 0, what="Events")
         await eventually(lambda: _lease_renewed(cluster.audit_events(USER)), what="a lease renewal")
     finally:

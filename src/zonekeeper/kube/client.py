@@ -225,9 +225,20 @@ class KubeClient:
         return json.loads(data)  # type: ignore[no-any-return]
 
     async def patch(self, resource: Resource, namespace: str | None, name: str, body: Mapping[str, Any], *,
-                    subresource: str | None = None) -> dict[str, Any]:
+                    subresource: str | None = None, field_manager: str | None = None) -> dict[str, Any]:
+        """A JSON merge patch (a `metadata.resourceVersion` in `body` makes it conditional: 409 if it moved)."""
         data = await self._request("PATCH", resource.path(namespace, name, subresource), body=dict(body),
-                                   content_type="application/merge-patch+json")
+                                   content_type="application/merge-patch+json",
+                                   query={"fieldManager": field_manager})
+        return json.loads(data)  # type: ignore[no-any-return]
+
+    async def apply(self, resource: Resource, namespace: str | None, name: str, body: Mapping[str, Any], *,
+                    field_manager: str, subresource: str | None = None, force: bool = False) -> dict[str, Any]:
+        """A server-side apply of `body` (an apply configuration) as `field_manager`; without `force` a
+        field another manager owns is a 409 Conflict, never taken over."""
+        data = await self._request("PATCH", resource.path(namespace, name, subresource), body=dict(body),
+                                   content_type="application/apply-patch+yaml",
+                                   query={"fieldManager": field_manager, "force": force or None})
         return json.loads(data)  # type: ignore[no-any-return]
 
 

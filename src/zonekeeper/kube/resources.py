@@ -12,6 +12,7 @@ from typing import Any
 
 from zonekeeper import annotations as ann
 from zonekeeper.kube.client import Resource
+from zonekeeper.kube.dnsstatus import INGRESS_ANNOTATION
 from zonekeeper.sources import compatibility
 from zonekeeper.sources import objects as kinds
 
@@ -24,9 +25,10 @@ EVENTS = Resource("", "v1", "events", "Event")
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 
 # Annotations worth keeping: ours under any prefix (--annotation-prefix may name any; the informer
-# does not know which), the ingress class, the ambassador-host Service and the legacy ones --compatibility reads.
+# does not know which), the ingress class, the ambassador-host Service, the legacy ones --compatibility
+# reads, and the one an Ingress's DNS status is written to.
 KEPT_ANNOTATIONS = frozenset({ann.INGRESS_CLASS_ANNOTATION, ann.AMBASSADOR_SERVICE_ANNOTATION,
-                              *compatibility.ANNOTATIONS})
+                              *compatibility.ANNOTATIONS, INGRESS_ANNOTATION})
 
 # A shape lists the keys kept at each level and the type each must have: a dict is an object of
 # those keys, a one-element list `[shape]` is a list of such elements, a `Leaf` is a value kept
@@ -64,10 +66,17 @@ _META: Shape = {"name": STR, "namespace": STR, "uid": STR, "resourceVersion": ST
                 "labels": STR_MAP, "annotations": STR_MAP, "deletionTimestamp": ANY}
 _LB_STATUS: Shape = {"loadBalancer": {"ingress": [{"ip": STR, "hostname": STR}]}}
 
-_PARENT_REFS = [{"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}]
+_PARENT_REF: Shape = {"group": STR, "kind": STR, "namespace": STR, "name": STR, "sectionName": STR, "port": INT}
+_PARENT_REFS = [_PARENT_REF]
 _LISTENERS = [{"name": STR, "hostname": STR, "port": INT, "protocol": STR, "allowedRoutes": ANY}]
-_ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}}
-_ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}}
+# Status conditions as zonekeeper.kube.dnsstatus compares them with what it would write.
+_CONDITIONS = [{"type": STR, "status": STR, "reason": STR, "message": STR, "observedGeneration": INT,
+                "lastTransitionTime": STR}]
+# Kept whole: zonekeeper's entries are rewritten into this list as read (it is atomic, and the other
+# controllers' entries must go back exactly as they are, fields unknown to us included).
+_ROUTE_STATUS: Shape = {"parents": ANY}
+_ROUTE: Shape = {"metadata": _META, "spec": {"hostnames": STRS, "parentRefs": _PARENT_REFS}, "status": _ROUTE_STATUS}
+_ROUTE_WITHOUT_HOSTNAMES: Shape = {"metadata": _META, "spec": {"parentRefs": _PARENT_REFS}, "status": _ROUTE_STATUS}
 _TRAEFIK_ROUTE: Shape = {"metadata": _META, "spec": {"routes": [{"match": STR}]}}
 
 _GLOO_STATIC_SOURCE: Shape = {"resourceKind": STR, "resourceRef": {"name": STR, "namespace": STR}}
@@ -78,7 +87,8 @@ SHAPES: dict[str, Shape] = {
     kinds.SERVICES: {"metadata": _META, "spec": {
         "type": STR, "clusterIP": STR, "clusterIPs": STRS, "externalIPs": STRS, "externalName": STR,
         "selector": STR_MAP, "externalTrafficPolicy": STR, "publishNotReadyAddresses": BOOL,
-        "ports": [{"name": STR, "port": INT, "nodePort": INT, "protocol": STR}]}, "status": _LB_STATUS},
+        "ports": [{"name": STR, "port": INT, "nodePort": INT, "protocol": STR}]},
+        "status": {**_LB_STATUS, "conditions": _CONDITIONS}},
     kinds.NODES: {"metadata": {"name": STR, "uid": STR, "resourceVersion": STR, "labels": STR_MAP,
                                "annotations": STR_MAP},
                   "spec": {"unschedulable": BOOL}, "status": {"addresses": [{"type": STR, "address": STR}]}},

@@ -1,10 +1,12 @@
-"""Settings of the controller loop: full-pass interval, spacing of event-triggered passes, Kubernetes Events, the
-load-balancer grace period and leader election. Read by zonekeeper.live and zonekeeper.controller."""
+"""Settings of the controller loop: full-pass interval, spacing of event-triggered passes, Kubernetes Events,
+status on the source objects, the load-balancer grace period and leader election. Read by zonekeeper.live and
+zonekeeper.controller."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zonekeeper.kube.dnsstatus import CONTROLLER_NAME_PATTERN, DEFAULT_CONTROLLER_NAME
 from zonekeeper.kube.eventtext import EVENTS_EMIT_CHOICES
 from zonekeeper.settings.flag import RUN_ONLY, ConfigError, Flag
 
@@ -16,6 +18,9 @@ class ControllerSettings:
     emit_events: bool = True
     # external-dns's event types to emit for record changes; empty: zonekeeper's own Events.
     events_emit: tuple[str, ...] = ()
+    # Whether records are programmed, in the source objects' status (zonekeeper.kube.dnsstatus).
+    status_updates: bool = True
+    status_controller_name: str = DEFAULT_CONTROLLER_NAME
     load_balancer_grace_period: float = 300.0
     leader_elect: bool = False
     leader_elect_namespace: str = ""
@@ -29,6 +34,9 @@ class ControllerSettings:
         if unknown:
             raise ConfigError(f"--events-emit {', '.join(unknown)}: not an event type "
                               f"(expected: {', '.join(EVENTS_EMIT_CHOICES)})")
+        if not CONTROLLER_NAME_PATTERN.match(self.status_controller_name):
+            raise ConfigError(f"--status-controller-name {self.status_controller_name!r}: not a Gateway API "
+                              "controller name (a domain, a slash, a path: example.net/dns-controller)")
         if self.load_balancer_grace_period < 0:
             raise ConfigError("--load-balancer-grace-period must not be negative")
         if self.leader_elect and not (
@@ -51,6 +59,14 @@ FLAGS: tuple[Flag, ...] = (
          "Record-change Events with external-dns's reasons, only of these types: RecordReady (created or "
          "updated), RecordDeleted, RecordError (refused). Default: zonekeeper's own Events (RecordCreated, "
          "RecordUpdated, RecordDeleted, ChangeRejected).", repeatable=True),
+    Flag("status-updates", "status_updates",
+         "Say in each source object's status whether its records are programmed: a DNSRecordsProgrammed "
+         "condition on Services (server-side apply, zonekeeper's own field manager), the same condition as the "
+         "annotation zonekeeper.io/dns-records-programmed on Ingresses (their API has no status conditions), an "
+         "entry per Gateway in Gateway API routes' status.parents, Programmed/Ready on DNSEndpoints.",
+         kind="bool", negatable=True, commands=RUN_ONLY),
+    Flag("status-controller-name", "status_controller_name",
+         "The controllerName of zonekeeper's entries in Gateway API routes' status.parents.", commands=RUN_ONLY),
     Flag("load-balancer-grace-period", "load_balancer_grace_period",
          "Keep the records of a Service or Ingress whose load-balancer status emptied this long "
          "(0 = delete at once), in case a new load balancer comes.", kind="duration"),

@@ -128,6 +128,22 @@ def parent_refs(route: Obj) -> list[ParentRef]:
     return refs
 
 
+def admitted_parent_refs(route: Obj, view: ObjectView, config: SourceConfig) -> list[Mapping[str, Any]]:
+    """The route's Gateway parentRefs, as written in its spec, whose Gateway exists and the --gateway-*
+    filters admit: the parents whose status entry is ours to write (an unresolved parent gets none,
+    as Gateway API asks of implementations)."""
+    refs: list[Mapping[str, Any]] = []
+    for raw in as_list(dig(route, "spec", "parentRefs")):
+        ref = as_map(raw)
+        if (as_str(ref.get("group")) or GATEWAY_GROUP) != GATEWAY_GROUP or (as_str(ref.get("kind")) or
+                                                                             "Gateway") != "Gateway":
+            continue
+        gateway = view.get(GATEWAYS, as_str(ref.get("namespace")) or namespace_of(route), as_str(ref.get("name")))
+        if gateway is not None and gateway_admitted(gateway, config) and ref not in refs:
+            refs.append(ref)
+    return refs
+
+
 def gateways_for_route(route: Obj, view: ObjectView) -> list[tuple[str, str]]:
     """Every Gateway (namespace, name) the route names directly, whether it exists yet or not."""
     return list(dict.fromkeys((r.namespace, r.name) for r in parent_refs(route) if r.resource == GATEWAYS))

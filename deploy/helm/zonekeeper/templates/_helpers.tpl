@@ -279,6 +279,9 @@ service:
 {{- $args = append $args (printf "--managed-record-types=%s" .) }}
 {{- end }}
 {{- $args = append $args (printf "--provider=%s" (include "zonekeeper.provider" .)) }}
+{{- if not $v.statusUpdates }}
+{{- $args = append $args "--no-status-updates" }}
+{{- end }}
 {{- if include "zonekeeper.leaderElection" . }}
 {{- $args = append $args "--leader-elect" }}
 {{- $args = append $args (printf "--leader-elect-lease-name=%s" (include "zonekeeper.leaseName" .)) }}
