@@ -247,9 +247,10 @@ def main() -> None:
                    "refusals (names or objects left alone), 1 on error.")
 def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
     """Show what would change in DNS, without changing anything."""
-    settings, wired, desired, problems = _prepare(params)
-    result = wired.pipeline.run(desired, apply=False, source_problems=problems,
-                                hold_deletes=manifests.deletions_unsafe(problems))
+    with manifests.gc_paused():  # one short run: its objects live until it exits
+        settings, wired, desired, problems = _prepare(params)
+        result = wired.pipeline.run(desired, apply=False, source_problems=problems,
+                                    hold_deletes=manifests.deletions_unsafe(problems))
     click.echo(render_json(result) if output == "json" else render_text(result, settings))
     sys.exit(exitcodes.of_plan(result, detailed=detailed_exitcode))
 
