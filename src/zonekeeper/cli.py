@@ -163,12 +163,15 @@ def _fail_config(message: str) -> None:
 def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem]]:
     import asyncio
 
-    from zonekeeper import lbresolve, live, sources
+    from zonekeeper import lbresolve, sources
+    from zonekeeper.annotationfilter import annotation_filtered
 
     if not settings.source.from_files:
+        from zonekeeper import live
+
         return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.source.from_files)
-    view = live.annotation_filtered(store, settings)
+    view = annotation_filtered(store, settings)
     result = sources.collect(view, settings.source.sources, lbresolve.prepared(wired.source_config, view))
     return result.endpoints, problems + result.problems
 

@@ -12,12 +12,12 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zonekeeper import exitcodes, lbresolve, selectors, sources
+from zonekeeper import exitcodes, lbresolve, sources
 from zonekeeper import server as http
+from zonekeeper.annotationfilter import annotation_filter, annotation_filtered
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.controller import Controller
 from zonekeeper.endpoint import Endpoint, Problem
@@ -30,7 +30,7 @@ from zonekeeper.kube.leader import LeaderElector
 from zonekeeper.kube.status import DNSEndpointStatus
 from zonekeeper.metrics import NULL_METRICS, Metrics
 from zonekeeper.settings.controller import ControllerSettings
-from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, NODES, PODS, Obj, meta
+from zonekeeper.sources.objects import ENDPOINTSLICES, GATEWAYS, NODES, PODS
 from zonekeeper.wiring import Wiring
 
 log = logging.getLogger("zonekeeper")
@@ -45,13 +45,6 @@ class ClusterUnavailable(Exception):
 def keeps_all_annotations(settings: Settings) -> bool:
     """Whether the cache keeps every annotation: a template or the annotation filter may read any."""
     return bool(settings.source.fqdn_template) or bool(settings.source.annotation_filter)
-
-
-def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
-    if not settings.source.annotation_filter:
-        return None
-    predicate = selectors.parse(settings.source.annotation_filter)
-    return lambda obj: predicate(meta(obj).get("annotations") or {})
 
 
 def watched_kinds(settings: Settings) -> list[str]:
@@ -139,28 +132,6 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
             await cache.stop()
     finally:
         await client.close()
-
-
-def annotation_filtered(view: Any, settings: Settings) -> Any:
-    """`view`, with the primary objects --annotation-filter rejects hidden (unchanged without one)."""
-    accept = annotation_filter(settings)
-    if accept is None:
-        return view
-    return _Filtered(view, accept, {sources.SOURCES[s].kind for s in settings.source.sources})
-
-
-class _Filtered:
-    """An ObjectView hiding primary objects that --annotation-filter rejects."""
-
-    def __init__(self, view: Any, accept: Callable[[Obj], bool], kinds: set[str]) -> None:
-        self._view, self._accept, self._kinds = view, accept, kinds
-
-    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
-        obj: Obj | None = self._view.get(kind, namespace, name)
-        return obj if obj is None or kind not in self._kinds or self._accept(obj) else None
-
-    def list(self, kind: str, namespace: str | None = None) -> Any:
-        return (o for o in self._view.list(kind, namespace) if kind not in self._kinds or self._accept(o))
 
 
 def _describe(errors: dict[str, str]) -> str:
