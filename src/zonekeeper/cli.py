@@ -163,12 +163,15 @@ def _fail_config(message: str) -> None:
 def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem]]:
     import asyncio
 
-    from zonekeeper import lbresolve, live, sources
+    from zonekeeper import lbresolve, sources
+    from zonekeeper.annotationfilter import annotation_filtered
 
     if not settings.source.from_files:
+        from zonekeeper import live
+
         return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.source.from_files)
-    view = live.annotation_filtered(store, settings, wired.source_config)
+    view = annotation_filtered(store, settings, wired.source_config)
     result = sources.collect(view, settings.source.sources, lbresolve.prepared(wired.source_config, view))
     return result.endpoints, problems + result.problems
 
@@ -249,9 +252,10 @@ def main() -> None:
                    "refusals (names or objects left alone), 1 on error.")
 def plan(output: str, detailed_exitcode: bool, **params: Any) -> None:
     """Show what would change in DNS, without changing anything."""
-    settings, wired, desired, problems = _prepare(params)
-    result = wired.pipeline.run(desired, apply=False, source_problems=problems,
-                                hold_deletes=manifests.deletions_unsafe(problems))
+    with manifests.gc_paused():  # one short run: its objects live until it exits
+        settings, wired, desired, problems = _prepare(params)
+        result = wired.pipeline.run(desired, apply=False, source_problems=problems,
+                                    hold_deletes=manifests.deletions_unsafe(problems))
     click.echo(render_json(result) if output == "json" else render_text(result, settings))
     sys.exit(exitcodes.of_plan(result, detailed=detailed_exitcode))
 

@@ -13,12 +13,12 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zonekeeper import exitcodes, lbresolve, selectors, sources
+from zonekeeper import exitcodes, lbresolve, sources
 from zonekeeper import server as http
+from zonekeeper.annotationfilter import annotation_filter, annotation_filtered
 from zonekeeper.config import ConfigError, Settings
 from zonekeeper.controller import Controller
 from zonekeeper.endpoint import Endpoint, Problem
@@ -41,8 +41,6 @@ from zonekeeper.sources.objects import (
     LISTENERSETS,
     NODES,
     PODS,
-    Obj,
-    meta,
 )
 from zonekeeper.wiring import Wiring, source_config
 
@@ -59,13 +57,6 @@ def keeps_all_annotations(settings: Settings) -> bool:
     """Whether the cache keeps every annotation: a template or the annotation filter may read any."""
     return (bool(settings.source.fqdn_template) or bool(settings.source.fqdn_target_template)
             or bool(settings.source.annotation_filter))
-
-
-def annotation_filter(settings: Settings) -> Callable[[Obj], bool] | None:
-    if not settings.source.annotation_filter:
-        return None
-    predicate = selectors.parse(settings.source.annotation_filter)
-    return lambda obj: predicate(meta(obj).get("annotations") or {})
 
 
 def watched_kinds(settings: Settings, config: SourceConfig | None = None) -> list[str]:
@@ -181,28 +172,6 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
             await cache.stop()
     finally:
         await client.close()
-
-
-def annotation_filtered(view: Any, settings: Settings, config: SourceConfig) -> Any:
-    """`view`, with the primary objects --annotation-filter rejects hidden (unchanged without one)."""
-    accept = annotation_filter(settings)
-    if accept is None:
-        return view
-    return _Filtered(view, accept, set(sources.primary_kinds(settings.source.sources, config)))
-
-
-class _Filtered:
-    """An ObjectView hiding primary objects that --annotation-filter rejects."""
-
-    def __init__(self, view: Any, accept: Callable[[Obj], bool], kinds: set[str]) -> None:
-        self._view, self._accept, self._kinds = view, accept, kinds
-
-    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
-        obj: Obj | None = self._view.get(kind, namespace, name)
-        return obj if obj is None or kind not in self._kinds or self._accept(obj) else None
-
-    def list(self, kind: str, namespace: str | None = None) -> Any:
-        return (o for o in self._view.list(kind, namespace) if kind not in self._kinds or self._accept(o))
 
 
 def _describe(errors: dict[str, str]) -> str:

@@ -87,12 +87,26 @@ def source_config(settings: Settings) -> SourceConfig:
     )
 
 
-def aws_session(settings: Settings, profile: str = "") -> Any:
-    """A boto3 session with one account's credentials: the default credential chain (IRSA, Pod
+@dataclass(slots=True, frozen=True)
+class AwsSession:
+    """botocore's session with the two calls of boto3.Session used here. Not boto3 itself: importing
+    it loads s3transfer, a third of `zonekeeper plan`'s start-up, and nothing here uses its resources
+    or its S3/EC2 client additions."""
+
+    _session: Any
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return self._session.create_client(service, **kwargs)
+
+    def get_credentials(self) -> Any:
+        return self._session.get_credentials()
+
+
+def aws_session(settings: Settings, profile: str = "") -> AwsSession:
+    """A session with one account's credentials: the default credential chain (IRSA, Pod
     Identity, env, AWS_PROFILE) or the named profile of the shared config/credentials files (its own
     `role_arn`/`source_profile` assumed by botocore), with --aws-assume-role assumed on top.
     external-dns's other AWS clients (the DynamoDB registry) use the default chain: profile ""."""
-    import boto3
     import botocore.session
     from botocore.exceptions import ProfileNotFound
 
@@ -105,7 +119,7 @@ def aws_session(settings: Settings, profile: str = "") -> Any:
         _register_profile_secrets(core)
     if settings.provider.aws_assume_role:
         _assume_role_on_top(settings, core, _region(settings, core))
-    return boto3.Session(botocore_session=core)
+    return AwsSession(core)
 
 
 def _register_profile_secrets(core: Any) -> None:

@@ -849,6 +849,10 @@ class KubeCluster:
                 )
             time.sleep(0.05)
 
+    def admin_ssl_context(self) -> ssl.SSLContext:
+        """TLS for a raw HTTP client as the cluster admin (benchmarks that bypass the Kubernetes client)."""
+        return self._admin_ssl_context()
+
     def _admin_ssl_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=str(self._pki["ca"]))
         context.load_cert_chain(str(self._pki["admin_cert"]), str(self._pki["admin_key"]))

@@ -6,13 +6,15 @@ import ipaddress
 
 from zonekeeper.annotations.hostname_rules import hostname_error, without_root_dot
 from zonekeeper.annotations.keys import TARGET, Obj, Prefixes, annotations_of, lookup, split_list
-from zonekeeper.endpoint import Problem
+from zonekeeper.endpoint import Problem, is_ipv4
 
 INVALID_TARGET = "InvalidTarget"
 
 
 def target_error(target: str) -> str | None:
     """Why a bare target (IP address or hostname) is unusable, or None."""
+    if is_ipv4(target):
+        return None
     if ":" in target:
         try:
             ipaddress.IPv6Address(target)

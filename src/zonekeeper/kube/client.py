@@ -9,42 +9,13 @@ import asyncio
 import json
 import os
 from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import aiohttp
 
 from zonekeeper import logs
+from zonekeeper.kube.resources import Resource
 from zonekeeper.ratelimit import TokenBucket
-
-
-@dataclass(slots=True, frozen=True)
-class Resource:
-    """A Kubernetes resource type: where its objects live in the API."""
-
-    group: str  # "" for the core group
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool = True
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    def path(self, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if namespace and self.namespaced:
-            base += f"/namespaces/{namespace}"
-        base += f"/{self.plural}"
-        if name:
-            base += f"/{name}"
-            if subresource:
-                base += f"/{subresource}"
-        return base
-
-    def __str__(self) -> str:
-        return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
 class KubeError(Exception):

@@ -8,13 +8,44 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from zonekeeper import annotations as ann
-from zonekeeper.kube.client import Resource
 from zonekeeper.kube.dnsstatus import INGRESS_ANNOTATION
 from zonekeeper.sources import compatibility
 from zonekeeper.sources import objects as kinds
+
+
+# Here, not in kube/client.py: reading objects from files needs it, and not aiohttp (0.5 s to import).
+@dataclass(slots=True, frozen=True)
+class Resource:
+    """A Kubernetes resource type: where its objects live in the API."""
+
+    group: str  # "" for the core group
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if namespace and self.namespaced:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        if name:
+            base += f"/{name}"
+            if subresource:
+                base += f"/{subresource}"
+        return base
+
+    def __str__(self) -> str:
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
 
 RESOURCES: dict[str, Resource] = {
     name: Resource(info.group, info.version, info.plural, info.kind, namespaced=info.namespaced)

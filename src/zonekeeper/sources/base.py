@@ -82,7 +82,7 @@ class SourceConfig:
     # Routes may attach to Gateway API ListenerSets (--gateway-listener-sets).
     gateway_listener_sets: bool = False
     # --annotation-filter, for ListenerSets: external-dns filters them with it as it does routes. (The
-    # primary objects are filtered before any source sees them: zonekeeper.live.annotation_filter.)
+    # primary objects are filtered before any source sees them: zonekeeper.annotationfilter.)
     annotation_filter: str = ""
     # traefik-proxy: the legacy traefik.containo.us group too (--traefik-enable-legacy), the traefik.io
     # group not (--traefik-disable-new).
