@@ -10,19 +10,18 @@ writes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper import annotations as ann
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
     as_str,
     dig,
     load_balancer_records,
+    only_itself,
     publish_hosts,
     resource,
     spec_hostnames,
 )
-from zonekeeper.sources.objects import HTTPPROXIES, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.objects import HTTPPROXIES, Obj, ObjectView
 
 SOURCE_NAME = "contour-httpproxy"
 KIND = "HTTPProxy"
@@ -40,9 +39,4 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
                          lambda names: load_balancer_records(obj, names, config, subject))
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == HTTPPROXIES:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec(SOURCE_NAME, HTTPPROXIES, endpoints, (HTTPPROXIES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, HTTPPROXIES, endpoints, (HTTPPROXIES,), only_itself(HTTPPROXIES), KIND)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from zonekeeper import annotations as ann
@@ -27,8 +27,8 @@ from zonekeeper.endpoint import (
     suitable_type,
 )
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import as_list, as_map, as_str, dig, finish, resource, str_map
-from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.common import as_list, as_map, as_str, dig, finish, only_itself, resource, str_map
+from zonekeeper.sources.objects import DNSENDPOINTS, Obj, ObjectView
 
 KIND = "crd"
 INVALID_ENDPOINT = "InvalidEndpoint"
@@ -245,9 +245,4 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     return finish(result)
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == DNSENDPOINTS:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec("crd", DNSENDPOINTS, endpoints, (DNSENDPOINTS,), dependents, KIND)
+SPEC = SourceSpec("crd", DNSENDPOINTS, endpoints, (DNSENDPOINTS,), only_itself(DNSENDPOINTS), KIND)

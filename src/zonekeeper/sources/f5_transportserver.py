@@ -7,11 +7,10 @@ no host aliases). The `resource` label is `f5-transportserver/<namespace>/<name>
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
+from zonekeeper.sources.common import only_itself
 from zonekeeper.sources.f5_virtualserver import f5_endpoints
-from zonekeeper.sources.objects import F5_TRANSPORTSERVERS, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.objects import F5_TRANSPORTSERVERS, Obj, ObjectView
 
 KIND = "f5-transportserver"
 
@@ -20,9 +19,5 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     return f5_endpoints(obj, config, KIND, with_aliases=False)
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == F5_TRANSPORTSERVERS:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec("f5-transportserver", F5_TRANSPORTSERVERS, endpoints, (F5_TRANSPORTSERVERS,), dependents, KIND)
+SPEC = SourceSpec("f5-transportserver", F5_TRANSPORTSERVERS, endpoints, (F5_TRANSPORTSERVERS,),
+                  only_itself(F5_TRANSPORTSERVERS), KIND)

@@ -13,12 +13,19 @@ either. The `resource` label is `f5-virtualserver/<namespace>/<name>`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper import annotations as ann
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
-from zonekeeper.sources.common import as_list, as_str, dig, endpoints_for_hostname, finish, resource, spec_hostnames
-from zonekeeper.sources.objects import F5_VIRTUALSERVERS, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.common import (
+    as_list,
+    as_str,
+    dig,
+    endpoints_for_hostname,
+    finish,
+    only_itself,
+    resource,
+    spec_hostnames,
+)
+from zonekeeper.sources.objects import F5_VIRTUALSERVERS, Obj, ObjectView
 
 KIND = "f5-virtualserver"
 
@@ -60,9 +67,5 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     return f5_endpoints(obj, config, KIND, with_aliases=True)
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == F5_VIRTUALSERVERS:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec("f5-virtualserver", F5_VIRTUALSERVERS, endpoints, (F5_VIRTUALSERVERS,), dependents, KIND)
+SPEC = SourceSpec("f5-virtualserver", F5_VIRTUALSERVERS, endpoints, (F5_VIRTUALSERVERS,),
+                  only_itself(F5_VIRTUALSERVERS), KIND)

@@ -8,8 +8,6 @@ status.loadBalancer.ingress[].
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
@@ -22,10 +20,11 @@ from zonekeeper.sources.common import (
     dig,
     finish,
     load_balancer_records,
+    only_itself,
     resource,
     spec_hostnames,
 )
-from zonekeeper.sources.objects import INGRESSES, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.objects import INGRESSES, Obj, ObjectView
 
 KIND = "ingress"
 SOURCE_NAME = "ingress"
@@ -90,9 +89,4 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     return finish(result)
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == INGRESSES:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec(SOURCE_NAME, INGRESSES, endpoints, (INGRESSES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, INGRESSES, endpoints, (INGRESSES,), only_itself(INGRESSES), KIND)

@@ -10,8 +10,6 @@ zonekeeper. Objects naming another `controller` are left alone. The `resource` l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper import annotations as ann
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
@@ -21,10 +19,11 @@ from zonekeeper.sources.common import (
     dig,
     finish,
     load_balancer_records,
+    only_itself,
     resource,
     spec_hostnames,
 )
-from zonekeeper.sources.objects import TCPINGRESSES, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.objects import TCPINGRESSES, Obj, ObjectView
 
 SOURCE_NAME = "kong-tcpingress"
 KIND = "tcpingress"
@@ -47,9 +46,4 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
     return finish(result)
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == TCPINGRESSES:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec(SOURCE_NAME, TCPINGRESSES, endpoints, (TCPINGRESSES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, TCPINGRESSES, endpoints, (TCPINGRESSES,), only_itself(TCPINGRESSES), KIND)

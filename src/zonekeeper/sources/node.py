@@ -12,8 +12,6 @@ nothing else named it (beside the rest when combining), as external-dns does. Th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper import annotations as ann
 from zonekeeper.endpoint import Problem, suitable_type
 from zonekeeper.sources import fqdn
@@ -27,6 +25,7 @@ from zonekeeper.sources.common import (
     dig,
     endpoints_for_hostname,
     finish,
+    only_itself,
     resource,
 )
 from zonekeeper.sources.objects import NODES, Obj, ObjectView, name_of
@@ -94,9 +93,4 @@ def _named(obj: Obj, config: SourceConfig, subject: str, names: list[str]) -> So
     return result
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == NODES:
-        yield "", name_of(obj)
-
-
-SPEC = SourceSpec(SOURCE, NODES, endpoints, (NODES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE, NODES, endpoints, (NODES,), only_itself(NODES), KIND)

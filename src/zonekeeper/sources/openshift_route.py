@@ -11,8 +11,6 @@ provider-specific annotations are read. The `resource` label is `route/<namespac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from zonekeeper import annotations as ann
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import (
@@ -20,12 +18,13 @@ from zonekeeper.sources.common import (
     as_map,
     as_str,
     dig,
+    only_itself,
     publish_hosts,
     records_for,
     resource,
     spec_hostnames,
 )
-from zonekeeper.sources.objects import OPENSHIFT_ROUTES, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.objects import OPENSHIFT_ROUTES, Obj, ObjectView
 
 KIND = "route"
 SOURCE_NAME = "openshift-route"
@@ -68,9 +67,4 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
                          lambda names: records_for(obj, names, config, subject, lambda: own_targets))
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == OPENSHIFT_ROUTES:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec(SOURCE_NAME, OPENSHIFT_ROUTES, endpoints, (OPENSHIFT_ROUTES,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, OPENSHIFT_ROUTES, endpoints, (OPENSHIFT_ROUTES,), only_itself(OPENSHIFT_ROUTES), KIND)

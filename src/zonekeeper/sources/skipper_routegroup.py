@@ -13,7 +13,6 @@ the object, as Go's decoder leaves it, when both are there).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from zonekeeper import annotations as ann
@@ -24,12 +23,13 @@ from zonekeeper.sources.common import (
     as_str,
     dedupe,
     dig,
+    only_itself,
     publish_hosts,
     records_for,
     resource,
     spec_hostnames,
 )
-from zonekeeper.sources.objects import ROUTEGROUPS, Obj, ObjectView, name_of, namespace_of
+from zonekeeper.sources.objects import ROUTEGROUPS, Obj, ObjectView
 
 KIND = "routegroup"
 SOURCE_NAME = "skipper-routegroup"
@@ -68,9 +68,4 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
                          lambda names: records_for(obj, names, config, subject, lambda: status_targets(obj)))
 
 
-def dependents(kind: str, obj: Obj, view: ObjectView) -> Iterator[tuple[str, str]]:
-    if kind == ROUTEGROUPS:
-        yield namespace_of(obj), name_of(obj)
-
-
-SPEC = SourceSpec(SOURCE_NAME, ROUTEGROUPS, endpoints, (ROUTEGROUPS,), dependents, KIND)
+SPEC = SourceSpec(SOURCE_NAME, ROUTEGROUPS, endpoints, (ROUTEGROUPS,), only_itself(ROUTEGROUPS), KIND)

@@ -186,7 +186,7 @@ def test_no_spec_no_output() -> None:
 
 def test_dependents() -> None:
     obj = dns_endpoint("records", "default")
-    assert list(source.dependents(DNSENDPOINTS, obj, store(obj))) == [("default", "records")]
+    assert list(source.SPEC.dependents(DNSENDPOINTS, obj, store(obj))) == [("default", "records")]
 
 
 def test_crd_source_apiversion_and_kind_take_external_dns_s_defaults_only() -> None:

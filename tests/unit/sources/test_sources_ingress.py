@@ -141,5 +141,5 @@ def test_ingress_class_filter(
 
 def test_dependents() -> None:
     obj = ingress()
-    assert list(source.dependents(INGRESSES, obj, store(obj))) == [("default", "shop")]
-    assert list(source.dependents("services", obj, store(obj))) == []
+    assert list(source.SPEC.dependents(INGRESSES, obj, store(obj))) == [("default", "shop")]
+    assert list(source.SPEC.dependents("services", obj, store(obj))) == []
