@@ -51,6 +51,7 @@ from zonekeeper.kube.eventtext import (
 )
 from zonekeeper.kube.objectref import CacheLookup, ObjectRef
 from zonekeeper.kube.resources import EVENTS
+from zonekeeper.kube.sender import LogOnce, Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +133,8 @@ class EventRecorder:
         self._emitted: OrderedDict[tuple[str, ...], float] = OrderedDict()
         self._pending: deque[_Pending] = deque()
         self._max_pending = max_pending
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
-        self._send_lock: asyncio.Lock | None = None
-        self._logged: set[tuple[object, ...]] = set()
+        self._wakeup = Wakeup()
+        self._log_once = LogOnce(log)
         self._names = itertools.count()
         self.stats = RecorderStats()
 
@@ -176,25 +175,12 @@ class EventRecorder:
             self._log_once(("overflow",), logging.WARNING,
                            "event queue full (%d): dropping the oldest events (first dropped: %s %s on %s)",
                            self._max_pending, dropped.type, dropped.reason, dropped.ref)
-        self._wakeup()
+        self._wakeup.set()
 
     def _forget(self, item: _Pending) -> None:
         # Only the entry this item made: a later emission of the same key keeps its own.
         if self._emitted.get(item.key) == item.recorded:
             del self._emitted[item.key]
-
-    def _wakeup(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is None or wake is None or loop.is_closed():
-            return  # nothing runs yet; run() looks at the queue when it starts
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            wake.set()
-        else:
-            loop.call_soon_threadsafe(wake.set)
 
     def record_change(self, ref: ObjectRef, change: Change, zone_name: str) -> None:
         """A record change Route 53 accepted, e.g. `created A web.example.com -> 1.2.3.4 in zone example.com`."""
@@ -209,25 +195,13 @@ class EventRecorder:
 
     # -- sending (asynchronous) ----------------------------------------------------------------------
 
-    def _bind(self) -> tuple[asyncio.Event, asyncio.Lock]:
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._wake is None or self._send_lock is None:
-            self._loop = loop
-            self._wake = asyncio.Event()
-            self._send_lock = asyncio.Lock()
-        return self._wake, self._send_lock
-
     async def run(self) -> None:
         """Send queued events until cancelled."""
-        wake, _ = self._bind()
-        while True:
-            await self.flush()
-            await wake.wait()
-            wake.clear()
+        await self._wakeup.forever(self.flush)
 
     async def flush(self) -> None:
         """Send everything queued now (and whatever is queued meanwhile), then return."""
-        _, send_lock = self._bind()
+        _, send_lock = self._wakeup.bind()
         async with send_lock:
             while True:
                 with self._lock:
@@ -312,15 +286,6 @@ class EventRecorder:
             "cannot send Kubernetes Events (%s %s) after %d attempt(s); dropping %s. "
             "Further failures of this kind are logged at debug level. (%s)",
             exc.status, exc.reason, attempts, what, exc.message, detail=f"dropped {what}: {exc}")
-
-    def _log_once(self, key: tuple[object, ...], level: int, msg: str, *args: object, detail: str = "",
-                  exc_info: bool = False) -> None:
-        if key in self._logged:
-            log.debug(detail or msg, *(() if detail else args), exc_info=exc_info)
-            return
-        self._logged.add(key)
-        log.log(level, msg, *args, exc_info=exc_info)
-
 
 def _transient(exc: KubeError) -> bool:
     # 0: no answer; 409: name clash; 429: apiserver priority & fairness; 5xx: apiserver or etcd trouble.

@@ -31,6 +31,7 @@ from zonekeeper.kube import dnsstatus, frozen
 from zonekeeper.kube.client import KubeClient, KubeError
 from zonekeeper.kube.dnsstatus import Outcome
 from zonekeeper.kube.resources import RESOURCES
+from zonekeeper.kube.sender import LogOnce, Wakeup
 from zonekeeper.ratelimit import TokenBucket
 from zonekeeper.sources import objects as kinds
 
@@ -268,9 +269,8 @@ class StatusWriter:
         # write, the next pass must not send it again.
         self._sent: OrderedDict[Key, tuple[tuple[Any, ...], float]] = OrderedDict()
         self._max_remembered = 100_000
-        self._wake: asyncio.Event | None = None
-        self._lock: asyncio.Lock | None = None
-        self._logged: set[tuple[object, ...]] = set()
+        self._wakeup = Wakeup()
+        self._log_once = LogOnce(log)
         self.stats = StatusStats()
 
     # -- submitting (synchronous, from the controller's report of a pass) --------------------------
@@ -289,8 +289,7 @@ class StatusWriter:
             self.stats.unchanged += 1
             return
         self._pending[key] = (update, obj)
-        if self._wake is not None:
-            self._wake.set()
+        self._wakeup.set()
 
     def _says(self, obj: Mapping[str, Any], update: StatusUpdate) -> bool:
         said = update.outcome
@@ -308,22 +307,13 @@ class StatusWriter:
 
     # -- sending ---------------------------------------------------------------------------------
 
-    def _bind(self) -> tuple[asyncio.Event, asyncio.Lock]:
-        if self._wake is None or self._lock is None:
-            self._wake, self._lock = asyncio.Event(), asyncio.Lock()
-        return self._wake, self._lock
-
     async def run(self) -> None:
         """Write queued updates until cancelled."""
-        wake, _ = self._bind()
-        while True:
-            await self.flush()
-            await wake.wait()
-            wake.clear()
+        await self._wakeup.forever(self.flush)
 
     async def flush(self) -> None:
         """Write everything queued now (and whatever is queued meanwhile), then return."""
-        _, lock = self._bind()
+        _, lock = self._wakeup.bind()
         async with lock:
             while self._pending:
                 if not self._is_leader():
@@ -446,15 +436,6 @@ class StatusWriter:
             "cannot write the status of %s (%s %s); DNS is not affected, the next pass tries again. "
             "Further failures of this kind are logged at debug level. (%s)",
             what, exc.status, exc.reason, exc.message, detail=f"status of {what}: {exc}")
-
-    def _log_once(self, key: tuple[object, ...], level: int, msg: str, *args: object, detail: str = "",
-                  exc_info: bool = False) -> None:
-        if key in self._logged:
-            log.debug(detail or msg, *(() if detail else args), exc_info=exc_info)
-            return
-        self._logged.add(key)
-        log.log(level, msg, *args, exc_info=exc_info)
-
 
 def _transient(update: StatusUpdate, exc: KubeError) -> bool:
     # 0: no answer; 429: apiserver priority & fairness; 5xx: apiserver or etcd trouble. A 409 on a route:
