@@ -35,13 +35,16 @@ LOGRUS_LEVELS = {"trace", "debug", "info", "warning", "error", "fatal", "panic"}
 RFC3339_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)")
 
 
-def events(cluster: KubeCluster, namespace: str) -> list[dict[str, Any]]:
+def events(cluster: KubeCluster, namespace: str, reporter: str) -> list[dict[str, Any]]:
+    """The Events `reporter` (the tool: both report under their own name) wrote in `namespace`. The
+    apiserver's own controllers write there too (its ClusterIP repair loop: a Warning
+    `ClusterIPNotAllocated` on a Service created a moment before), and neither tool is asked about those."""
     from kubernetes import client
 
     # The core/v1 view: external-dns writes events.k8s.io/v1 Events, zonekeeper core/v1 ones; both read here.
     found = client.CoreV1Api(cluster.admin).list_namespaced_event(namespace).items
     return [{"object": e.involved_object.name, "type": e.type, "reason": e.reason, "note": e.message or ""}
-            for e in found]
+            for e in found if reporter in (e.reporting_component, e.source.component if e.source else None)]
 
 
 def run_until_events(controllers: Controllers, cluster: KubeCluster, tool: str, namespace: str, args: list[str],
@@ -56,7 +59,7 @@ def run_until_events(controllers: Controllers, cluster: KubeCluster, tool: str, 
         seen, stable_since = -1, time.monotonic()
         while time.monotonic() < deadline:
             assert proc.poll() is None, f"{tool} exited {proc.returncode}:\n{log.read_text()[-6000:]}"
-            found = events(cluster, namespace)
+            found = events(cluster, namespace, tool)
             if len(found) != seen:
                 seen, stable_since = len(found), time.monotonic()
             elif found and time.monotonic() - stable_since >= SETTLE:
