@@ -250,11 +250,11 @@ async def test_deleting_a_namespace_of_5_percent_goes_through(
 def set_load_balancer(cluster: KubeCluster, ns: str, name: str, hostname: str) -> None:
     from kubernetes import client
 
-    api = client.CoreV1Api(cluster.admin)
-    svc = api.read_namespaced_service_status(name, ns)
-    svc.status.load_balancer = client.V1LoadBalancerStatus(
-        ingress=[client.V1LoadBalancerIngress(hostname=hostname)] if hostname else [])
-    api.replace_namespaced_service_status(name, ns, svc)
+    # A patch, not read-then-replace: the controller writes its DNSRecordsProgrammed condition on the
+    # same status, and a replace racing with it fails with 409 Conflict.
+    ingress = [{"hostname": hostname}] if hostname else []
+    client.CoreV1Api(cluster.admin).patch_namespaced_service_status(
+        name, ns, {"status": {"loadBalancer": {"ingress": ingress}}})
 
 
 async def test_load_balancer_reprovisioning_keeps_the_record(
