@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -103,10 +104,22 @@ class Controllers:
         self.extra_env: dict[str, str] = {}
 
     def _run(self, tool: str, command: Sequence[str], key: str, args: Sequence[str]) -> Run:
-        env = {**self._base_env, **self.extra_env, "AWS_ACCESS_KEY_ID": key}
-        proc = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                              stdin=subprocess.DEVNULL, check=False)
-        return Run(tool, tuple(args), proc.returncode, proc.stdout + proc.stderr)
+        # PYTHONFAULTHANDLER: a zonekeeper that hangs is sent SIGABRT and prints every thread's stack
+        # (a Go program does the same on SIGQUIT), so a hang fails its test with the place it hung.
+        env = {**self._base_env, **self.extra_env, "AWS_ACCESS_KEY_ID": key, "PYTHONFAULTHANDLER": "1"}
+        with subprocess.Popen([*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, stdin=subprocess.DEVNULL) as proc:
+            try:
+                output, _ = proc.communicate(timeout=RUN_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGQUIT if tool == "external-dns" else signal.SIGABRT)
+                try:
+                    output, _ = proc.communicate(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    output, _ = proc.communicate()
+                output += f"\n[harness: no exit within {RUN_TIMEOUT:g}s; the stacks above are where it hung]\n"
+        return Run(tool, tuple(args), proc.returncode, output)
 
     @contextlib.contextmanager
     def serving(self, tool: str, log: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
