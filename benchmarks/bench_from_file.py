@@ -28,6 +28,7 @@ from benchmarks.results import Figure, show, take_record_flag
 from tests.support.route53 import StrictRoute53Server
 from zonekeeper import manifests, sources
 from zonekeeper.config import Settings
+from zonekeeper.report import render_text
 from zonekeeper.wiring import build
 
 SERVICE = """\
@@ -79,6 +80,29 @@ def whole_command(path: Path, endpoint: str) -> tuple[float, float]:
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
+PHASES = ("libyaml events alone", "parse (events -> objects)", "sources", "plan (pipeline)", "render (text)")
+
+
+def events_alone(text: str) -> float:
+    """CPU seconds libyaml takes to hand over the events, nothing built: the floor of any parse
+    through PyYAML's C parser."""
+    started = time.process_time()
+    loader = yaml.CSafeLoader(text)
+    try:
+        while loader.get_event() is not None:
+            pass
+    finally:
+        loader.dispose()
+    return time.process_time() - started
+
+
+def parse_only(text: str) -> float:
+    """CPU seconds of manifests' parse alone (the objects built, limits checked, nothing decoded)."""
+    started = time.process_time()
+    list(manifests._documents(text, 0))
+    return time.process_time() - started
+
+
 def best(runs: list[float]) -> str:
     return f"{min(runs):.2f} s (median {statistics.median(runs):.2f} s of {len(runs)})"
 
@@ -102,15 +126,26 @@ def main() -> None:
             before.append(time.process_time() - started)
 
         loads, totals = [], []
+        phases: dict[str, list[float]] = {name: [] for name in PHASES}
         for _ in range(3):
             wired = build(settings, records_cache_seconds=0.0)
-            started = time.process_time()
-            store, problems = manifests.load([path])
-            loaded = time.process_time()
-            desired = sources.collect(store, settings.source.sources, wired.source_config)
-            result = wired.pipeline.run(desired.endpoints, apply=False, source_problems=problems)
-            totals.append(time.process_time() - started)
+            with manifests.gc_paused():  # as `plan` runs it
+                phases["libyaml events alone"].append(events_alone(text))
+                phases["parse (events -> objects)"].append(parse_only(text))
+                started = time.process_time()
+                store, problems = manifests.load([path])
+                loaded = time.process_time()
+                desired = sources.collect(store, settings.source.sources, wired.source_config)
+                collected = time.process_time()
+                result = wired.pipeline.run(desired.endpoints, apply=False, source_problems=problems)
+                planned = time.process_time()
+                render_text(result, settings)
+                rendered = time.process_time()
+            totals.append(planned - started)
             loads.append(loaded - started)
+            phases["sources"].append(collected - loaded)
+            phases["plan (pipeline)"].append(planned - collected)
+            phases["render (text)"].append(rendered - planned)
             assert not problems and len(result.changes) == n, (problems[:3], len(result.changes))
         commands = [whole_command(path, server.endpoint) for _ in range(3)]
 
@@ -118,6 +153,9 @@ def main() -> None:
     print(f"  before: pure-Python yaml.safe_load_all alone: {best(before)}")
     print(f"  now:    manifests.load (libyaml, bounded):    {best(loads)}")
     print(f"  now:    load + sources + plan (the whole plan): {best(totals)}")
+    print("  by phase (load = parse + decoding into the store):")
+    for name, runs in phases.items():
+        print(f"    {name + ':':<28}{best(runs)}")
     print(f"  the whole command (fresh process, imports included): wall {best([w for w, _ in commands])}, "
           f"CPU {best([c for _, c in commands])}")
     show("bench_from_file", {"services": n}, [
@@ -126,6 +164,7 @@ def main() -> None:
         Figure("whole plan median", statistics.median(totals), "s CPU", tolerance=0.25),
         Figure("command wall best", min(w for w, _ in commands), "s", tolerance=0.25),
         Figure("command CPU best", min(c for _, c in commands), "s CPU", tolerance=0.25),
+        *(Figure(f"{name} best", min(runs), "s CPU", tolerance=0.25) for name, runs in phases.items()),
     ], record=record)
 
 
