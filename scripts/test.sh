@@ -12,6 +12,8 @@ if [ "${ZONEKEEPER_SKIP_KUBE:-0}" != "1" ]; then
   bash tests/promtool/build.sh
   # external-dns itself, for the compatibility suite (tests/compat): ~10 min cold, cached like the others.
   [ "${ZONEKEEPER_SKIP_EXTERNAL_DNS:-0}" = "1" ] || bash tests/external_dns/build.sh
+  # connector-server: gob endpoints from external-dns's own endpoint package (tests/connector), seconds.
+  bash tests/connector/build.sh
 fi
 # The drift tests ask a real authoritative DNS server (Knot, from Debian) on loopback.
 if ! [ -x /usr/sbin/knotd ]; then

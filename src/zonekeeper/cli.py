@@ -163,7 +163,7 @@ def _fail_config(message: str) -> None:
 def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem]]:
     import asyncio
 
-    from zonekeeper import lbresolve, sources
+    from zonekeeper import connectorfeed, lbresolve, sources
     from zonekeeper.annotationfilter import annotation_filtered
 
     if not settings.source.from_files:
@@ -172,7 +172,9 @@ def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem
         return asyncio.run(live.snapshot(settings, wired))
     store, problems = manifests.load(settings.source.from_files)
     view = annotation_filtered(store, settings, wired.source_config)
-    result = sources.collect(view, settings.source.sources, lbresolve.prepared(wired.source_config, view))
+    config = lbresolve.prepared(wired.source_config, view)
+    connected = asyncio.run(connectorfeed.connected(settings.source, config))
+    result = sources.collect(view, settings.source.sources, config, connected)
     return result.endpoints, problems + result.problems
 
 
@@ -195,9 +197,10 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
         _fail_config(str(exc))
         raise  # unreachable
     except Exception as exc:
+        from zonekeeper.connectorfeed import ConnectorUnavailable
         from zonekeeper.live import ClusterUnavailable
 
-        if not isinstance(exc, ClusterUnavailable):
+        if not isinstance(exc, ClusterUnavailable | ConnectorUnavailable):
             raise
         click.echo(f"zonekeeper: {exc}", err=True)
         sys.exit(exitcodes.ERROR)

@@ -6,7 +6,9 @@ arriving within the batch window go together, and a pass triggered by changes st
 `--min-event-sync-interval` after the last pass started (external-dns's meaning: the first sync is
 immediate; the interval only spaces event-triggered runs). A periodic full pass re-plans everything from
 caches (no API calls); the Route 53 record cache expires after `--aws-records-cache-duration` and is
-listed again, which catches changes made behind our back.
+listed again, which catches changes made behind our back. A full pass whose inputs (object recomputes,
+record cache generations, term, configuration) are unchanged since a pass that left nothing to do
+plans nothing: an idle controller only lets its record cache expire and re-list.
 
 Only the leader writes to DNS, and a provider-level fence re-checks leadership right before every
 Route 53 request: a write goes out only while the lease is certainly ours in the term the pass
@@ -27,16 +29,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from zonekeeper import guard, lbgrace, lbresolve, logs
+from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.health import Vitals
 from zonekeeper.kube import dnsstatus
 from zonekeeper.kube.eventtext import change_event
 from zonekeeper.kube.status import StatusUpdate, StatusWriter
+from zonekeeper.manifests import deletions_unsafe
 from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
 from zonekeeper.pipeline import PassResult, ZoneOutcome
-from zonekeeper.sources import SourceSpec, run_one, specs_for
+from zonekeeper.providers.base import ProviderError
+from zonekeeper.sources import SourceSpec, fake_generator, run_generated, run_one, specs_for
 from zonekeeper.sources.base import SourceResult
 from zonekeeper.sources.gateway_routes import admitted_parent_refs
 from zonekeeper.sources.objects import (
@@ -73,6 +77,33 @@ def event_pass_at(now: float, last_pass: float | None, *, min_interval: float, b
     if last_pass is not None:
         start = max(start, last_pass + min_interval)
     return min(start, max(due, now + batch))
+
+
+@dataclass(slots=True, frozen=True)
+class FullPassInputs:
+    """Everything a full pass plans from, as version stamps: two equal ones plan the same thing."""
+
+    outputs: int  # bumped whenever any object's endpoints were recomputed
+    term: int  # the leadership term (a new term drops the record cache)
+    pipeline: int  # the pipeline planning (rebuilt on a configuration reload)
+    source_config: int  # the sources' configuration (resolved load balancer hostnames)
+    zones: tuple[tuple[str, int], ...]  # (zone id, record cache generation) after expiry, drift check, re-list
+    pending: bool  # dirty objects, names to plan again, grace-period holds, unsynced caches: never skip
+
+
+def settled(result: PassResult) -> bool:
+    """A full pass that left nothing to do: every zone read and planned, no change made, failed,
+    held or withheld, and no problem to report again."""
+    return (result.ok and result.census is not None and not result.all_problems
+            and all(not z.plan.changes and not z.plan.withheld and z.guard is None for z in result.zones))
+
+
+def can_skip_full_pass(previous: FullPassInputs | None, last: PassResult | None,
+                       current: FullPassInputs | None) -> bool:
+    """Whether a full pass may reuse the last one: its inputs are the same stamps and it settled
+    (None: the inputs could not be read)."""
+    return (previous is not None and last is not None and current is not None and not current.pending
+            and previous == current and settled(last))
 
 
 class Cache(ObjectView, Protocol):
@@ -128,6 +159,14 @@ class Controller:
         # Every enabled part of every source, by its id (`SourceSpec.id`): one per primary kind.
         self.specs: dict[str, SourceSpec] = {
             spec.id: spec for spec in specs_for(wiring.settings.source.sources, wiring.source_config)}
+        # --source=fake: one generator for the life of the process, drawn once per full pass (as
+        # external-dns draws once per sync); event passes never touch its names (it has no objects).
+        self._fake = fake_generator(wiring.settings.source.sources, wiring.source_config)
+        self._fake_out: list[Endpoint] = []
+        # --source=connector: its server is read once per full pass, the last good read kept.
+        self.connector = (connectorfeed.Feed(wiring.settings.source.connector_source_server)
+                          if "connector" in wiring.settings.source.sources else None)
+        self._connector_out = SourceResult()
         self.stats = ControllerStats()
         self.metrics = metrics
         # Liveness and readiness (/healthz, /readyz) read what the loop reports here.
@@ -155,6 +194,10 @@ class Controller:
         self._read_term = 0
         self._pass_term = 0
         self._replan: set[str] = set()  # names refused as stale and read again: plan them next
+        # The last full pass and its inputs: an idle controller's full pass only refreshes the record
+        # cache (expiry, drift checks, re-lists bump its generations) and plans nothing new.
+        self._outputs_version = 0
+        self._last_full: tuple[FullPassInputs, PassResult] | None = None
         # The sources' configuration; with --resolve-service-load-balancer-hostname its table of
         # resolved load balancer hostnames is refreshed before every pass (zonekeeper.lbresolve).
         self.source_config = wiring.source_config
@@ -230,6 +273,7 @@ class Controller:
         return self._recompute_everything or self.clock() - self._recomputed_at >= RECOMPUTE_ALL_EVERY
 
     def _recompute_all(self) -> None:
+        self._outputs_version += 1
         self._recompute_everything = False
         self._recomputed_at = self.clock()
         outputs: dict[ObjectKey, SourceResult] = {}
@@ -259,6 +303,7 @@ class Controller:
         """Recompute some objects; return every DNS name their old or new endpoints mention."""
         names: set[str] = set()
         for key in keys:
+            self._outputs_version += 1
             part, ns, name = key
             spec = self.specs[part]
             old = self._outputs.pop(key, None)
@@ -286,6 +331,9 @@ class Controller:
             else:
                 endpoints.extend(e for e in out.endpoints if e.name in names)
             problems.extend(out.problems)
+        endpoints.extend(e for e in self._fake_out if names is None or e.name in names)
+        endpoints.extend(e for e in self._connector_out.endpoints if names is None or e.name in names)
+        problems.extend(self._connector_out.problems)
         # Conflicts are resolved by resource, not by order; sorting keeps logs and plans stable.
         endpoints.sort(key=lambda e: (e.resource, e.key, e.targets))
         return endpoints, list(dict.fromkeys(problems))
@@ -318,10 +366,13 @@ class Controller:
             self._full_requested = True
             self._recompute_everything = True
             return None
-        desired, problems = self.desired(touched)
-        if touched is not None:
-            labels = _resource_labels(dirty, self.specs)
-            problems = [p for p in problems if p.subject in labels]
+        if touched is None and self._fake is not None:
+            self._fake_out = run_generated(self._fake.next_pass(), self.source_config).endpoints
+            self._outputs_version += 1  # a new draw is new input: such a full pass always plans
+        if touched is None and self.connector is not None:
+            before, self._connector_out = self._connector_out, await self.connector.refresh(self.source_config)
+            if self._connector_out != before:
+                self._outputs_version += 1
         hold = not self.cache.synced
         keep = lbgrace.kept(self._holds.values(), self.clock())
         pipeline = self.wiring.pipeline
@@ -330,20 +381,65 @@ class Controller:
         term = self.elector.term if self.elector is not None else 0
         stale, self._read_term, self._pass_term = term != self._read_term, term, term
         provider = self.wiring.provider
+        pending = bool(dirty or replan or hold or self._holds or self._hold_due or stale)
 
-        def reconcile() -> PassResult:
+        def reconcile() -> tuple[PassResult, FullPassInputs | None, bool]:
             if stale:  # newly leader: what we cached may have been changed by the leader before us
                 provider.invalidate()
+            last = self._last_full
+            if touched is None and last is not None and can_skip_full_pass(
+                    last[0], last[1], self._full_inputs(term, pending, read=False)):
+                # Only now read the records (expiry, drift check, re-list): a pass that runs anyway
+                # must not read them twice (--aws-records-cache-duration=0 lists at every read).
+                inputs = self._full_inputs(term, pending, read=True)
+                if inputs is not None and can_skip_full_pass(last[0], last[1], inputs):
+                    return last[1], inputs, True
+            # (Here, in the provider's thread: run_pass, the only writer of the outputs, is waiting.)
+            desired, problems = self.desired(touched)
+            # Not every source listed yet, or one could not be read at all: its records are unknown.
+            # (Decided before an event pass keeps only its own objects' problems.)
+            hold_deletes = hold or deletions_unsafe(problems)
+            if touched is not None:
+                labels = _resource_labels(dirty, self.specs)
+                problems = [p for p in problems if p.subject in labels]
             # Every zone done is progress: a long pass over many zones is not a stuck loop.
-            return pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
-                                hold_deletes=hold, on_zone=lambda _: self.vitals.tick(), keep=keep)
+            result = pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
+                                  hold_deletes=hold_deletes, on_zone=lambda _: self.vitals.tick(), keep=keep)
+            # The stamps as the pass left them: a settled pass changed no record.
+            return result, self._full_inputs(term, pending, read=False) if touched is None else None, False
 
-        result = await loop.run_in_executor(self._executor, reconcile)
+        result, inputs, skipped = await loop.run_in_executor(self._executor, reconcile)
+        if inputs is not None:
+            self._last_full = (inputs, result)
+        if skipped:
+            # Nothing changed since a pass that settled: the same result, without planning or reporting it again.
+            self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
+            self._account(result, full, dirty)
+            return result
         self._plan_again(result)
         self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
         self._account(result, full, dirty)
         self._report(result, full, dirty)
         return result
+
+    def _full_inputs(self, term: int, pending: bool, *, read: bool) -> FullPassInputs | None:
+        """The stamps of a full pass's inputs (in the provider's thread). With `read`, the records are
+        read first, which lets the record cache expire, drift-check and re-list on its own schedule;
+        None when a zone could not be read, so that the pass runs and reports it."""
+        provider = self.wiring.provider
+        try:
+            zones = provider.zones()
+            if provider.zone_errors():
+                return None
+            stamps = []
+            for zone in sorted(zones, key=lambda z: z.id):
+                if read:
+                    provider.records(zone)
+                stamps.append((zone.id, provider.generation(zone)))
+        except ProviderError:
+            return None
+        return FullPassInputs(self._outputs_version, term, id(self.wiring.pipeline), id(self.source_config),
+                              tuple(stamps), pending)
 
     def _plan_again(self, result: PassResult) -> None:
         """Names the provider read again after Route 53 refused changes as stale go into the next pass,
@@ -365,7 +461,8 @@ class Controller:
         self._wake.set()
 
     def _account(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
-        if full and sync_succeeded(result):
+        # A pass that could not read the connector server is not a sync (as external-dns's failed Endpoints()).
+        if full and sync_succeeded(result) and (self.connector is None or self.connector.error is None):
             self.vitals.synced()
         if dirty:
             now = self.clock()
@@ -387,7 +484,8 @@ class Controller:
             self.vitals.tick()
             timeout = max(0.0, self._wake_at(next_full) - self.clock())
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
                 now = self.clock()
                 start = event_pass_at(now, self._last_pass_at, min_interval=self.min_interval,
                                       batch=self.debounce, due=self._wake_at(next_full))

@@ -87,7 +87,8 @@ def suitable_type(target: str) -> str:
 def _pairs(items: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Pairs:
     if items is None:
         return ()
-    source = items.items() if isinstance(items, Mapping) else items
+    # The exact-class test first: the Mapping ABC check is slow, and nearly every caller passes a dict.
+    source = items.items() if items.__class__ is dict or isinstance(items, Mapping) else items
     return tuple(sorted((str(k), str(v)) for k, v in source))
 
 
@@ -180,10 +181,14 @@ class Endpoint:
                 labels.pop(k, None)
             else:
                 labels[k] = v
-        return replace(self, labels=_pairs(labels))
+        # The constructor rather than `dataclasses.replace`, which walks the fields each time (two
+        # copies per endpoint of 10,000 Services, a tenth of the sources' time).
+        return Endpoint(self.name, self.type, self.targets, self.ttl, self.set_identifier, self.provider_specific,
+                        _pairs(labels))
 
     def with_provider_specific(self, props: Mapping[str, str]) -> Endpoint:
-        return replace(self, provider_specific=_pairs(props))
+        return Endpoint(self.name, self.type, self.targets, self.ttl, self.set_identifier, _pairs(props),
+                        self.labels)
 
     def evolve(self, **changes: object) -> Endpoint:
         return replace(self, **changes)  # type: ignore[arg-type]

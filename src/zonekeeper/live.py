@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from zonekeeper import exitcodes, lbresolve, sources
+from zonekeeper import connectorfeed, exitcodes, lbresolve, sources
 from zonekeeper import server as http
 from zonekeeper.annotationfilter import annotation_filter, annotation_filtered
 from zonekeeper.config import ConfigError, Settings
@@ -166,7 +166,8 @@ async def snapshot(settings: Settings, wired: Wiring) -> tuple[list[Endpoint], l
                 raise ClusterUnavailable(_describe(cache.errors))
             view = annotation_filtered(cache, settings, wired.source_config)
             config, _ = await lbresolve.refresh(wired.source_config, view, full=True)
-            result = sources.collect(view, settings.source.sources, config)
+            connected = await connectorfeed.connected(settings.source, config)
+            result = sources.collect(view, settings.source.sources, config, connected)
             return result.endpoints, result.problems
         finally:
             await cache.stop()
@@ -272,6 +273,9 @@ async def _one_pass(live: _Live) -> int:
         log.error("%s", _describe(live.cache.errors))
         return exitcodes.ERROR
     result = await live.controller.run_pass(full=True)
+    feed = live.controller.connector
+    if feed is not None and feed.error is not None:
+        return exitcodes.ERROR  # logged by the feed; its deletes were held
     if live.recorder is not None:
         await live.recorder.flush()
     if live.status is not None:

@@ -313,3 +313,28 @@ def test_parts_of_one_source_keep_their_objects_apart() -> None:
         assert records(provider) == {("new.example.com", "A"): ("10.0.0.3",)}
 
     asyncio.run(scenario())
+
+
+def test_fake_source_draws_once_per_full_pass_as_external_dns_per_sync() -> None:
+    # external-dns calls the fake source's Endpoints() once per sync, its generator advancing: with
+    # --policy=sync each interval replaces the previous names. Our full pass is that sync; event passes
+    # (a Service changing beside it) keep the last draw.
+    async def scenario() -> None:
+        controller, store, provider = make(("service", "fake"))
+        store.add(service("a", "a.example.com", ip="10.0.0.1"))
+        await controller.run_pass(full=True)
+        first = {name for name, rtype in records(provider) if rtype == "A"}
+        assert first == {"a.example.com", "quhw.example.com"}  # quhw: external-dns's first draw (seed 9673)
+
+        old = store.get(SERVICES, "default", "a")
+        change(controller, store, SERVICES, old, service("a", "a.example.com", ip="10.0.0.2"))
+        await controller.run_pass(full=False)
+        assert {name for name, rtype in records(provider) if rtype == "A"} == first
+
+        await controller.run_pass(full=True)
+        # itnm: external-dns's second sync (`--interval=1s --dry-run --log-level=debug`, its "fake
+        # source generated A endpoint" lines: quhw, itnm, uxvp).
+        assert {(name, t) for name, rtype in records(provider) if rtype == "A" for t in records(provider)[name, rtype]
+                } == {("a.example.com", "10.0.0.2"), ("itnm.example.com", "192.0.2.248")}
+
+    asyncio.run(scenario())

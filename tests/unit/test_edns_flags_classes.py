@@ -71,8 +71,7 @@ def test_refusals_name_the_flag_and_what_is_unsupported() -> None:
     assert compat.refusal(flags["zone-name-filter"]).startswith("--zone-name-filter belongs to the azure provider")
     assert compat.refusal(flags["crd-registry-namespace"]).startswith(
         "--crd-registry-namespace belongs to the crd registry; zonekeeper supports --registry=txt")
-    assert compat.refusal(flags["connector-source-server"]).startswith(
-        "--connector-source-server belongs to the connector source")
+    assert "connector-source-server" not in {f.name for f in compat.refused()}  # read since connector is
     for flag in compat.refused():
         assert compat.refusal(flag).startswith(flag.option), flag.name
 

@@ -646,7 +646,7 @@ def test_sources_see_the_same_endpoints_in_cached_objects(compact: bool) -> None
         for obj in raw_view.list(kind):
             slim = resources.slim(kind, obj)
             cached.add(frozen.freeze(kind, slim) if compact else slim, kind)
-    names = list(SOURCES)
+    names = [n for n in SOURCES if n != "fake"]  # fake reads no objects
     config = SourceConfig()
     expected, got = collect(raw_view, names, config), collect(cached, names, config)
     assert expected.endpoints and got.endpoints == expected.endpoints

@@ -146,13 +146,7 @@ class KubeClient:
             pending: list[bytes] = []
             pending_size = 0
             while True:
-                try:
-                    chunk = await asyncio.wait_for(stream.readany(), timeout=read_timeout)
-                except TimeoutError as exc:
-                    raise KubeError(0, "WatchStalled", f"no data on the {resource} watch for {read_timeout:.0f}s") \
-                        from exc
-                except (aiohttp.ClientError, OSError) as exc:
-                    raise KubeError(0, "Unreachable", f"WATCH {resource}: {exc}") from exc
+                chunk = await next_watch_chunk(stream, resource, read_timeout)
                 if not chunk:  # end of stream: the server's timeoutSeconds, or it went away cleanly
                     if b"".join(pending).strip():  # the server ends every event with a newline
                         raise KubeError(0, "Unreachable", f"WATCH {resource}: the stream ended inside an event")
@@ -246,3 +240,14 @@ def _error(status: int, data: bytes, what: str) -> KubeError:
         return KubeError(status, str(doc.get("reason") or status), f"{what}: {doc.get('message', '')}")
     except ValueError:
         return KubeError(status, str(status), f"{what}: {data[:200]!r}")
+
+
+async def next_watch_chunk(stream: aiohttp.StreamReader, resource: Resource, read_timeout: float) -> bytes:
+    """The next bytes of a watch stream (b"" at its end); KubeError when none come within `read_timeout`."""
+    try:
+        async with asyncio.timeout(read_timeout):
+            return await stream.readany()
+    except TimeoutError as exc:
+        raise KubeError(0, "WatchStalled", f"no data on the {resource} watch for {read_timeout:.0f}s") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise KubeError(0, "Unreachable", f"WATCH {resource}: {exc}") from exc

@@ -114,6 +114,14 @@ class _ContinueExpired(Exception):
     """A paged list's snapshot was compacted away between two pages (410 on a continue token)."""
 
 
+async def _cancel_until_done(task: asyncio.Future[None]) -> None:
+    """Cancel `task` and wait for it to end, cancelling it again each second: one cancel can be lost
+    by code it awaits (Python 3.11's wait_for is one such), and a stop must still end it."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=1.0)
+
+
 class Informer:
     """One resource type (`kind`, a key of `resources.RESOURCES`), listed and watched into `store`."""
 
@@ -194,8 +202,7 @@ class Informer:
         except asyncio.CancelledError:
             # Let the loop finish its own cancellation (closing the watch connection) before
             # returning, so that nothing of this informer is still running once run() is done.
-            runner.cancel()
-            await asyncio.wait([runner])
+            await _cancel_until_done(runner)
             current = asyncio.current_task()
             if self._stopping and (current is None or not current.cancelling()):
                 return
@@ -205,10 +212,8 @@ class Informer:
 
     async def stop(self) -> None:
         self._stopping = True
-        runner = self._runner
-        if runner is not None and not runner.done():
-            runner.cancel()
-            await asyncio.wait([runner])
+        if self._runner is not None:
+            await _cancel_until_done(self._runner)
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -217,7 +222,8 @@ class Informer:
         # that version describes, and a watch that can no longer resume gets 410 and re-lists.
         need_list = self.resource_version is None or not self.synced.is_set()
         gone_in_a_row = 0
-        while True:
+        # `_stopping` as well as the cancel: a stop must end the loop even if a cancellation is lost.
+        while not self._stopping:
             phase = "list" if need_list else "watch"
             try:
                 if need_list:

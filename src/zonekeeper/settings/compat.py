@@ -84,7 +84,7 @@ _MAPPED = {m.name: m for m in MAPPED}
 # Source-specific flags: the external-dns source they belong to.
 _SOURCE_OF = {
     "gloo-namespace": "gloo-proxy", "skipper-routegroup-groupversion": "skipper-routegroup",
-    "connector-source-server": "connector", "crd-source-apiversion": "crd", "crd-source-kind": "crd",
+    "crd-source-apiversion": "crd", "crd-source-kind": "crd",
     "gateway-label-filter": "gateway-httproute", "gateway-name": "gateway-httproute",
     "gateway-namespace": "gateway-httproute", "gateway-listener-sets": "gateway-httproute",
     "openshift-router-name": "openshift-route", "pod-source-domain": "pod", "ignore-non-host-network-pods": "pod",

@@ -67,6 +67,7 @@ class SourceSettings:
     gateway_label_filter: str = ""
     # Ingress controllers' sources (issue 11, srcB1): gloo-proxy
     gloo_namespace: tuple[str, ...] = ("gloo-system",)
+    connector_source_server: str = "localhost:8080"
     gateway_listener_sets: bool = False
     exclude_unschedulable: bool = True
     expose_internal_ipv6: bool = False
@@ -106,6 +107,10 @@ class SourceSettings:
             compile_templates(self.fqdn_template)
             compile_templates(self.target_template, "--target-template")
             compile_templates(self.fqdn_target_template, TARGET_FLAG)
+            if "fake" in self.sources:  # its names come from the template over its Pod, at start-up
+                from zonekeeper.sources.fake import dns_names
+
+                dns_names(compile_templates(self.fqdn_template))
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
 
@@ -273,6 +278,8 @@ FLAGS: tuple[Flag, ...] = (
     # Ingress controllers' sources (issue 11, srcB1): gloo-proxy
     Flag("gloo-namespace", "gloo_namespace", "gloo-proxy source: the namespaces whose Gloo Proxies are read "
          "(repeatable).", repeatable=True),
+    Flag("connector-source-server", "connector_source_server",
+         "connector source: the host:port of the external-dns connector server polled at every full pass."),
     Flag("gateway-listener-sets", "gateway_listener_sets",
          "Gateway API routes: also attach to ListenerSets (gateway.networking.k8s.io/v1; Gateway API v1.5+ "
          "CRDs), through the Gateways that allow them.", kind="bool"),

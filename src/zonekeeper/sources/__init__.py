@@ -15,11 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from zonekeeper.sources import (
     ambassador_host,
+    connector,
     contour_httpproxy,
     crd,
     empty,
     f5_transportserver,
     f5_virtualserver,
+    fake,
     gateway_grpcroute,
     gateway_httproute,
     gateway_tcproute,
@@ -40,7 +42,7 @@ from zonekeeper.sources import (
 )
 from zonekeeper.sources.base import Parts, Source, SourceConfig, SourceResult, SourceSpec, register
 from zonekeeper.sources.objects import INVALID_OBJECT, ObjectView
-from zonekeeper.sources.run import run_all, run_one
+from zonekeeper.sources.run import run_all, run_generated, run_one
 
 SOURCES: dict[str, Source] = register(
     service.SPEC,
@@ -67,21 +69,15 @@ SOURCES: dict[str, Source] = register(
     traefik_proxy.SOURCE,
     empty.SOURCE,
     unstructured.SOURCE,
+    fake.SOURCE,
+    connector.SOURCE,
 )
 
 # The `--source` names, in registry order.
 NAMES: tuple[str, ...] = tuple(SOURCES)
 
 # external-dns v0.23.0's sources that zonekeeper refuses, and why (the message --source gives).
-REFUSED: Mapping[str, str] = {
-    "fake": "external-dns's fake source publishes random names and addresses (A, AAAA, CNAME, TXT, SRV, NS, "
-            "...) under --fqdn-template's domain from Go's seeded random generator, for trying a provider out; "
-            "zonekeeper writes to real Route 53 zones and does not invent records (use --source=crd with a "
-            "DNSEndpoint, or --from-file, to try it)",
-    "connector": "the connector source reads endpoints from a remote external-dns connector server "
-                 "(--connector-source-server) over its own TCP protocol, not from Kubernetes; zonekeeper reads "
-                 "only the cluster (use --source=crd with DNSEndpoints written by that system instead)",
-}
+REFUSED: Mapping[str, str] = {}
 
 # The `resource` label's <kind> -> the primary resources it names, first the one an Event is about
 # when no cached object says otherwise ("service" -> ("services",)). Several only for the parts of
@@ -117,10 +113,22 @@ def primary_kinds(source_names: Iterable[str], config: SourceConfig) -> frozense
     return frozenset(spec.kind for spec in specs_for(source_names, config))
 
 
-def collect(view: ObjectView, source_names: Sequence[str], config: SourceConfig) -> SourceResult:
+def fake_generator(source_names: Iterable[str], config: SourceConfig) -> fake.Generator | None:
+    """The fake source's generator when it is named (it reads no objects: its records come from a
+    seeded generator, one draw per pass); ValueError when --fqdn-template fails over its Pod."""
+    return fake.Generator(fake.dns_names(config.fqdn_template)) if "fake" in source_names else None
+
+
+def collect(view: ObjectView, source_names: Sequence[str], config: SourceConfig,
+            connected: SourceResult | None = None) -> SourceResult:
     """The named sources (each once, in the order given) over every primary object in the view
-    (`run.run_all`)."""
-    return run_all(view, specs_for(source_names, config), config)
+    (`run.run_all`); with `fake`, its first pass, as a fresh external-dns's; with `connector`, what
+    the edge read from its server (`connected`, zonekeeper.connectorfeed.read)."""
+    generator = fake_generator(source_names, config)
+    generated = SourceResult() if generator is None else run_generated(generator.next_pass(), config)
+    if connected is not None and connector.KIND in source_names:
+        generated.extend(connected)
+    return run_all(view, specs_for(source_names, config), config, generated)
 
 
 __all__ = [
@@ -132,7 +140,9 @@ __all__ = [
     "Source",
     "SourceSpec",
     "collect",
+    "fake_generator",
     "primary_kinds",
+    "run_generated",
     "run_one",
     "specs_for",
     "unknown_sources",

@@ -182,11 +182,13 @@ def _target_errors(record_type: str, targets: list[str], props: Mapping[str, str
     ]
 
 
-def _entry(
-    index: int, raw: Mapping[str, Any], subject: str, default_targets: bool
+def entry(
+    index: int, raw: Mapping[str, Any], subject: str, default_targets: bool, field: str = "spec.endpoints"
 ) -> tuple[Endpoint | None, list[Problem]]:
+    """One endpoint as a DNSEndpoint writes it (the connector source's endpoints have the same shape),
+    checked; `field` names where it was read in the problems."""
     dns_name = as_str(raw.get("dnsName")).strip()
-    where = f"spec.endpoints[{index}]" + (f" ({dns_name})" if dns_name else "")
+    where = f"{field}[{index}]" + (f" ({dns_name})" if dns_name else "")
 
     def problem(reason: str, why: str) -> Problem:
         return Problem(subject, reason, f"{where}: {why}")
@@ -238,7 +240,7 @@ def endpoints(obj: Obj, view: ObjectView, config: SourceConfig) -> SourceResult:
                 Problem(subject, INVALID_ENDPOINT, f"spec.endpoints[{index}]: not an object")
             )
             continue
-        endpoint, problems = _entry(index, raw, subject, bool(config.default_targets))
+        endpoint, problems = entry(index, raw, subject, bool(config.default_targets))
         result.problems += problems
         if endpoint is not None:
             result.endpoints.append(endpoint)

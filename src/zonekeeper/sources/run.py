@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from zonekeeper.endpoint import Problem
+from zonekeeper.endpoint import Endpoint, Problem
 from zonekeeper.sources import postprocess
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import SOURCE_ERROR, resource
@@ -27,8 +27,16 @@ def run_one(spec: SourceSpec, obj: Obj, view: ObjectView, config: SourceConfig) 
     return result
 
 
-def run_all(view: ObjectView, specs: Iterable[SourceSpec], config: SourceConfig) -> SourceResult:
-    """Every source in `specs` over every primary object in the view, in a deterministic order.
+def run_generated(endpoints: Iterable[Endpoint], config: SourceConfig) -> SourceResult:
+    """Endpoints of a source that reads no objects (`fake`), after external-dns's source wrappers
+    (`postprocess`), as every other source's are."""
+    return postprocess.apply(SourceResult(list(endpoints)), config)
+
+
+def run_all(view: ObjectView, specs: Iterable[SourceSpec], config: SourceConfig,
+            generated: SourceResult | None = None) -> SourceResult:
+    """Every source in `specs` over every primary object in the view, in a deterministic order, with
+    the `generated` endpoints of object-less sources (`run_generated`) among them.
 
     Endpoints are sorted by their `resource` label, then by record key and targets, so the
     "first resource wins" rules later in the pipeline are stable. Identical Problems (a Gateway's
@@ -39,6 +47,8 @@ def run_all(view: ObjectView, specs: Iterable[SourceSpec], config: SourceConfig)
         objects = sorted(view.list(spec.kind), key=lambda o: (namespace_of(o), name_of(o)))
         for obj in objects:
             result.extend(run_one(spec, obj, view, config))
+    if generated is not None:
+        result.extend(generated)
     result.endpoints.sort(key=lambda e: (e.resource, e.key, e.targets, e.ttl, e.provider_specific))
     result.problems = sorted(dict.fromkeys(result.problems), key=lambda p: (p.subject, p.reason, p.message))
     return result

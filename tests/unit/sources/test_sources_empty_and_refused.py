@@ -1,4 +1,5 @@
-"""The `empty` source, and the external-dns sources zonekeeper refuses (fake, connector)."""
+"""The `empty` source, the object-less sources (fake, connector), and the external-dns sources
+zonekeeper refuses (none since connector is read)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,24 @@ def test_empty_reads_nothing_and_publishes_nothing() -> None:
     assert [e.name for e in collect(view, ["empty", "ingress"], SourceConfig()).endpoints] == ["i.example.com"]
 
 
-@pytest.mark.parametrize(("name", "why"), [("fake", "random names"), ("connector", "connector server")])
-def test_refused_sources_say_why(name: str, why: str) -> None:
-    with pytest.raises(ConfigError, match=f"--source '{name}' is refused: .*{why}"):
-        Settings.of(sources=("service", name)).validate()
+def test_connector_is_accepted_and_watches_nothing() -> None:
+    Settings.of(sources=("service", "connector")).validate()
+    assert REFUSED == {}
+    assert specs_for(["connector"], SourceConfig()) == ()
+    assert live.watched_kinds(Settings.of(sources=("connector",))) == []
+    assert Settings.of(sources=("connector",)).source.connector_source_server == "localhost:8080"
 
 
 def test_every_external_dns_source_is_either_read_or_refused() -> None:
     assert set(NAMES) | set(REFUSED) >= set(EXTERNAL_DNS_SOURCES)
     assert not set(NAMES) & set(REFUSED)
 
+
+
+def test_fake_is_accepted_reads_nothing_and_checks_its_template() -> None:
+    Settings.of(sources=("fake",)).validate()
+    assert specs_for(["fake"], SourceConfig()) == ()
+    assert live.watched_kinds(Settings.of(sources=("fake",))) == []
+    assert {e.type for e in collect(store(), ["fake"], SourceConfig()).endpoints} >= {"A", "AAAA", "CNAME"}
+    with pytest.raises(ConfigError, match="--source=fake: rendering --fqdn-template"):
+        Settings.of(sources=("fake",), fqdn_template=("{{.Spec.nothing.deeper}}",)).validate()

@@ -124,7 +124,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $known := list "service" "ingress" "istio-gateway" "istio-virtualservice" "crd" "gateway-httproute" "gateway-grpcroute" "gateway-tlsroute" "gateway-tcproute" "gateway-udproute" "node" "pod" }}
 {{- $known = concat $known (list "contour-httpproxy" "kong-tcpingress" "ambassador-host" "gloo-proxy") }}
 {{- $known = concat $known (list "f5-virtualserver" "f5-transportserver" "skipper-routegroup" "openshift-route") }}
-{{- $known = concat $known (list "traefik-proxy" "empty" "unstructured") }}
+{{- $known = concat $known (list "traefik-proxy" "empty" "unstructured" "fake" "connector") }}
 {{- if not .Values.sources }}
 {{- fail "sources must name at least one source" }}
 {{- end }}
