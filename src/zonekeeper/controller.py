@@ -21,13 +21,15 @@ deletes are held back: an empty cache must never look like "everything was delet
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs
 from zonekeeper.changes import Change
@@ -67,6 +69,11 @@ RECOMPUTE_ALL_EVERY = 600.0
 RETRY_AFTER_ERROR = 5.0
 # Changes arriving this soon after the first are planned together (a Deployment rollout is a burst).
 BATCH_WINDOW = 0.2
+# How long the provider's thread waits for the event loop to prepare an event pass inside a full pass
+# (a busy loop answers in milliseconds; one that does not is stopping, and the full pass goes on alone).
+ON_LOOP_TIMEOUT = 5.0
+
+T = TypeVar("T")
 
 
 def event_pass_at(now: float, last_pass: float | None, *, min_interval: float, batch: float, due: float) -> float:
@@ -104,6 +111,46 @@ def can_skip_full_pass(previous: FullPassInputs | None, last: PassResult | None,
     (None: the inputs could not be read)."""
     return (previous is not None and last is not None and current is not None and not current.pending
             and previous == current and settled(last))
+
+
+@dataclass(slots=True, frozen=True)
+class PassWork:
+    """One pass as the event loop prepared it for the provider's thread."""
+
+    full: bool
+    dirty: Mapping[ObjectKey, float]  # the objects recomputed for it, with the time of their first change
+    touched: frozenset[str] | None  # the names an event pass plans (None: a full pass, every name)
+    hold: bool  # not every watch has listed yet: deletes are held
+    keep: Mapping[tuple[str, str], lbgrace.Hold]  # records kept while their load balancer is away
+    term: int  # the leadership term it plans in (its writes are fenced by it)
+    stale: bool  # a new term: the provider's record cache is dropped first
+    pending: bool  # see FullPassInputs.pending
+    started: float
+
+
+def call_on_loop(loop: asyncio.AbstractEventLoop, fn: Callable[[], T], timeout: float) -> T | None:
+    """Run `fn` on the event loop from another thread and wait for its result. None when the loop is
+    closed or did not start it within `timeout`; then it never runs (it cannot half-happen)."""
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return  # the caller gave up waiting
+        try:
+            future.set_result(fn())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    try:
+        loop.call_soon_threadsafe(run)
+    except RuntimeError:
+        return None
+    try:
+        return future.result(timeout)
+    except TimeoutError:
+        if future.cancel():
+            return None
+        return future.result()  # started just now: it finishes promptly (it is short and never awaits)
 
 
 class Cache(ObjectView, Protocol):
@@ -321,7 +368,7 @@ class Controller:
             names.update(e.name for e in result.endpoints)
         return names
 
-    def desired(self, names: set[str] | None = None) -> tuple[list[Endpoint], list[Problem]]:
+    def desired(self, names: Collection[str] | None = None) -> tuple[list[Endpoint], list[Problem]]:
         """Every desired endpoint (or those at `names`) and every source problem."""
         endpoints: list[Endpoint] = []
         problems: list[Problem] = []
@@ -347,8 +394,27 @@ class Controller:
     async def run_pass(self, *, full: bool) -> PassResult | None:
         """Recompute what changed (or everything) and, as the leader, reconcile DNS."""
         await self._resolve_hostnames(full=full)
+        work = self._prepare(full=full)
+        if work is None:
+            return None
+        if full:
+            await self._draw_generated()
+        loop = asyncio.get_running_loop()
+        between: list[PassWork] = []  # event passes the full pass let run between its zones
+        hook = self._between_zones(loop, work, between) if full else None
+        result, inputs, skipped = await loop.run_in_executor(self._executor, self._reconcile, work, hook)
+        if between:
+            inputs = None  # planned from objects newer than it started with: not a pass to skip the next by
+        return self._finish(work, result, inputs, skipped, between)
+
+    def _prepare(self, *, full: bool, within: PassWork | None = None) -> PassWork | None:
+        """On the event loop: take the changes so far and recompute their objects (or all of them).
+        None: nothing to plan, or not ours to plan (a follower; leadership moved since `within` began)."""
+        if within is not None and not (self.is_leader and self._term() == within.term):
+            return None  # the changes wait, untaken, for a pass of the new term
         dirty, self._dirty = self._dirty, {}
         replan, self._replan = self._replan, set()
+        touched: frozenset[str] | None = None
         if full:
             # The informers keep every object's endpoints current through events; recomputing all
             # of them (a second per 10,000 Services) is only needed now and then, as a safety net.
@@ -356,9 +422,8 @@ class Controller:
                 self._recompute_all()
             else:
                 self._recompute(dirty)
-            touched: set[str] | None = None
         else:
-            touched = self._recompute(dirty) | replan
+            touched = frozenset(self._recompute(dirty) | replan)
             if not touched:
                 return None
         if not self.is_leader:
@@ -366,60 +431,92 @@ class Controller:
             self._full_requested = True
             self._recompute_everything = True
             return None
-        if touched is None and self._fake is not None:
+        hold = not self.cache.synced
+        term = self._term()
+        stale = term != self._read_term
+        self._read_term = self._pass_term = term
+        pending = bool(dirty or replan or hold or self._holds or self._hold_due or stale)
+        return PassWork(full, dirty, touched, hold, lbgrace.kept(self._holds.values(), self.clock()), term,
+                        stale, pending, self.clock())
+
+    def _term(self) -> int:
+        return self.elector.term if self.elector is not None else 0
+
+    async def _draw_generated(self) -> None:
+        """The sources without objects (fake, connector) are read once per full pass."""
+        if self._fake is not None:
             self._fake_out = run_generated(self._fake.next_pass(), self.source_config).endpoints
             self._outputs_version += 1  # a new draw is new input: such a full pass always plans
-        if touched is None and self.connector is not None:
+        if self.connector is not None:
             before, self._connector_out = self._connector_out, await self.connector.refresh(self.source_config)
             if self._connector_out != before:
                 self._outputs_version += 1
-        hold = not self.cache.synced
-        keep = lbgrace.kept(self._holds.values(), self.clock())
-        pipeline = self.wiring.pipeline
-        loop = asyncio.get_running_loop()
-        started = self.clock()
-        term = self.elector.term if self.elector is not None else 0
-        stale, self._read_term, self._pass_term = term != self._read_term, term, term
-        provider = self.wiring.provider
-        pending = bool(dirty or replan or hold or self._holds or self._hold_due or stale)
 
-        def reconcile() -> tuple[PassResult, FullPassInputs | None, bool]:
-            if stale:  # newly leader: what we cached may have been changed by the leader before us
-                provider.invalidate()
-            last = self._last_full
-            if touched is None and last is not None and can_skip_full_pass(
-                    last[0], last[1], self._full_inputs(term, pending, read=False)):
-                # Only now read the records (expiry, drift check, re-list): a pass that runs anyway
-                # must not read them twice (--aws-records-cache-duration=0 lists at every read).
-                inputs = self._full_inputs(term, pending, read=True)
-                if inputs is not None and can_skip_full_pass(last[0], last[1], inputs):
-                    return last[1], inputs, True
-            # (Here, in the provider's thread: run_pass, the only writer of the outputs, is waiting.)
-            desired, problems = self.desired(touched)
-            # Not every source listed yet, or one could not be read at all: its records are unknown.
-            # (Decided before an event pass keeps only its own objects' problems.)
-            hold_deletes = hold or deletions_unsafe(problems)
-            if touched is not None:
-                labels = _resource_labels(dirty, self.specs)
-                problems = [p for p in problems if p.subject in labels]
-            # Every zone done is progress: a long pass over many zones is not a stuck loop.
-            result = pipeline.run(desired, apply=self.apply, source_problems=problems, only_names=touched,
-                                  hold_deletes=hold_deletes, on_zone=lambda _: self.vitals.tick(), keep=keep)
-            # The stamps as the pass left them: a settled pass changed no record.
-            return result, self._full_inputs(term, pending, read=False) if touched is None else None, False
+    def _reconcile(self, work: PassWork, between_zones: Callable[[], Collection[str]] | None
+                   ) -> tuple[PassResult, FullPassInputs | None, bool]:
+        """In the provider's thread (the only writer of the outputs, run_pass, is waiting for it, or
+        for the event loop to finish `_prepare` for it): plan and apply one pass."""
+        if work.stale:  # newly leader: what we cached may have been changed by the leader before us
+            self.wiring.provider.invalidate()
+        full = work.touched is None
+        last = self._last_full
+        if full and last is not None and can_skip_full_pass(
+                last[0], last[1], self._full_inputs(work.term, work.pending, read=False)):
+            # Only now read the records (expiry, drift check, re-list): a pass that runs anyway
+            # must not read them twice (--aws-records-cache-duration=0 lists at every read).
+            inputs = self._full_inputs(work.term, work.pending, read=True)
+            if inputs is not None and can_skip_full_pass(last[0], last[1], inputs):
+                return last[1], inputs, True
+        desired, problems = self.desired(work.touched)
+        # Not every source listed yet, or one could not be read at all: its records are unknown.
+        # (Decided before an event pass keeps only its own objects' problems.)
+        hold_deletes = work.hold or deletions_unsafe(problems)
+        if not full:
+            labels = _resource_labels(work.dirty, self.specs)
+            problems = [p for p in problems if p.subject in labels]
+        # Every zone done is progress: a long pass over many zones is not a stuck loop.
+        result = self.wiring.pipeline.run(desired, apply=self.apply, source_problems=problems,
+                                          only_names=work.touched, hold_deletes=hold_deletes,
+                                          on_zone=lambda _: self.vitals.tick(), keep=work.keep,
+                                          between_zones=between_zones)
+        # The stamps as the pass left them: a settled pass changed no record.
+        return result, self._full_inputs(work.term, work.pending, read=False) if full else None, False
 
-        result, inputs, skipped = await loop.run_in_executor(self._executor, reconcile)
+    def _between_zones(self, loop: asyncio.AbstractEventLoop, outer: PassWork,
+                       done: list[PassWork]) -> Callable[[], Collection[str]]:
+        """The full pass's hook between zones (in the provider's thread): changes that arrived since
+        it started go out now, as an event pass, instead of waiting for every zone (seconds at 100,000
+        records). The provider thread stays the only writer; the event pass runs only in the term the
+        full pass began in, and the full pass then leaves its names alone."""
+        def between_zones() -> Collection[str]:
+            # Resolving load balancer hostnames awaits the resolver: such event passes wait their turn.
+            if not (self._dirty or self._replan) or self.source_config.resolved_hostnames is not None:
+                return ()
+            work = call_on_loop(loop, lambda: self._prepare(full=False, within=outer), ON_LOOP_TIMEOUT)
+            if work is None or work.touched is None:
+                return ()
+            result, _, _ = self._reconcile(work, None)
+            done.append(work)
+            with contextlib.suppress(RuntimeError):  # the loop closed: the process is stopping
+                loop.call_soon_threadsafe(self._finish, work, result, None, False, [])
+            return work.touched
+        return between_zones
+
+    def _finish(self, work: PassWork, result: PassResult, inputs: FullPassInputs | None, skipped: bool,
+                between: list[PassWork]) -> PassResult:
+        """On the event loop: account for and report a pass."""
         if inputs is not None:
             self._last_full = (inputs, result)
+        duration = self.clock() - work.started
+        self.metrics.observe_pass(result, full=work.full, duration=duration)
+        self._account(result, work.full, work.dirty)
         if skipped:
             # Nothing changed since a pass that settled: the same result, without planning or reporting it again.
-            self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
-            self._account(result, full, dirty)
             return result
         self._plan_again(result)
-        self.metrics.observe_pass(result, full=full, duration=self.clock() - started)
-        self._account(result, full, dirty)
-        self._report(result, full, dirty)
+        # The objects of event passes run inside this one were reported by those passes, from newer plans.
+        spared = {key for w in between for key in w.dirty}
+        self._report(result, work.full, work.dirty, spared)
         return result
 
     def _full_inputs(self, term: int, pending: bool, *, read: bool) -> FullPassInputs | None:
@@ -520,14 +617,15 @@ class Controller:
     # -- telling people -----------------------------------------------------------------------
 
 
-    def _report(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float]) -> None:
+    def _report(self, result: PassResult, full: bool, dirty: Mapping[ObjectKey, float],
+                spared: Collection[ObjectKey] = ()) -> None:
         for error in result.pass_errors:
             slog.error("pass failed", error=error)
         failed_resources: dict[str, str] = {}
         for zone in result.zones:
             self._report_zone(zone, failed_resources)
         problem_resources = self._report_problems(result)
-        self._update_status(full, dirty, failed_resources, problem_resources, result)
+        self._update_status(full, dirty, failed_resources, problem_resources, result, spared)
 
     def _report_zone(self, zone: ZoneOutcome, failed_resources: dict[str, str]) -> None:
         """Log lines and Events for one zone's outcome; `failed_resources` gains the objects whose changes failed."""
@@ -621,7 +719,8 @@ class Controller:
             return None
 
     def _update_status(self, full: bool, dirty: Mapping[ObjectKey, float], failed: Mapping[str, str],
-                       problems: Mapping[str, Problem], result: PassResult) -> None:
+                       problems: Mapping[str, Problem], result: PassResult,
+                       spared: Collection[ObjectKey] = ()) -> None:
         """Each object this pass planned says in its status whether its records are in Route 53."""
         if self.status is None or not result.listed_all:
             return  # the zones could not be listed: nothing was planned, nothing new to say
@@ -631,6 +730,8 @@ class Controller:
         pending = {c.endpoint.resource for z in result.zones if z.guarded for c in z.plan.withheld}
         failed_zones = tuple(z.zone.name for z in result.zones if z.error)
         for key in self._outputs if full else dirty:
+            if key in spared:
+                continue
             spec = self.specs[key[0]]
             if spec.kind not in STATUS_KINDS:
                 continue

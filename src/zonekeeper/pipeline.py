@@ -167,12 +167,15 @@ class Pipeline:
         hold_deletes: bool = False,
         on_zone: Callable[[ZoneOutcome], None] | None = None,
         keep: Mapping[tuple[str, str], Hold] | None = None,
+        between_zones: Callable[[], Collection[str]] | None = None,
     ) -> PassResult:
         """Plan every managed zone (or only the names in `only_names`) and, with `apply`, apply.
 
         `hold_deletes` plans deletes but does not apply them (start-up, before every source synced).
         `keep` names records whose object lost its load-balancer address: their deletes are held
-        (zonekeeper.lbgrace) while the grace period lasts.
+        (zonekeeper.lbgrace) while the grace period lasts. `between_zones` is called before every zone
+        but the first and returns the names a pass run meanwhile planned from newer objects than
+        `desired`: this pass leaves those names alone from then on (neither reverted nor deleted).
         """
         result = PassResult(problems=list(source_problems))
         try:
@@ -189,11 +192,14 @@ class Pipeline:
         by_zone, problems = assign_zones(wanted, zones)
         result.problems.extend(problems)
 
+        spared: set[str] = set()
         for zone in sorted(zones, key=lambda z: (z.name, z.id)):
             if only_names is not None and zone not in by_zone and not any(zone.contains(n) for n in only_names):
                 continue
+            if between_zones is not None and result.zones:
+                spared.update(between_zones())
             outcome = self._zone(zone, by_zone.get(zone, []), apply=apply, only_names=only_names,
-                                 hold_deletes=hold_deletes, keep=keep or {})
+                                 hold_deletes=hold_deletes, keep=keep or {}, spared=spared)
             result.zones.append(outcome)
             if on_zone is not None:
                 on_zone(outcome)
@@ -212,15 +218,21 @@ class Pipeline:
         only_names: Collection[str] | None,
         hold_deletes: bool,
         keep: Mapping[tuple[str, str], Hold],
+        spared: Collection[str] = (),
     ) -> ZoneOutcome:
         outcome = ZoneOutcome(zone)
         try:
             state = self.registry.records(zone, names=only_names)
+            if spared:
+                desired = [ep for ep in desired if ep.name not in spared]
             adjusted, problems = self._desired(zone, desired)
             self._count_owned(outcome, state, full=only_names is None)
             if only_names is None:
                 outcome.records = [r for r in state.records if r.key not in state.ownership]
-            outcome.plan = planner.calculate(self._current(state, only_names), adjusted, self.options.plan,
+            current = self._current(state, only_names)
+            if spared:
+                current = [r for r in current if r.name not in spared]
+            outcome.plan = planner.calculate(current, adjusted, self.options.plan,
                                              state.blocked, state.contested, state.force_update)
             outcome.plan.problems[:0] = problems + state.problems
             _keep(outcome.plan, keep)
