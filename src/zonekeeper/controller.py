@@ -8,7 +8,10 @@ immediate; the interval only spaces event-triggered runs). A periodic full pass 
 caches (no API calls); the Route 53 record cache expires after `--aws-records-cache-duration` and is
 listed again, which catches changes made behind our back. A full pass whose inputs (object recomputes,
 record cache generations, term, configuration) are unchanged since a pass that left nothing to do
-plans nothing: an idle controller only lets its record cache expire and re-list.
+plans nothing: an idle controller only lets its record cache expire and re-list. Changes that arrive
+while a full pass runs (seconds, at 100,000 records) go out between its zones, as event passes in the
+same provider thread and term; the full pass then leaves those names alone, since it planned them from
+older objects.
 
 Only the leader writes to DNS, and a provider-level fence re-checks leadership right before every
 Route 53 request: a write goes out only while the lease is certainly ours in the term the pass
