@@ -43,6 +43,7 @@ from zonekeeper.kube.eventtext import change_event
 from zonekeeper.kube.status import StatusUpdate, StatusWriter
 from zonekeeper.manifests import deletions_unsafe
 from zonekeeper.metrics import CONFLICT_REASONS, NULL_METRICS, MetricsSink, sync_succeeded
+from zonekeeper.outputs import ObjectKey, Outputs
 from zonekeeper.pipeline import PassResult, ZoneOutcome
 from zonekeeper.providers.base import ProviderError
 from zonekeeper.sources import SourceSpec, fake_generator, run_generated, run_one, specs_for
@@ -65,7 +66,6 @@ log = logging.getLogger("zonekeeper.controller")
 # What happened to DNS is logged as key-values (one JSON object per line with --log-format=json).
 slog = logs.get("zonekeeper.controller")
 
-ObjectKey = tuple[str, str, str]  # (source part's SourceSpec.id, namespace, name)
 
 # How often a periodic full pass also recomputes every object's endpoints from the cache.
 RECOMPUTE_ALL_EVERY = 600.0
@@ -221,7 +221,7 @@ class Controller:
         self.metrics = metrics
         # Liveness and readiness (/healthz, /readyz) read what the loop reports here.
         self.vitals = Vitals(clock)
-        self._outputs: dict[ObjectKey, SourceResult] = {}
+        self._outputs = Outputs()
         self._dirty: dict[ObjectKey, float] = {}  # key → time of the first change not yet planned
         self._full_requested = True
         self._recompute_everything = True
@@ -326,7 +326,7 @@ class Controller:
         self._outputs_version += 1
         self._recompute_everything = False
         self._recomputed_at = self.clock()
-        outputs: dict[ObjectKey, SourceResult] = {}
+        outputs = Outputs()
         for part, spec in self.specs.items():
             for obj in self.cache.list(spec.kind):
                 key = (part, namespace_of(obj), name_of(obj))
@@ -373,14 +373,11 @@ class Controller:
 
     def desired(self, names: Collection[str] | None = None) -> tuple[list[Endpoint], list[Problem]]:
         """Every desired endpoint (or those at `names`) and every source problem."""
-        endpoints: list[Endpoint] = []
-        problems: list[Problem] = []
-        for out in self._outputs.values():
-            if names is None:
-                endpoints.extend(out.endpoints)
-            else:
-                endpoints.extend(e for e in out.endpoints if e.name in names)
-            problems.extend(out.problems)
+        if names is None:
+            endpoints = [e for out in self._outputs.values() for e in out.endpoints]
+        else:
+            endpoints = self._outputs.endpoints_at(names)
+        problems = self._outputs.problems()
         endpoints.extend(e for e in self._fake_out if names is None or e.name in names)
         endpoints.extend(e for e in self._connector_out.endpoints if names is None or e.name in names)
         problems.extend(self._connector_out.problems)
