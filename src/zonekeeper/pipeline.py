@@ -174,7 +174,7 @@ class Pipeline:
         `hold_deletes` plans deletes but does not apply them (start-up, before every source synced).
         `keep` names records whose object lost its load-balancer address: their deletes are held
         (zonekeeper.lbgrace) while the grace period lasts. `between_zones` is called before every zone
-        but the first and returns the names a pass run meanwhile planned from newer objects than
+        and returns the names a pass run meanwhile planned from newer objects than
         `desired`: this pass leaves those names alone from then on (neither reverted nor deleted).
         """
         result = PassResult(problems=list(source_problems))
@@ -196,7 +196,7 @@ class Pipeline:
         for zone in sorted(zones, key=lambda z: (z.name, z.id)):
             if only_names is not None and zone not in by_zone and not any(zone.contains(n) for n in only_names):
                 continue
-            if between_zones is not None and result.zones:
+            if between_zones is not None:  # before the first zone too: planning everything took a while
                 spared.update(between_zones())
             outcome = self._zone(zone, by_zone.get(zone, []), apply=apply, only_names=only_names,
                                  hold_deletes=hold_deletes, keep=keep or {}, spared=spared)

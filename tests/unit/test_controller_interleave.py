@@ -195,3 +195,36 @@ def test_no_event_pass_inside_a_full_pass_once_leadership_moved() -> None:
         assert targets(provider, "y.b.test") == ("10.0.0.9",)
 
     asyncio.run(scenario())
+
+
+def test_a_change_while_the_full_pass_plans_everything_goes_out_before_its_first_zone() -> None:
+    async def scenario() -> None:
+        controller, store, provider, writes = make()
+        setup_two_zones(controller, store)
+        assert (await controller.run_pass(full=True)).ok  # type: ignore[union-attr]
+        controller._recompute_everything = True
+        store.add(service("w", "w.a.test", "10.0.0.4"))  # found by the full pass's recompute
+        old = store.get(SERVICES, "default", "x")
+        new = service("x", "x.a.test", "10.0.0.8")
+        zones = provider.zones
+        loop = asyncio.get_running_loop()
+        fired: list[bool] = []
+
+        def zones_then_event() -> list[Zone]:
+            if not fired:  # the full pass's first look at the zones, before any zone is planned
+                fired.append(True)
+
+                async def event() -> None:
+                    store.add(new, SERVICES)
+                    controller.on_change(SERVICES, "modified", old, new)
+                asyncio.run_coroutine_threadsafe(event(), loop).result(5)
+            return zones()
+
+        provider.zones = zones_then_event  # type: ignore[method-assign]
+        writes.clear()
+        await controller.run_pass(full=True)
+        # x's change did not wait for the full pass to plan its zone, a.test, where w is created.
+        assert writes == ["a.test:x.a.test", "a.test:a-w.a.test,w.a.test"]
+        assert targets(provider, "x.a.test") == ("10.0.0.8",)
+
+    asyncio.run(scenario())
