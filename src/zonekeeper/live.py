@@ -251,7 +251,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
         pod_ref=own_pod(),
     )
     if metrics is not None:
-        metrics.bind(cache=cache, elector=elector, recorder=recorder)
+        metrics.bind(cache=cache, elector=elector, recorder=recorder, status=status)
     if elector is not None:
         elector.on_started_leading = controller.request_full_pass
     return _Live(client, cache, controller, elector, recorder, status, metrics, serving)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from zonekeeper.kube.cache import ClusterCache
     from zonekeeper.kube.events import EventRecorder
     from zonekeeper.kube.leader import LeaderElector
+    from zonekeeper.kube.status import StatusWriter
     from zonekeeper.pipeline import PassResult, ZoneOutcome
 
 NAMESPACE = "zonekeeper"
@@ -267,12 +268,14 @@ class Metrics:
     # -- components read at scrape time ---------------------------------------------------------
 
     def bind(self, *, cache: ClusterCache | None = None, elector: LeaderElector | None = None,
-             recorder: EventRecorder | None = None) -> None:
+             recorder: EventRecorder | None = None, status: StatusWriter | None = None) -> None:
         """Report the watch restarts of `cache`'s informers, the leadership of `elector` (without one
-        this replica always leads) and the Events `recorder` dropped, at every scrape."""
+        this replica always leads), the Events `recorder` dropped and the object status writes of
+        `status`, at every scrape."""
         self._components.cache = cache
         self._components.elector = elector
         self._components.recorder = recorder
+        self._components.status = status
 
     # -- MetricsSink ----------------------------------------------------------------------------
 
@@ -367,6 +370,7 @@ class _Components(Collector):
         self.cache: ClusterCache | None = None
         self.elector: LeaderElector | None = None
         self.recorder: EventRecorder | None = None
+        self.status: StatusWriter | None = None
 
     @staticmethod
     def specs() -> list[MetricSpec]:
@@ -384,6 +388,12 @@ class _Components(Collector):
             MetricSpec(f"{n}_kube_events_dropped_total", "counter", ("reason",),
                        "Kubernetes Events not delivered: overflow (queue full, oldest dropped) or failed "
                        "(the API refused them after retries)."),
+            MetricSpec(f"{n}_status_updates_total", "counter", ("outcome",),
+                       "Object status updates (see `--status-updates`): written, unchanged (the status "
+                       "already said it, or it was just written), failed."),
+            MetricSpec(f"{n}_status_updates_queued", "gauge", (),
+                       "Object status updates waiting to be written (at most half of --kube-api-qps a "
+                       "second): after a cold start, one per object."),
         ]
 
     def describe(self) -> Iterable[Metric]:
@@ -393,7 +403,7 @@ class _Components(Collector):
         return self._families(empty=False)
 
     def _families(self, *, empty: bool) -> Iterator[Metric]:
-        leader, transitions, restarts, dropped = (s.name for s in self.specs())
+        leader, transitions, restarts, dropped, updates, queued = (s.name for s in self.specs())
         helps = {s.name: s.help for s in self.specs()}
         elector = self.elector
 
@@ -420,6 +430,18 @@ class _Components(Collector):
             counter.add_metric([DROP_REASONS[0]], float(stats.dropped_overflow if stats else 0))
             counter.add_metric([DROP_REASONS[1]], float(stats.failed if stats else 0))
         yield counter
+
+        counter = CounterMetricFamily(updates.removesuffix("_total"), helps[updates], labels=["outcome"])
+        gauge = GaugeMetricFamily(queued, helps[queued])
+        if not empty:
+            writer = self.status
+            said = writer.stats if writer is not None else None
+            counter.add_metric(["written"], float(said.written if said else 0))
+            counter.add_metric(["unchanged"], float(said.unchanged if said else 0))
+            counter.add_metric(["failed"], float(said.failed if said else 0))
+            gauge.add_metric([], float(writer.pending if writer is not None else 0))
+        yield counter
+        yield gauge
 
 
 # -- docs/metrics.md -------------------------------------------------------------------------------

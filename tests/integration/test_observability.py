@@ -401,6 +401,10 @@ async def test_live_metrics_healthz_and_readyz(kube_cluster: KubeCluster, kube_n
         assert has(samples, "zonekeeper_watch_restarts_total", kind="services")
         assert has(samples, "zonekeeper_kube_events_dropped_total", reason="overflow")
         assert has(samples, "zonekeeper_build_info", version="0.1.0")
+        # The Service's status said so (one write), and nothing is left to write.
+        samples = await eventually(scraped_when(base, "zonekeeper_status_updates_total", 1, outcome="written"),
+                                   what="status write counted")
+        assert total(samples, "zonekeeper_status_updates_queued") == 0
 
         # A change to the Service: an incremental pass, its latency measured.
         await asyncio.to_thread(kube_cluster.apply, lb_service("web", ns, "web.example.com", ip="10.7.0.2"))

@@ -233,7 +233,10 @@ def test_components_are_read_at_scrape_time() -> None:
     elector = SimpleNamespace(is_leader=False, stats=SimpleNamespace(transitions=2))
     informers = {"services": SimpleNamespace(restarts=3), "ingresses.networking.k8s.io": SimpleNamespace(restarts=0)}
     recorder = SimpleNamespace(stats=SimpleNamespace(dropped_overflow=4, failed=1))
-    m.bind(cache=SimpleNamespace(informers=informers), elector=elector, recorder=recorder)
+    assert value(m, "zonekeeper_status_updates_queued") == 0
+    status = SimpleNamespace(stats=SimpleNamespace(written=6, unchanged=9, failed=2), pending=11)
+    m.bind(cache=SimpleNamespace(informers=informers), elector=elector, recorder=recorder,
+           status=status)
     assert value(m, "zonekeeper_leader") == 0
     elector.is_leader = True
     elector.stats.transitions = 3
@@ -244,6 +247,12 @@ def test_components_are_read_at_scrape_time() -> None:
     assert value(m, "zonekeeper_watch_restarts_total", kind="ingresses.networking.k8s.io") == 0
     assert value(m, "zonekeeper_kube_events_dropped_total", reason="overflow") == 4
     assert value(m, "zonekeeper_kube_events_dropped_total", reason="failed") == 1
+    status.pending = 4
+    status.stats.written = 13
+    assert value(m, "zonekeeper_status_updates_total", outcome="written") == 13
+    assert value(m, "zonekeeper_status_updates_total", outcome="unchanged") == 9
+    assert value(m, "zonekeeper_status_updates_total", outcome="failed") == 2
+    assert value(m, "zonekeeper_status_updates_queued") == 4
 
 
 def test_registries_are_independent_and_build_info_is_set() -> None:
