@@ -12,6 +12,8 @@ from collections.abc import AsyncGenerator, Mapping
 from typing import Any, Literal
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 from zonekeeper import logs
 from zonekeeper.kube.resources import Resource
@@ -77,6 +79,7 @@ class KubeClient:
         if server:
             configuration.host = server.rstrip("/")
         _register_secrets(configuration)
+        _proxy_once(configuration)
         return cls(ApiClient(configuration), qps=qps, burst=burst, request_timeout=request_timeout)
 
     async def close(self) -> None:
@@ -205,6 +208,29 @@ class KubeClient:
                                    content_type="application/apply-patch+yaml",
                                    query={"fieldManager": field_manager, "force": force or None})
         return json.loads(data)  # type: ignore[no-any-return]
+
+
+def _proxy_once(configuration: Any) -> None:
+    """Read the API server's proxy from the environment (HTTPS_PROXY, NO_PROXY, ...) now, once, as
+    client-go's ProxyFromEnvironment does; a kubeconfig's proxy-url wins. The client's own lookup
+    (aiohttp's trust_env) would redo it, and read ~/.netrc, in a worker thread at every request: a
+    sixth of an idle controller's CPU while status writes drain. It also adds a netrc login for the
+    API server's host beside our Authorization header, which aiohttp refuses."""
+    from zonekeeper import logs
+
+    configuration.client_session_kwargs = {**(getattr(configuration, "client_session_kwargs", None) or {}),
+                                           "trust_env": False}
+    if configuration.proxy:
+        return
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(configuration.host))
+    except LookupError:
+        return
+    configuration.proxy = str(proxy)
+    if auth is not None:
+        header = auth.encode()
+        logs.register_secret(auth.password, header, header.removeprefix("Basic "))
+        configuration.proxy_headers = {"Proxy-Authorization": header}
 
 
 def _register_secrets(configuration: Any) -> None:
