@@ -44,9 +44,13 @@ def _no_proxy_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc of the machine's
 
 
-async def session_of(client: KubeClient) -> aiohttp.ClientSession:
-    rest = client._api.rest_client
-    return rest._create_pool_manager()  # type: ignore[no-any-return]
+async def trusts_env(client: KubeClient) -> bool:
+    """Whether the session the client would open looks the proxy up (and reads ~/.netrc) per request."""
+    session: aiohttp.ClientSession = client._api.rest_client._create_pool_manager()
+    try:
+        return session.trust_env
+    finally:
+        await session.close()
 
 
 async def test_the_environments_proxy_is_resolved_at_connect_with_its_credentials(
@@ -57,9 +61,7 @@ async def test_the_environments_proxy_is_resolved_at_connect_with_its_credential
         conf = client._api.configuration
         assert conf.proxy == "http://127.0.0.1:3128"  # the credentials travel in the header only
         assert conf.proxy_headers == {"Proxy-Authorization": "Basic YWxpY2U6czNjcmV0"}  # alice:s3cret
-        session = await session_of(client)
-        assert session.trust_env is False
-        await session.close()
+        assert not await trusts_env(client)
     finally:
         await client.close()
 
@@ -71,9 +73,7 @@ async def test_no_proxy_for_the_api_server_leaves_it_direct(monkeypatch: pytest.
     client = await KubeClient.connect(kubeconfig(tmp_path))
     try:
         assert client._api.configuration.proxy is None
-        session = await session_of(client)
-        assert session.trust_env is False
-        await session.close()
+        assert not await trusts_env(client)
     finally:
         await client.close()
 

@@ -216,8 +216,6 @@ def _proxy_once(configuration: Any) -> None:
     (aiohttp's trust_env) would redo it, and read ~/.netrc, in a worker thread at every request: a
     sixth of an idle controller's CPU while status writes drain. It also adds a netrc login for the
     API server's host beside our Authorization header, which aiohttp refuses."""
-    from zonekeeper import logs
-
     configuration.client_session_kwargs = {**(getattr(configuration, "client_session_kwargs", None) or {}),
                                            "trust_env": False}
     if configuration.proxy:
@@ -236,7 +234,6 @@ def _proxy_once(configuration: Any) -> None:
 def _register_secrets(configuration: Any) -> None:
     """The bearer token (and basic-auth password) never appear in a log line; a token re-read from
     its file (in-cluster, rotated by the kubelet) is registered as it is loaded."""
-    from zonekeeper import logs
 
     def register() -> None:
         for value in (configuration.api_key or {}).values():
