@@ -36,7 +36,7 @@ from typing import Any, Protocol, TypeVar
 
 from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs
 from zonekeeper.changes import Change
-from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.endpoint import Endpoint, Problem, by_resource
 from zonekeeper.health import Vitals
 from zonekeeper.kube import dnsstatus
 from zonekeeper.kube.eventtext import change_event
@@ -382,7 +382,7 @@ class Controller:
         endpoints.extend(e for e in self._connector_out.endpoints if names is None or e.name in names)
         problems.extend(self._connector_out.problems)
         # Conflicts are resolved by resource, not by order; sorting keeps logs and plans stable.
-        endpoints.sort(key=lambda e: (e.resource, e.key, e.targets))
+        endpoints.sort(key=by_resource)
         return endpoints, list(dict.fromkeys(problems))
 
     # -- passes -------------------------------------------------------------------------------

@@ -210,6 +210,13 @@ class Endpoint:
         return f"{self.name} {self.type}{ident} -> {','.join(self.targets)}"
 
 
+def by_resource(ep: Endpoint) -> tuple[str, str, str, str, tuple[str, ...], int, Pairs]:
+    """The order desired endpoints are planned and shown in: by object, then record set (name, type,
+    SetIdentifier), targets, TTL, provider-specific. Plain fields, not `key`: building a Key for each
+    of 100,000 endpoints, and comparing Keys, was half of sorting them at the start of a full pass."""
+    return (ep.resource, ep.name, ep.type, ep.set_identifier, ep.targets, ep.ttl, ep.provider_specific)
+
+
 @dataclass(slots=True, frozen=True)
 class Problem:
     """Bad input or a refused change, reported against the object or record it concerns.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from zonekeeper.endpoint import Endpoint, Problem
+from zonekeeper.endpoint import Endpoint, Problem, by_resource
 from zonekeeper.sources import postprocess
 from zonekeeper.sources.base import SourceConfig, SourceResult, SourceSpec
 from zonekeeper.sources.common import SOURCE_ERROR, resource
@@ -49,6 +49,6 @@ def run_all(view: ObjectView, specs: Iterable[SourceSpec], config: SourceConfig,
             result.extend(run_one(spec, obj, view, config))
     if generated is not None:
         result.extend(generated)
-    result.endpoints.sort(key=lambda e: (e.resource, e.key, e.targets, e.ttl, e.provider_specific))
+    result.endpoints.sort(key=by_resource)
     result.problems = sorted(dict.fromkeys(result.problems), key=lambda p: (p.subject, p.reason, p.message))
     return result
