@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs
+from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs, statussweep
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem, by_resource
 from zonekeeper.health import Vitals
@@ -251,6 +251,9 @@ class Controller:
         # The sources' configuration; with --resolve-service-load-balancer-hostname its table of
         # resolved load balancer hostnames is refreshed before every pass (zonekeeper.lbresolve).
         self.source_config = wiring.source_config
+        # A full pass's status updates still being told (zonekeeper.statussweep).
+        self._sweep: statussweep.Sweep[ObjectKey] | None = None
+        self.status_slice = statussweep.SLICE
         if elector is not None:
             wiring.provider.fence = lambda: elector.write_budget(self._pass_term)
 
@@ -612,6 +615,8 @@ class Controller:
                 next_full = self.clock() + RETRY_AFTER_ERROR
 
     def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- telling people -----------------------------------------------------------------------
@@ -721,33 +726,59 @@ class Controller:
     def _update_status(self, full: bool, dirty: Mapping[ObjectKey, float], failed: Mapping[str, str],
                        problems: Mapping[str, Problem], result: PassResult,
                        spared: Collection[ObjectKey] = ()) -> None:
-        """Each object this pass planned says in its status whether its records are in Route 53."""
+        """Each object this pass planned says in its status whether its records are in Route 53 (a full
+        pass's many objects in slices, zonekeeper.statussweep)."""
         if self.status is None or not result.listed_all:
             return  # the zones could not be listed: nothing was planned, nothing new to say
         # Changes the deletion guard held back leave their objects Pending. A zone that failed says
         # nothing about its objects: they keep what they said (10,000 objects must not flip to False and
         # back, a write each, because Route 53 was briefly unreachable).
-        pending = {c.endpoint.resource for z in result.zones if z.guarded for c in z.plan.withheld}
-        failed_zones = tuple(z.zone.name for z in result.zones if z.error)
-        for key in self._outputs if full else dirty:
-            if key in spared:
-                continue
-            spec = self.specs[key[0]]
-            if spec.kind not in STATUS_KINDS:
-                continue
-            obj = self.cache.get(spec.kind, key[1], key[2])
-            if obj is None:
-                continue
-            label = resource_label(spec.label_kind, key[1], key[2])
-            out = self._outputs.get(key)
-            if out is not None and failed_zones and _in_zones(out.endpoints, failed_zones):
-                continue
-            ours = (out is not None and bool(out.endpoints or out.problems)) or label in failed or label in problems
-            said = dnsstatus.outcome(label, failed, problems, pending=label in pending,
-                                     conflict_reasons=CONFLICT_REASONS) if ours or spec.kind == DNSENDPOINTS else None
-            refs = tuple(admitted_parent_refs(obj, self.cache, self.source_config)) \
-                if spec.kind in dnsstatus.ROUTE_KINDS else ()
-            self.status.submit(obj, StatusUpdate(spec.kind, key[1], key[2], said, refs))
+        verdicts = _Verdicts(failed, problems,
+                             frozenset(c.endpoint.resource for z in result.zones if z.guarded for c in z.plan.withheld),
+                             tuple(z.zone.name for z in result.zones if z.error))
+        if not full:
+            if self._sweep is not None:
+                self._sweep.told(dirty)
+            for key in dirty:
+                self._tell_status(self.status, key, verdicts)
+            return
+        if self._sweep is not None:
+            self._sweep.cancel()  # this pass tells every object again, from a newer plan
+        keys = [key for key in self._outputs if key not in spared]
+        status = self.status
+        self._sweep = statussweep.tell_all(keys, lambda key: self._tell_status(status, key, verdicts),
+                                           size=self.status_slice)
+
+    def _tell_status(self, status: StatusWriter, key: ObjectKey, verdicts: _Verdicts) -> None:
+        spec = self.specs[key[0]]
+        if spec.kind not in STATUS_KINDS:
+            return
+        obj = self.cache.get(spec.kind, key[1], key[2])
+        if obj is None:
+            status.forget((spec.kind, key[1], key[2]))
+            return
+        label = resource_label(spec.label_kind, key[1], key[2])
+        out = self._outputs.get(key)
+        if out is not None and verdicts.failed_zones and _in_zones(out.endpoints, verdicts.failed_zones):
+            return
+        failed, problems = verdicts.failed, verdicts.problems
+        ours = (out is not None and bool(out.endpoints or out.problems)) or label in failed or label in problems
+        said = dnsstatus.outcome(label, failed, problems, pending=label in verdicts.pending,
+                                 conflict_reasons=CONFLICT_REASONS) if ours or spec.kind == DNSENDPOINTS else None
+        refs = tuple(admitted_parent_refs(obj, self.cache, self.source_config)) \
+            if spec.kind in dnsstatus.ROUTE_KINDS else ()
+        status.submit(obj, StatusUpdate(spec.kind, key[1], key[2], said, refs))
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdicts:
+    """What one pass found, for its objects' statuses: changes refused (by resource label), each
+    object's first problem, objects whose changes the deletion guard held, zones that failed."""
+
+    failed: Mapping[str, str]
+    problems: Mapping[str, Problem]
+    pending: frozenset[str]
+    failed_zones: tuple[str, ...]
 
 
 def _in_zones(endpoints: Iterable[Endpoint], zones: tuple[str, ...]) -> bool:

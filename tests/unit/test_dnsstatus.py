@@ -4,6 +4,7 @@ data, and what the controller hands the StatusWriter after a pass."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -317,5 +318,105 @@ def test_a_failed_zone_leaves_its_objects_status_alone_and_others_go_on() -> Non
         result = await ctl.run_pass(full=True)
         assert result is not None and [z.zone.name for z in result.zones if z.error] == ["example.com"]
         assert {k[2]: u.outcome for k, (u, _) in writer._pending.items()} == {"net": ds.PROGRAMMED}
+
+    asyncio.run(scenario())
+
+
+def test_a_full_pass_tells_many_objects_in_slices_and_a_later_pass_wins() -> None:
+    async def scenario() -> None:
+        ctl, store, writer = controller(("service",))
+        ctl.status_slice = 2
+        for i in range(5):
+            store.add(annotated_service(f"s{i}", f"s{i}.example.com"))
+        await ctl.run_pass(full=True)
+        assert writer.pending == 0  # the pass is over; its statuses follow, slice by slice
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert [k[2] for k in writer._pending] == ["s0", "s1"]
+        # Meanwhile s3 moves out of every zone: an event pass says so first (run without yielding to
+        # the loop, so that it lands between two slices)...
+        old = store.get(SERVICES, "shop", "s3")
+        store.add(annotated_service("s3", "s3.example.org"))
+        ctl.on_change(SERVICES, "modified", old, store.get(SERVICES, "shop", "s3"))
+        work = ctl._prepare(full=False)
+        assert work is not None
+        result, inputs, skipped = ctl._reconcile(work, None)
+        ctl._finish(work, result, inputs, skipped, [])
+        assert ctl._sweep is not None
+        await ctl._sweep.task
+        # ...and the full pass's older word on s3 does not replace it.
+        assert {k[2]: u.outcome.reason if u.outcome else None for k, (u, _) in writer._pending.items()} == {
+            "s0": "Programmed", "s1": "Programmed", "s2": "Programmed", "s3": "NoMatchingZone", "s4": "Programmed"}
+
+    asyncio.run(scenario())
+
+
+def test_closing_the_controller_stops_its_sweep() -> None:
+    async def scenario() -> None:
+        ctl, store, writer = controller(("service",))
+        ctl.status_slice = 2
+        for i in range(5):
+            store.add(annotated_service(f"s{i}", f"s{i}.example.com"))
+        await ctl.run_pass(full=True)
+        sweep = ctl._sweep
+        ctl.close()
+        assert sweep is not None
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep.task
+        assert sweep.task.cancelled() and writer.pending == 0
+
+    asyncio.run(scenario())
+
+
+def settled_service(name: str, version: str, said: ds.Outcome = ds.PROGRAMMED) -> Any:
+    return freeze(SERVICES, slim(SERVICES, saying_service(name, version, said)))
+
+
+def saying_service(name: str, version: str, said: ds.Outcome = ds.PROGRAMMED) -> dict[str, Any]:
+    obj = annotated_service(name, f"{name}.example.com")
+    obj["metadata"]["resourceVersion"] = version
+    obj["status"]["conditions"] = [ds.condition(said, 1, None, NOW)]
+    return obj
+
+
+def test_the_writer_remembers_an_object_version_that_says_an_outcome_only_for_that_outcome() -> None:
+    writer = StatusWriter(None, now=lambda: NOW)  # type: ignore[arg-type]
+    svc = settled_service("web", "7")
+    writer.submit(svc, StatusUpdate(SERVICES, "shop", "web", ds.PROGRAMMED))
+    writer.submit(svc, StatusUpdate(SERVICES, "shop", "web", ds.PROGRAMMED))
+    assert (writer.pending, writer.stats.unchanged) == (0, 2)
+    # The same object version, a different outcome: it does not say that.
+    rejected = ds.Outcome(False, "ChangeRejected", "InvalidChangeBatch")
+    writer.submit(svc, StatusUpdate(SERVICES, "shop", "web", rejected))
+    assert [u.outcome for u, _ in writer._pending.values()] == [rejected]
+
+
+def test_the_writer_judges_a_new_object_version_afresh() -> None:
+    writer = StatusWriter(None, now=lambda: NOW)  # type: ignore[arg-type]
+    writer.submit(settled_service("web", "7"), StatusUpdate(SERVICES, "shop", "web", ds.PROGRAMMED))
+    # Someone replaced our condition: version 8 says Pending.
+    writer.submit(settled_service("web", "8", ds.PENDING), StatusUpdate(SERVICES, "shop", "web", ds.PROGRAMMED))
+    assert [u.outcome for u, _ in writer._pending.values()] == [ds.PROGRAMMED]
+
+
+def test_the_writer_forgets_a_deleted_object() -> None:
+    writer = StatusWriter(None, now=lambda: NOW)  # type: ignore[arg-type]
+    svc = settled_service("web", "7")
+    writer.submit(svc, StatusUpdate(SERVICES, "shop", "web", ds.PROGRAMMED))
+    assert writer._settled
+    writer.forget((SERVICES, "shop", "web"))
+    assert writer._settled == {}
+
+
+def test_the_controller_has_the_writer_forget_a_deleted_object() -> None:
+    async def scenario() -> None:
+        ctl, store, writer = controller(("service",))
+        store.add(saying_service("web", "7"))
+        await ctl.run_pass(full=True)
+        assert list(writer._settled) == [(SERVICES, "shop", "web")]
+        old = store.remove(SERVICES, "shop", "web")
+        ctl.on_change(SERVICES, "deleted", old, None)
+        await ctl.run_pass(full=False)
+        assert writer._settled == {}
 
     asyncio.run(scenario())

@@ -1,0 +1,79 @@
+"""A full pass's statuses told in slices (zonekeeper.statussweep), on plain keys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from zonekeeper.statussweep import Sweep, tell_all
+
+
+def test_keys_that_fit_in_one_slice_are_told_at_once() -> None:
+    told: list[int] = []
+    assert tell_all([1, 2, 3], told.append, size=3) is None
+    assert told == [1, 2, 3]
+
+
+def test_a_sweep_leaves_the_loop_free_between_slices() -> None:
+    async def scenario() -> None:
+        told: list[int] = []
+        seen: list[int] = []  # how much had been told each time another task got the loop
+
+        async def watcher() -> None:
+            for _ in range(6):
+                seen.append(len(told))
+                await asyncio.sleep(0)
+
+        sweep = tell_all(list(range(7)), told.append, size=3)
+        assert sweep is not None and told == []  # nothing told inside the pass that started it
+        await asyncio.gather(sweep.task, watcher())
+        assert told == list(range(7))
+        assert seen[:4] == [0, 3, 6, 7]
+
+    asyncio.run(scenario())
+
+
+def test_objects_a_later_pass_told_are_skipped() -> None:
+    async def scenario() -> None:
+        told: list[str] = []
+        sweep = Sweep(["a", "b", "c", "d"], told.append, size=2)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the first slice is out
+        sweep.told(["a", "c"])
+        await sweep.task
+        assert told == ["a", "b", "d"]
+
+    asyncio.run(scenario())
+
+
+def test_one_failing_object_does_not_stop_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        told: list[int] = []
+
+        def tell(key: int) -> None:
+            if key % 2:
+                raise ValueError(f"bad {key}")
+            told.append(key)
+
+        await Sweep(list(range(6)), tell, size=2).task
+        assert told == [0, 2, 4]
+
+    with caplog.at_level(logging.ERROR, logger="zonekeeper.statussweep"):
+        asyncio.run(scenario())
+    assert [r.getMessage() for r in caplog.records] == ["telling the status of 1 failed; the sweep goes on"]
+
+
+def test_a_cancelled_sweep_tells_nothing_more() -> None:
+    async def scenario() -> None:
+        told: list[int] = []
+        sweep = Sweep(list(range(10)), told.append, size=4)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the first slice is out
+        sweep.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sweep.task
+        assert told == [0, 1, 2, 3]
+
+    asyncio.run(scenario())
