@@ -322,13 +322,19 @@ def test_a_failed_zone_leaves_its_objects_status_alone_and_others_go_on() -> Non
     asyncio.run(scenario())
 
 
+async def swept_five() -> tuple[Controller, Store, StatusWriter]:
+    """A controller with five Services, told two at a time, after a full pass."""
+    ctl, store, writer = controller(("service",))
+    ctl.status_slice = 2
+    for i in range(5):
+        store.add(annotated_service(f"s{i}", f"s{i}.example.com"))
+    await ctl.run_pass(full=True)
+    return ctl, store, writer
+
+
 def test_a_full_pass_tells_many_objects_in_slices_and_a_later_pass_wins() -> None:
     async def scenario() -> None:
-        ctl, store, writer = controller(("service",))
-        ctl.status_slice = 2
-        for i in range(5):
-            store.add(annotated_service(f"s{i}", f"s{i}.example.com"))
-        await ctl.run_pass(full=True)
+        ctl, store, writer = await swept_five()
         assert writer.pending == 0  # the pass is over; its statuses follow, slice by slice
         await asyncio.sleep(0)
         await asyncio.sleep(0)
@@ -353,11 +359,7 @@ def test_a_full_pass_tells_many_objects_in_slices_and_a_later_pass_wins() -> Non
 
 def test_closing_the_controller_stops_its_sweep() -> None:
     async def scenario() -> None:
-        ctl, store, writer = controller(("service",))
-        ctl.status_slice = 2
-        for i in range(5):
-            store.add(annotated_service(f"s{i}", f"s{i}.example.com"))
-        await ctl.run_pass(full=True)
+        ctl, _, writer = await swept_five()
         sweep = ctl._sweep
         ctl.close()
         assert sweep is not None
