@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs, statussweep
+from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs, sweep
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem, by_resource
 from zonekeeper.health import Vitals
@@ -251,9 +251,9 @@ class Controller:
         # The sources' configuration; with --resolve-service-load-balancer-hostname its table of
         # resolved load balancer hostnames is refreshed before every pass (zonekeeper.lbresolve).
         self.source_config = wiring.source_config
-        # A full pass's status updates still being told (zonekeeper.statussweep).
-        self._sweep: statussweep.Sweep[ObjectKey] | None = None
-        self.status_slice = statussweep.SLICE
+        # A full pass's status updates still being told (zonekeeper.sweep).
+        self._sweep: sweep.Sweep[ObjectKey] | None = None
+        self.status_slice = sweep.SLICE
         if elector is not None:
             wiring.provider.fence = lambda: elector.write_budget(self._pass_term)
 
@@ -727,7 +727,7 @@ class Controller:
                        problems: Mapping[str, Problem], result: PassResult,
                        spared: Collection[ObjectKey] = ()) -> None:
         """Each object this pass planned says in its status whether its records are in Route 53 (a full
-        pass's many objects in slices, zonekeeper.statussweep)."""
+        pass's many objects in slices, zonekeeper.sweep)."""
         if self.status is None or not result.listed_all:
             return  # the zones could not be listed: nothing was planned, nothing new to say
         # Changes the deletion guard held back leave their objects Pending. A zone that failed says
@@ -738,7 +738,7 @@ class Controller:
                              tuple(z.zone.name for z in result.zones if z.error))
         if not full:
             if self._sweep is not None:
-                self._sweep.told(dirty)
+                self._sweep.done(dirty)
             for key in dirty:
                 self._tell_status(self.status, key, verdicts)
             return
@@ -746,7 +746,7 @@ class Controller:
             self._sweep.cancel()  # this pass tells every object again, from a newer plan
         keys = [key for key in self._outputs if key not in spared]
         status = self.status
-        self._sweep = statussweep.tell_all(keys, lambda key: self._tell_status(status, key, verdicts),
+        self._sweep = sweep.visit_all(keys, lambda key: self._tell_status(status, key, verdicts),
                                            size=self.status_slice)
 
     def _tell_status(self, status: StatusWriter, key: ObjectKey, verdicts: _Verdicts) -> None:

@@ -1,4 +1,4 @@
-"""A full pass's statuses told in slices (zonekeeper.statussweep), on plain keys."""
+"""Sweeps over many keys in slices (zonekeeper.sweep), on plain keys."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from zonekeeper.statussweep import Sweep, tell_all
+from zonekeeper.sweep import Sweep, visit_all
 
 
 def test_keys_that_fit_in_one_slice_are_told_at_once() -> None:
     told: list[int] = []
-    assert tell_all([1, 2, 3], told.append, size=3) is None
+    assert visit_all([1, 2, 3], told.append, size=3) is None
     assert told == [1, 2, 3]
 
 
@@ -26,7 +26,7 @@ def test_a_sweep_leaves_the_loop_free_between_slices() -> None:
                 seen.append(len(told))
                 await asyncio.sleep(0)
 
-        sweep = tell_all(list(range(7)), told.append, size=3)
+        sweep = visit_all(list(range(7)), told.append, size=3)
         assert sweep is not None and told == []  # nothing told inside the pass that started it
         await asyncio.gather(sweep.task, watcher())
         assert told == list(range(7))
@@ -41,7 +41,7 @@ def test_objects_a_later_pass_told_are_skipped() -> None:
         sweep = Sweep(["a", "b", "c", "d"], told.append, size=2)
         await asyncio.sleep(0)
         await asyncio.sleep(0)  # the first slice is out
-        sweep.told(["a", "c"])
+        sweep.done(["a", "c"])
         await sweep.task
         assert told == ["a", "b", "d"]
 
@@ -60,9 +60,9 @@ def test_one_failing_object_does_not_stop_the_others(caplog: pytest.LogCaptureFi
         await Sweep(list(range(6)), tell, size=2).task
         assert told == [0, 2, 4]
 
-    with caplog.at_level(logging.ERROR, logger="zonekeeper.statussweep"):
+    with caplog.at_level(logging.ERROR, logger="zonekeeper.sweep"):
         asyncio.run(scenario())
-    assert [r.getMessage() for r in caplog.records] == ["telling the status of 1 failed; the sweep goes on"]
+    assert [r.getMessage() for r in caplog.records] == ["a sweep failed at 1; it goes on with the others"]
 
 
 def test_a_cancelled_sweep_tells_nothing_more() -> None:
