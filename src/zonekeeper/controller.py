@@ -67,8 +67,10 @@ log = logging.getLogger("zonekeeper.controller")
 slog = logs.get("zonekeeper.controller")
 
 
-# How often a periodic full pass also recomputes every object's endpoints from the cache.
+# How often a periodic full pass also starts the safety net: every object's endpoints recomputed
+# from the cache, beside the passes, in slices of AUDIT_SLICE objects (a few milliseconds each).
 RECOMPUTE_ALL_EVERY = 600.0
+AUDIT_SLICE = 200
 RETRY_AFTER_ERROR = 5.0
 # Changes arriving this soon after the first are planned together (a Deployment rollout is a burst).
 BATCH_WINDOW = 0.2
@@ -254,6 +256,9 @@ class Controller:
         # A full pass's status updates still being told (zonekeeper.sweep).
         self._sweep: sweep.Sweep[ObjectKey] | None = None
         self.status_slice = sweep.SLICE
+        # The safety net's sweep, while it runs (_start_audit).
+        self._audit: sweep.Sweep[ObjectKey] | None = None
+        self.audit_slice = AUDIT_SLICE
         if elector is not None:
             wiring.provider.fence = lambda: elector.write_budget(self._pass_term)
 
@@ -322,8 +327,35 @@ class Controller:
                 del self._hold_due[key]
                 self._dirty.setdefault(key, now)
 
-    def _recompute_due(self) -> bool:
-        return self._recompute_everything or self.clock() - self._recomputed_at >= RECOMPUTE_ALL_EVERY
+    def _start_audit(self) -> None:
+        """The safety net: every object's endpoints computed again, a slice at a time beside the passes
+        (recomputing 100,000 at once held the event loop for seconds). An object whose endpoints differ
+        from what its events left (an event missed, a dependency not tracked) is marked changed, for the
+        next pass to recompute and plan; the outputs themselves are written by passes only."""
+        self._recomputed_at = self.clock()
+        if self._audit is not None:
+            self._audit.cancel()
+        keys: dict[ObjectKey, None] = dict.fromkeys(self._outputs)  # a vanished object is checked too
+        for part, spec in self.specs.items():
+            for obj in self.cache.list(spec.kind):
+                keys.setdefault((part, namespace_of(obj), name_of(obj)))
+        self._audit = sweep.visit_all(list(keys), self._audit_one, size=self.audit_slice)
+
+    def _audit_one(self, key: ObjectKey) -> None:
+        if key in self._dirty:
+            return  # a pass recomputes it anyway
+        part, ns, name = key
+        spec = self.specs[part]
+        obj = self.cache.get(spec.kind, ns, name)
+        out = self._outputs.get(key)
+        if obj is None and out is None:
+            return
+        if obj is not None and out is not None and self._compute(spec, obj) == out:
+            return
+        slog.debug("object changed without an event; recomputing it",
+                   resource=resource_label(spec.label_kind, ns, name))
+        self._dirty.setdefault(key, self.clock())
+        self._wake.set()
 
     def _recompute_all(self) -> None:
         self._outputs_version += 1
@@ -415,13 +447,15 @@ class Controller:
         None: nothing to plan, or not ours to plan (a follower; leadership moved since `within` began)."""
         if within is not None and not (self.is_leader and self._term() == within.term):
             return None  # the changes wait, untaken, for a pass of the new term
+        if full and not self._recompute_everything and self.clock() - self._recomputed_at >= RECOMPUTE_ALL_EVERY:
+            self._start_audit()
         dirty, self._dirty = self._dirty, {}
         replan, self._replan = self._replan, set()
         touched: frozenset[str] | None = None
         if full:
-            # The informers keep every object's endpoints current through events; recomputing all
-            # of them (a second per 10,000 Services) is only needed now and then, as a safety net.
-            if self._recompute_due():
+            # The informers keep every object's endpoints current through events: all of them are
+            # recomputed at once only from scratch (start, leadership gained, after a failed pass).
+            if self._recompute_everything:
                 self._recompute_all()
             else:
                 self._recompute(dirty)
@@ -615,8 +649,9 @@ class Controller:
                 next_full = self.clock() + RETRY_AFTER_ERROR
 
     def close(self) -> None:
-        if self._sweep is not None:
-            self._sweep.cancel()
+        for running in (self._sweep, self._audit):
+            if running is not None:
+                running.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- telling people -----------------------------------------------------------------------
