@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from zonekeeper import connectorfeed, guard, lbgrace, lbresolve, logs, sweep
+from zonekeeper import connectorfeed, guard, heap, lbgrace, lbresolve, logs, sweep
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Problem, by_resource
 from zonekeeper.health import Vitals
@@ -194,7 +194,10 @@ class Controller:
         clock: Callable[[], float] = time.monotonic,
         metrics: MetricsSink = NULL_METRICS,
         pod_ref: Any = None,
+        settle_heap: bool = False,
     ) -> None:
+        """`settle_heap`: after a pass that computed everything from scratch, exempt what is alive from
+        the garbage collector's rounds (zonekeeper.heap; the process's heap, so never inside tests)."""
         self.apply = apply
         self.wiring = wiring
         self.cache = cache
@@ -259,6 +262,9 @@ class Controller:
         # The safety net's sweep, while it runs (_start_audit).
         self._audit: sweep.Sweep[ObjectKey] | None = None
         self.audit_slice = AUDIT_SLICE
+        self.settle_heap = settle_heap
+        self._heap_settled_at: float | None = None
+        self._heap_grew = False  # everything was computed afresh since the heap was last settled
         if elector is not None:
             wiring.provider.fence = lambda: elector.write_budget(self._pass_term)
 
@@ -361,6 +367,7 @@ class Controller:
         self._outputs_version += 1
         self._recompute_everything = False
         self._recomputed_at = self.clock()
+        self._heap_grew = True
         outputs = Outputs()
         for part, spec in self.specs.items():
             for obj in self.cache.list(spec.kind):
@@ -554,7 +561,20 @@ class Controller:
         # The objects of event passes run inside this one were reported by those passes, from newer plans.
         spared = {key for w in between for key in w.dirty}
         self._report(result, work.full, work.dirty, spared)
+        if work.full:
+            self._settle_heap()
         return result
+
+    def _settle_heap(self) -> None:
+        """After a from-scratch pass (start, leadership), at most every RECOMPUTE_ALL_EVERY: a pass
+        failing every few seconds must not collect every few seconds."""
+        now = self.clock()
+        if not (self.settle_heap and self._heap_grew) or (
+                self._heap_settled_at is not None and now - self._heap_settled_at < RECOMPUTE_ALL_EVERY):
+            return
+        self._heap_grew, self._heap_settled_at = False, now
+        seconds, exempt = heap.settle()
+        slog.debug("heap settled", seconds=round(seconds, 3), objects_exempt=exempt)
 
     def _full_inputs(self, term: int, pending: bool, *, read: bool) -> FullPassInputs | None:
         """The stamps of a full pass's inputs (in the provider's thread). With `read`, the records are

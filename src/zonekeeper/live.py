@@ -248,7 +248,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
         resync=loop.interval, apply=not dry_run, metrics=sink,
-        pod_ref=own_pod(),
+        pod_ref=own_pod(), settle_heap=not once,
     )
     if metrics is not None:
         metrics.bind(cache=cache, elector=elector, recorder=recorder, status=status)
