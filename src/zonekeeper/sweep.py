@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Final, Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,14 @@ SLICE: Final = 1000
 class Sweep(Generic[K]):
     """Visits `keys` (by `visit(key)`) in slices of `size`, in a task of the running event loop."""
 
-    def __init__(self, keys: Sequence[K], visit: Callable[[K], None], *, size: int = SLICE) -> None:
+    def __init__(self, keys: Sequence[K], visit: Callable[[K], None], *, size: int = SLICE,
+                 pause: float = 0.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        """`pause`: seconds between slices (0: only a look at the loop), to spread a sweep's CPU out."""
         self._keys = keys
         self._visit = visit
         self._size = max(1, size)
+        self._pause = pause
+        self._sleep = sleep
         self._skip: set[K] = set()
         self._failed = False
         self.task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._run())
@@ -45,7 +49,7 @@ class Sweep(Generic[K]):
 
     async def _run(self) -> None:
         for start in range(0, len(self._keys), self._size):
-            await asyncio.sleep(0)
+            await self._sleep(self._pause if start else 0)
             for key in self._keys[start:start + self._size]:
                 if key not in self._skip:
                     self._visit_one(key)
@@ -59,10 +63,11 @@ class Sweep(Generic[K]):
                 log.exception("a sweep failed at %s; it goes on with the others", key)
 
 
-def visit_all(keys: Sequence[K], visit: Callable[[K], None], *, size: int = SLICE) -> Sweep[K] | None:
+def visit_all(keys: Sequence[K], visit: Callable[[K], None], *, size: int = SLICE,
+              pause: float = 0.0) -> Sweep[K] | None:
     """Visit `keys` now when they fit in one slice (None), else start a sweep of them."""
     if len(keys) > size:
-        return Sweep(keys, visit, size=size)
+        return Sweep(keys, visit, size=size, pause=pause)
     for key in keys:
         visit(key)
     return None

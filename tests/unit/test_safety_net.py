@@ -96,7 +96,7 @@ def test_an_unchanged_cluster_gives_the_net_nothing_to_do() -> None:
 def test_the_net_runs_once_per_period() -> None:
     async def scenario() -> None:
         ctl, _, _, clock = make(5)
-        ctl.audit_slice = 2
+        ctl.audit_slice, ctl.audit_rate = 2, 4.0  # half a second between slices
         await ctl.run_pass(full=True)
         assert ctl._audit is None  # the first pass computed everything from scratch
         clock.now += RECOMPUTE_ALL_EVERY
@@ -107,6 +107,9 @@ def test_the_net_runs_once_per_period() -> None:
         await ctl.run_pass(full=True)
         assert ctl._audit is first
         clock.now += 1
+        await ctl.run_pass(full=True)
+        assert ctl._audit is first and not first.task.done()  # due, but a sweep still going is not cut short
+        await first.task
         await ctl.run_pass(full=True)
         assert ctl._audit is not first
 

@@ -77,3 +77,17 @@ def test_a_cancelled_sweep_tells_nothing_more() -> None:
         assert told == [0, 1, 2, 3]
 
     asyncio.run(scenario())
+
+
+def test_a_paced_sweep_pauses_between_slices_only() -> None:
+    async def scenario() -> None:
+        events: list[object] = []
+
+        async def sleep(seconds: float) -> None:
+            events.append(seconds)
+            await asyncio.sleep(0)
+
+        await Sweep(list(range(5)), events.append, size=2, pause=0.05, sleep=sleep).task
+        assert events == [0, 0, 1, 0.05, 2, 3, 0.05, 4]
+
+    asyncio.run(scenario())
