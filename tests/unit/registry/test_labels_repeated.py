@@ -35,12 +35,12 @@ def test_repeats_survive_sealing() -> None:
 def test_values_without_repeats_share_no_table_and_one_with_repeats_gets_its_own() -> None:
     from zonekeeper.registry import labels as labels_module
 
-    plain = labels_module.parse('"heritage=external-dns,external-dns/owner=a,external-dns/resource=service/ns/x"')
+    plain = labels_module.parse('"heritage=external-dns,external-dns/owner=cluster-one,external-dns/resource=service/ns/x"')
     other = labels_module.parse('"heritage=external-dns,external-dns/owner=b"')
     twice = labels_module.parse('"heritage=external-dns,external-dns/owner=a,external-dns/owner=b"')
     assert plain is not None and other is not None and twice is not None
     assert dict(plain.repeated) == {} and dict(other.repeated) == {}
     assert dict(twice.repeated) == {"owner": ["a", "b"]} and dict(plain.repeated) == {}
     # The owner (and every key) is one string however many values name it.
-    again = labels_module.parse('"heritage=external-dns,external-dns/owner=a"')
+    again = labels_module.parse('"heritage=external-dns,external-dns/owner=cluster-one"')
     assert again is not None and again["owner"] is plain["owner"]
