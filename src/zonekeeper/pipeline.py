@@ -111,11 +111,12 @@ def assign_zones(
     """Each name goes to its longest-matching public zone and to every matching private zone;
     `aws/hosted-zone-id` pins a record to one zone."""
     by_id = {z.id: z for z in zones}
+    by_name = _by_name(zones)
     out: dict[Zone, list[Endpoint]] = defaultdict(list)
     problems: list[Problem] = []
     for ep in endpoints:
         pin = ep.prop(HOSTED_ZONE_ID)
-        targets = _pinned_zone(ep, pin, by_id) if pin else _matching_zones(ep.name, zones)
+        targets = _pinned_zone(ep, pin, by_id) if pin else _matching_zones(ep.name, by_name)
         # --create-ptr asks a PTR for every address; one outside the reverse zones we manage is not ours
         # to name, and external-dns skips it without a word too.
         if not targets and (pin or ep.type != "PTR"):
@@ -130,8 +131,23 @@ def _pinned_zone(ep: Endpoint, pin: str, by_id: Mapping[str, Zone]) -> list[Zone
     return [zone] if zone is not None and zone.contains(ep.name) else []
 
 
-def _matching_zones(name: str, zones: Sequence[Zone]) -> list[Zone]:
-    matching = [z for z in zones if z.contains(name)]
+def _by_name(zones: Sequence[Zone]) -> dict[str, list[tuple[int, Zone]]]:
+    by_name: dict[str, list[tuple[int, Zone]]] = {}
+    for position, zone in enumerate(zones):
+        by_name.setdefault(zone.name, []).append((position, zone))
+    return by_name
+
+
+def _matching_zones(name: str, by_name: Mapping[str, list[tuple[int, Zone]]]) -> list[Zone]:
+    # The zones that contain `name` (Zone.contains) are those named by one of its suffixes at a dot:
+    # a lookup per label rather than a test per zone (100,000 names x 10 zones took 0.2 s a pass).
+    found = list(by_name.get(name, ()))
+    dot = name.find(".")
+    while dot >= 0:
+        found.extend(by_name.get(name[dot + 1:], ()))
+        dot = name.find(".", dot + 1)
+    found.sort(key=lambda entry: entry[0])  # in the order the zones were given, as before
+    matching = [zone for _, zone in found]
     public = [z for z in matching if not z.private]
     targets = [z for z in matching if z.private]
     if public:

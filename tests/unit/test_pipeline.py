@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from zonekeeper.changes import Change, ChangeGroup
 from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.pipeline import Pipeline, PipelineOptions, assign_zones
@@ -175,3 +178,25 @@ def test_a_full_pass_takes_external_dns_census_and_an_incremental_one_does_not()
     assert second.census is not None and second.census.registry_by_type == {"a": 3}
     assert second.census.verified_by_type == {"a": 3}
     assert pipe.run(desired, apply=True, only_names={"s0.example.com"}).census is None
+
+
+@given(st.lists(st.sampled_from(["a", "b", "example", "com", "ex-ample", "xample"]), min_size=1, max_size=4),
+       st.lists(st.tuples(st.lists(st.sampled_from(["a", "b", "example", "com", "xample"]), min_size=1, max_size=3),
+                          st.booleans()), max_size=6))
+def test_zones_are_matched_by_name_suffix_exactly_as_zone_contains_says(labels: list[str],
+                                                                        specs: list[tuple[list[str], bool]]) -> None:
+    name = ".".join(labels)
+    zones = [Zone(f"Z{i}", ".".join(parts), private=private) for i, (parts, private) in enumerate(specs)]
+    by_zone, problems = assign_zones([Endpoint.new(name, "A", ["192.0.2.1"])], zones)
+    matching = [z for z in zones if z.contains(name)]
+    public = [z for z in matching if not z.private]
+    expected = [z.id for z in matching if z.private] + ([max(public, key=lambda z: len(z.name)).id] if public else [])
+    assert [zone.id for zone in by_zone] == expected
+    assert len(problems) == (0 if expected else 1)
+
+
+def test_matching_private_zones_keep_the_order_they_were_given_in() -> None:
+    zones = [Zone("Z0", "example.com", private=True), Zone("Z1", "a.example.com", private=True),
+             Zone("Z2", "example.com")]
+    by_zone, _ = assign_zones([Endpoint.new("www.a.example.com", "A", ["192.0.2.1"])], zones)
+    assert [zone.id for zone in by_zone] == ["Z0", "Z1", "Z2"]
