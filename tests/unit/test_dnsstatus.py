@@ -422,3 +422,16 @@ def test_the_controller_has_the_writer_forget_a_deleted_object() -> None:
         assert writer._settled == {}
 
     asyncio.run(scenario())
+
+
+def test_says_tells_whether_an_object_already_says_an_outcome() -> None:
+    ours = ds.condition(ds.PROGRAMMED, 3, None, NOW)
+    outcomes = (None, ds.PROGRAMMED, ds.PENDING)
+    assert [ds.service_says(service([OTHER]), said) for said in outcomes] == [True, False, False]
+    assert [ds.service_says(service([OTHER, ours]), said) for said in outcomes] == [False, True, False]
+    assert [ds.service_says(service([ours], generation=4), said) for said in outcomes] == [False, False, False]
+    value = ds.ingress_apply(ingress(), ds.PROGRAMMED, NOW)["metadata"]["annotations"]  # type: ignore[index]
+    assert [ds.ingress_says(ingress(), said) for said in outcomes] == [True, False, False]
+    assert [ds.ingress_says(ingress(value), said) for said in outcomes] == [False, True, False]
+    assert [ds.ingress_says(ingress({ds.INGRESS_ANNOTATION: "{not json"}), said) for said in outcomes] == \
+        [False, False, False]

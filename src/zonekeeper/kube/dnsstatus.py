@@ -159,14 +159,20 @@ def service_condition(obj: Obj) -> Mapping[str, Any] | None:
     return _find(_conditions(obj.get("status")), CONDITION)
 
 
+def service_says(obj: Obj, said: Outcome | None) -> bool:
+    """Whether the Service's status already says `said` (None: it holds no condition of ours)."""
+    before = service_condition(obj)
+    return before is None if said is None else says(before, said, _generation(obj))
+
+
 def service_apply(obj: Obj, said: Outcome | None, now: dt.datetime) -> dict[str, Any] | None:
     """The apply configuration for the Service's status saying `said` (None: our condition goes), or
     None when its status already says it. The configuration is all zonekeeper's field manager owns: a
     field it owned and leaves out is removed, the fields of other managers are never named."""
+    if service_says(obj, said):
+        return None
     before = service_condition(obj)
     generation = _generation(obj)
-    if (before is None and said is None) or (said is not None and says(before, said, generation)):
-        return None
     m = meta(obj)
     body: dict[str, Any] = {"apiVersion": "v1", "kind": "Service",
                             "metadata": {"name": m.get("name"), "namespace": m.get("namespace")}}
@@ -188,13 +194,19 @@ def ingress_condition(obj: Obj) -> Mapping[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def ingress_says(obj: Obj, said: Outcome | None) -> bool:
+    """As `service_says`, for an Ingress: our annotation already says `said` (None: there is none)."""
+    if said is None:
+        return (meta(obj).get("annotations") or {}).get(INGRESS_ANNOTATION) is None
+    return says(ingress_condition(obj), said, _generation(obj))
+
+
 def ingress_apply(obj: Obj, said: Outcome | None, now: dt.datetime) -> dict[str, Any] | None:
     """As `service_apply`, for an Ingress: the condition is the value of our annotation."""
-    raw_before = (meta(obj).get("annotations") or {}).get(INGRESS_ANNOTATION)
+    if ingress_says(obj, said):
+        return None
     before = ingress_condition(obj)
     generation = _generation(obj)
-    if (raw_before is None and said is None) or (said is not None and says(before, said, generation)):
-        return None
     m = meta(obj)
     metadata: dict[str, Any] = {"name": m.get("name"), "namespace": m.get("namespace")}
     if said is not None:

@@ -188,10 +188,18 @@ class DNSEndpointStatus:
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
 
-# The kinds whose status is one server-side apply: the apply configuration saying an outcome.
-APPLIED: Final[Mapping[str, Callable[[Mapping[str, Any], Outcome | None, dt.datetime], dict[str, Any] | None]]] = {
-    kinds.SERVICES: dnsstatus.service_apply,
-    kinds.INGRESSES: dnsstatus.ingress_apply,
+@dataclass(slots=True, frozen=True)
+class Applied:
+    """A kind whose status is one server-side apply: whether an object already says an outcome (asked of
+    every object a full pass tells, so it builds nothing), and the apply configuration saying it."""
+
+    says: Callable[[Mapping[str, Any], Outcome | None], bool]
+    configuration: Callable[[Mapping[str, Any], Outcome | None, dt.datetime], dict[str, Any] | None]
+
+
+APPLIED: Final[Mapping[str, Applied]] = {
+    kinds.SERVICES: Applied(dnsstatus.service_says, dnsstatus.service_apply),
+    kinds.INGRESSES: Applied(dnsstatus.ingress_says, dnsstatus.ingress_apply),
 }
 
 # Attempts at a route's read-modify-write when another controller wrote its status in between (409).
@@ -325,7 +333,7 @@ class StatusWriter:
     def _says(self, obj: Mapping[str, Any], update: StatusUpdate) -> bool:
         said = update.outcome
         if update.kind in APPLIED:
-            return APPLIED[update.kind](obj, said, self._now()) is None
+            return APPLIED[update.kind].says(obj, said)
         if update.kind in dnsstatus.ROUTE_KINDS:
             return dnsstatus.route_says(obj, update.parent_refs, said, self.controller_name)
         if update.kind == kinds.DNSENDPOINTS and said is not None:
@@ -398,7 +406,7 @@ class StatusWriter:
                 update.namespace, update.name, _generation(obj), said.ok, said.reason, said.message,
                 current_status=obj.get("status") or {})
         if update.kind in APPLIED:
-            body = APPLIED[update.kind](obj, said, self._now())
+            body = APPLIED[update.kind].configuration(obj, said, self._now())
             if body is None:
                 return False
             try:
