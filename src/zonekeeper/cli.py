@@ -276,7 +276,7 @@ def run(once: bool, dry_run: bool, **params: Any) -> None:
         from zonekeeper import live
 
         settings, wired, _, _ = _prepare(params, with_objects=False)
-        sys.exit(asyncio.run(live.serve(settings, wired, once=once, dry_run=dry_run)))
+        sys.exit(asyncio.run(live.serve(settings, wired, once=once, dry_run=dry_run, own_process=True)))
     settings, wired, desired, problems = _prepare(params)
     sys.exit(_run_files(params, settings, wired, desired, problems, once=once, dry_run=dry_run))
 

@@ -234,7 +234,7 @@ def _status_writer(settings: Settings, client: KubeClient, cache: ClusterCache,
 
 
 def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bool, dry_run: bool,
-              metrics: Metrics | None) -> _Live:
+              metrics: Metrics | None, settle_heap: bool = False) -> _Live:
     loop = settings.controller
     elector = _elector(loop, client) if loop.leader_elect and not once else None
     recorder = EventRecorder(client) if loop.emit_events and not dry_run else None
@@ -248,7 +248,7 @@ def _assemble(settings: Settings, wired: Wiring, client: KubeClient, *, once: bo
     controller = Controller(
         wired, cache, elector=elector, recorder=recorder, status=status, accept=annotation_filter(settings),
         resync=loop.interval, apply=not dry_run, metrics=sink,
-        pod_ref=own_pod(), settle_heap=not once,
+        pod_ref=own_pod(), settle_heap=settle_heap,
     )
     if metrics is not None:
         metrics.bind(cache=cache, elector=elector, recorder=recorder, status=status)
@@ -320,18 +320,20 @@ async def _shutdown(live: _Live, server: http.Server | None) -> None:
 
 
 async def serve(settings: Settings, wired: Wiring, *, once: bool = False, dry_run: bool = False,
-                metrics: Metrics | None = None) -> int:
+                metrics: Metrics | None = None, own_process: bool = False) -> int:
     """Run the controller until SIGTERM/SIGINT (or one pass with `once`). Returns the exit code.
 
     Unless `once`, /metrics, /healthz and /readyz are served on --metrics-address (when set), on
-    this event loop."""
+    this event loop. `own_process`: the process is the controller's alone (`zonekeeper run`), so its
+    long-lived heap may be exempted from garbage collection (zonekeeper.heap); never when embedded."""
     client = await _connect(settings)
     try:
         wired = await _discovered(settings, wired, client)
     except BaseException:
         await client.close()
         raise
-    live = _assemble(settings, wired, client, once=once, dry_run=dry_run, metrics=metrics)
+    live = _assemble(settings, wired, client, once=once, dry_run=dry_run, metrics=metrics,
+                     settle_heap=own_process and not once)
     server: http.Server | None = None
     try:
         await _start_watches(settings, wired.source_config, live.cache, on_change=live.controller.on_change)

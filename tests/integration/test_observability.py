@@ -510,3 +510,33 @@ def test_live_run_once_at_debug_logs_no_secrets(kube_cluster: KubeCluster, kube_
     assert "changed" in output
     for secret in (key, aws["AWS_SECRET_ACCESS_KEY"], kube_token):
         assert secret not in output
+
+
+@pytest.mark.kube
+@pytest.mark.timeout(120)
+def test_live_run_settles_its_heap_once_after_the_first_pass(kube_cluster: KubeCluster, kube_namespace: str,
+                                                             sa_kubeconfig: Path, aws: dict[str, str],
+                                                             route53: StrictRoute53Server, zone: str,
+                                                             tmp_path: Path) -> None:
+    """`zonekeeper run`, its own process, exempts its long-lived heap from collection (zonekeeper.heap)."""
+    kube_cluster.apply(lb_service("heap", kube_namespace, "heap.example.com", ip="10.5.0.2"))
+    path = tmp_path / "run.log"
+    with path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zonekeeper.cli", "run", "--kubeconfig", str(sa_kubeconfig), "--namespace",
+             kube_namespace, "--source", "service", "--txt-owner-id", "c1", "--interval", "1s",
+             "--log-level", "debug", "--log-format", "json"],
+            env={**os.environ, **aws, "PYTHONPATH": str(ROOT / "src")}, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while ("heap.example.com", "A", "") not in records(route53, zone) or "heap settled" not in path.read_text():
+                assert proc.poll() is None, path.read_text()
+                assert time.monotonic() < deadline, path.read_text()
+                time.sleep(0.2)
+            time.sleep(3)  # three more full passes (--interval 1s): none settles again
+        finally:
+            proc.terminate()
+            proc.wait(15)
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+    settled = [line for line in lines if line.get("msg") == "heap settled"]
+    assert len(settled) == 1 and settled[0]["objects_exempt"] > 10_000, settled
