@@ -201,7 +201,9 @@ class Controller:
         settle_heap: bool = False,
     ) -> None:
         """`settle_heap`: after a pass that computed everything from scratch, exempt what is alive from
-        the garbage collector's rounds (zonekeeper.heap; the process's heap, so never inside tests)."""
+        the garbage collector's rounds (zonekeeper.heap). It acts on the whole process, so only
+        `zonekeeper run` sets it (live.serve(own_process=True)), never a controller embedded in another
+        program or a test."""
         self.apply = apply
         self.wiring = wiring
         self.cache = cache

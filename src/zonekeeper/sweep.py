@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 
-# Keys visited between two looks at the event loop: a few milliseconds of status (1,000 x 4 µs), a
-# few tens of endpoint computations.
+# Keys visited between two looks at the event loop by default: a few milliseconds of status questions
+# (1,000 x 4 µs). A costlier visit takes a smaller size (the safety net's, controller.AUDIT_SLICE).
 SLICE: Final = 1000
 
 

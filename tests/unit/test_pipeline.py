@@ -140,6 +140,21 @@ def test_zone_assignment() -> None:
     assert [p.reason for p in problems] == ["NoMatchingZone"]
 
 
+def test_a_record_pinned_to_a_zone_that_does_not_contain_its_name_goes_nowhere() -> None:
+    # aws/hosted-zone-id names a managed zone, but not one the name is in: writing it there would make
+    # a record Route 53 refuses (or, in a parent zone, one that answers for nobody).
+    zones = [Zone("Z1", "example.com"), Zone("Z2", "example.org")]
+    eps = [Endpoint.new("a.example.com", "A", ["10.0.0.1"], provider_specific={"aws/hosted-zone-id": "Z2"}),
+           Endpoint.new("b.example.com", "A", ["10.0.0.2"], provider_specific={"aws/hosted-zone-id": "Z9"}),
+           Endpoint.new("c.example.org", "A", ["10.0.0.3"],
+                        provider_specific={"aws/hosted-zone-id": "/hostedzone/Z2"})]
+    by_zone, problems = assign_zones(eps, zones)
+    assert {z.id: [e.name for e in v] for z, v in by_zone.items()} == {"Z2": ["c.example.org"]}
+    assert [(p.reason, p.message) for p in problems] == [
+        ("ZoneNotManaged", f"{eps[0].key}: hosted zone Z2 is not managed or does not contain the name"),
+        ("ZoneNotManaged", f"{eps[1].key}: hosted zone Z9 is not managed or does not contain the name")]
+
+
 def test_a_ptr_outside_every_managed_reverse_zone_is_left_out_silently() -> None:
     reverse = Zone("Z9", "2.0.192.in-addr.arpa")
     eps = [Endpoint.new("1.2.0.192.in-addr.arpa", "PTR", ["web.example.com"]),

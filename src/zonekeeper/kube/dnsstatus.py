@@ -161,18 +161,21 @@ def service_condition(obj: Obj) -> Mapping[str, Any] | None:
 
 def service_says(obj: Obj, said: Outcome | None) -> bool:
     """Whether the Service's status already says `said` (None: it holds no condition of ours)."""
-    before = service_condition(obj)
-    return before is None if said is None else says(before, said, _generation(obj))
+    return _holds(service_condition(obj), said, _generation(obj))
+
+
+def _holds(before: Mapping[str, Any] | None, said: Outcome | None, generation: int) -> bool:
+    return before is None if said is None else says(before, said, generation)
 
 
 def service_apply(obj: Obj, said: Outcome | None, now: dt.datetime) -> dict[str, Any] | None:
     """The apply configuration for the Service's status saying `said` (None: our condition goes), or
     None when its status already says it. The configuration is all zonekeeper's field manager owns: a
     field it owned and leaves out is removed, the fields of other managers are never named."""
-    if service_says(obj, said):
-        return None
     before = service_condition(obj)
     generation = _generation(obj)
+    if _holds(before, said, generation):
+        return None
     m = meta(obj)
     body: dict[str, Any] = {"apiVersion": "v1", "kind": "Service",
                             "metadata": {"name": m.get("name"), "namespace": m.get("namespace")}}
@@ -203,15 +206,20 @@ def ingress_says(obj: Obj, said: Outcome | None) -> bool:
 
 def ingress_apply(obj: Obj, said: Outcome | None, now: dt.datetime) -> dict[str, Any] | None:
     """As `service_apply`, for an Ingress: the condition is the value of our annotation."""
-    if ingress_says(obj, said):
-        return None
-    before = ingress_condition(obj)
-    generation = _generation(obj)
     m = meta(obj)
     metadata: dict[str, Any] = {"name": m.get("name"), "namespace": m.get("namespace")}
-    if said is not None:
-        value = {k: v for k, v in condition(said, generation, before, now).items() if k != "type"}
-        metadata["annotations"] = {INGRESS_ANNOTATION: json.dumps(value, separators=(",", ":"))}
+    if said is None:
+        return None if ingress_says(obj, None) else _ingress(metadata)
+    before = ingress_condition(obj)
+    generation = _generation(obj)
+    if says(before, said, generation):
+        return None
+    value = {k: v for k, v in condition(said, generation, before, now).items() if k != "type"}
+    metadata["annotations"] = {INGRESS_ANNOTATION: json.dumps(value, separators=(",", ":"))}
+    return _ingress(metadata)
+
+
+def _ingress(metadata: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata}
 
 
