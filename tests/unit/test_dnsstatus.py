@@ -277,6 +277,31 @@ def test_a_follower_writes_nothing_it_was_handed() -> None:
     asyncio.run(scenario())
 
 
+def test_leadership_lost_while_waiting_for_the_rate_limit_sends_nothing_more() -> None:
+    async def scenario() -> None:
+        leading = [True]
+        attempted: list[str] = []
+
+        def lookup(kind: str, namespace: str, name: str) -> None:
+            attempted.append(name)  # a write begins by reading the object from the cache
+            return None  # (gone meanwhile: nothing is sent)
+
+        # 1 write a second: the first goes at once, the second waits ~1 s for the bucket.
+        writer = StatusWriter(None, qps=1, lookup=lookup, is_leader=lambda: leading[0],  # type: ignore[arg-type]
+                              now=lambda: NOW)
+        for name in ("a", "b"):
+            svc = freeze(SERVICES, slim(SERVICES, annotated_service(name, f"{name}.example.com")))
+            writer.submit(svc, StatusUpdate(SERVICES, "shop", name, ds.PROGRAMMED))
+        flushing = asyncio.create_task(writer.flush())
+        while not attempted:
+            await asyncio.sleep(0.01)
+        leading[0] = False  # deposed while the second waits
+        await flushing
+        assert (attempted, writer.pending) == (["a"], 0)
+
+    asyncio.run(scenario())
+
+
 def test_updates_of_one_object_coalesce_and_the_10000_of_a_pass_cost_little() -> None:
     import time
 
