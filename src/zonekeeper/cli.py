@@ -178,7 +178,8 @@ def _desired(settings: Settings, wired: Wiring) -> tuple[list[Any], list[Problem
     return result.endpoints, problems + result.problems
 
 
-def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Settings, Wiring, list[Any], list[Problem]]:
+def _prepare(params: dict[str, Any], *, with_objects: bool = True,
+             checks_drift: bool = False) -> tuple[Settings, Wiring, list[Any], list[Problem]]:
     from zonekeeper import wiring
 
     try:
@@ -191,7 +192,7 @@ def _prepare(params: dict[str, Any], *, with_objects: bool = True) -> tuple[Sett
             logs.get("zonekeeper").warning(warning)
         logs.get("zonekeeper").debug("configuration", settings=repr(settings))  # the repr leaves secrets out
         wired = wiring.build(settings, records_cache_seconds=0.0 if settings.source.from_files else
-                             settings.provider.aws_records_cache_duration)
+                             settings.provider.aws_records_cache_duration, checks_drift=checks_drift)
         desired, problems = _desired(settings, wired) if with_objects else ([], [])
     except (ConfigError, ValueError, manifests.ManifestError) as exc:
         _fail_config(str(exc))
@@ -275,7 +276,7 @@ def run(once: bool, dry_run: bool, **params: Any) -> None:
 
         from zonekeeper import live
 
-        settings, wired, _, _ = _prepare(params, with_objects=False)
+        settings, wired, _, _ = _prepare(params, with_objects=False, checks_drift=not once)
         sys.exit(asyncio.run(live.serve(settings, wired, once=once, dry_run=dry_run, own_process=True)))
     settings, wired, desired, problems = _prepare(params)
     sys.exit(_run_files(params, settings, wired, desired, problems, once=once, dry_run=dry_run))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -224,3 +228,39 @@ def test_resolve_service_load_balancer_hostname_plans_a_records_of_the_resolved_
     assert {c["type"] for c in changes} <= {"A", "AAAA"}, changes
     a_record = next(c for c in changes if c["type"] == "A")
     assert a_record["targets"] == ["127.0.0.1"]
+
+
+def test_plan_never_loads_dnspython_which_only_a_long_running_drift_check_needs(
+        env: dict[str, str], manifests: Path) -> None:
+    # A one-shot command lists each zone once: nothing it holds expires, so nothing asks the name
+    # servers, and importing dnspython would only add a tenth of a second to every `plan`.
+    script = textwrap.dedent("""
+        import sys
+        from zonekeeper.cli import main
+        try:
+            main(sys.argv[1:])
+        except SystemExit as done:
+            print("exit", done.code, "dnspython", "dns.resolver" in sys.modules, file=sys.stderr)
+        """)
+    done = subprocess.run([sys.executable, "-c", script, "plan", "--from-file", str(manifests), "--txt-owner-id", "c1",
+                           "--detailed-exitcode"], capture_output=True, text=True, env={**os.environ, **env},
+                          check=False)
+    assert "exit 2 dnspython False" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("once", "checks"), [(False, True), (True, False)])
+def test_only_a_long_running_run_checks_drift_through_dns(env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                                          once: bool, checks: bool) -> None:
+    from zonekeeper import live
+    from zonekeeper.providers.route53.dnsprobe import DnsDriftCheck
+
+    wired: list[Any] = []
+
+    async def serve(_settings: Any, wiring: Any, **_kwargs: Any) -> int:
+        wired.append(wiring)
+        return 0
+
+    monkeypatch.setattr(live, "serve", serve)
+    code, out = invoke("run", "--txt-owner-id", "c1", *(["--once"] if once else []))
+    assert code == 0, out
+    assert isinstance(wired[0].provider.drift, DnsDriftCheck) is checks

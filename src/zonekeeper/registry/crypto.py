@@ -15,16 +15,23 @@ import binascii
 import gzip
 import os
 import zlib
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from zonekeeper.registry.goflate import gzip_best_compression
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["KEY_SIZE", "NONCE_SIZE", "decrypt", "encrypt", "parse_key"]
 
 KEY_SIZE = 32  # AES-256
 NONCE_SIZE = 12  # Go's cipher.NewGCM default nonce size
+
+
+def _cipher(key: bytes) -> AESGCM:
+    # Imported on first use: most installations seal nothing, and every `plan` would pay for the
+    # import (about 20 ms) before reading a file.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 def parse_key(value: str | bytes) -> bytes:
@@ -71,8 +78,10 @@ def encrypt(plaintext: str, key: bytes, nonce: bytes | None = None) -> tuple[str
     elif len(nonce) != NONCE_SIZE:
         raise ValueError(f"an encryption nonce is {NONCE_SIZE} bytes, got {len(nonce)}")
     # surrogateescape: bytes that decrypt() could not decode as UTF-8 go back out unchanged.
+    from zonekeeper.registry.goflate import gzip_best_compression  # likewise: tables built on import
+
     compressed = gzip_best_compression(plaintext.encode("utf-8", "surrogateescape"))
-    sealed = AESGCM(key).encrypt(nonce, compressed, None)
+    sealed = _cipher(key).encrypt(nonce, compressed, None)
     return base64.b64encode(nonce + sealed).decode("ascii"), nonce
 
 
@@ -90,8 +99,10 @@ def decrypt(ciphertext: str, key: bytes) -> tuple[str, bytes] | None:
     if len(data) <= NONCE_SIZE:
         return None
     nonce, sealed = data[:NONCE_SIZE], data[NONCE_SIZE:]
+    from cryptography.exceptions import InvalidTag
+
     try:
-        compressed = AESGCM(key).decrypt(nonce, sealed, None)
+        compressed = _cipher(key).decrypt(nonce, sealed, None)
     except InvalidTag:
         return None
     try:

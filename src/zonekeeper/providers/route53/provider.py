@@ -60,6 +60,7 @@ class Route53Provider:
         self.metrics: CallMetrics = metrics
         # Asked right before every write attempt: a replica that lost its leadership must not write.
         self.fence: WriteFence | None = None
+        self.drift = drift  # how expired records are vouched for; None: the zone is listed again
         self._zones = ZoneDirectory(self.accounts, options, zone_filter, clock)
         self._cache = RecordCache(options.records_cache_seconds, clock, drift=drift,
                                   list_every=options.full_list_seconds)
