@@ -17,7 +17,7 @@ Services whose names are spread over Z zones (issue 12 item 3):
 Foreign records (not ours) fill zone 0 up to --records in all (default 50,000), as a busy zone has.
 The controller runs as a real `zonekeeper run` subprocess, so its RSS and CPU are its own.
 Run: uv run python benchmarks/bench_live.py [--services 10000] [--zones 4] [--samples 100]
-     [--idle-window 60] [--drain SECONDS] [--record]
+     [--idle-window 60] [--drain SECONDS] [--census FILE] [--record]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -160,13 +161,16 @@ class Controller:
     started: float
 
     @classmethod
-    def start(cls, cluster: KubeCluster, server: StrictRoute53Server) -> Controller:
+    def start(cls, cluster: KubeCluster, server: StrictRoute53Server, census: str = "") -> Controller:
+        """`census`: a file for benchmarks/census.py's heap census, taken by `take_census`."""
         port = free_port()
         log = tempfile.NamedTemporaryFile("w", prefix="zonekeeper-bench-", suffix=".log", delete=False)  # noqa: SIM115 - the subprocess writes it
-        env = {**os.environ, "AWS_ENDPOINT_URL_ROUTE_53": server.endpoint, "PYTHONPATH": str(ROOT / "src")}
+        env = {**os.environ, "AWS_ENDPOINT_URL_ROUTE_53": server.endpoint, "PYTHONPATH": str(ROOT / "src"),
+               "ZONEKEEPER_CENSUS_FILE": census}
+        command = [str(ROOT / "benchmarks" / "census.py")] if census else ["-m", "zonekeeper.cli"]
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "zonekeeper.cli", "run", "--kubeconfig", str(cluster.admin_kubeconfig),
+            [sys.executable, *command, "run", "--kubeconfig", str(cluster.admin_kubeconfig),
              "--namespace", NS, "--source", "service", "--txt-owner-id", "bench",
              "--min-event-sync-interval", "100ms", "--aws-rate-limit", "5", "--kube-api-qps", "50",
              "--metrics-address", f"127.0.0.1:{port}", "--no-emit-events", "--log-level", "warning"],
@@ -212,6 +216,16 @@ class Controller:
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+    async def take_census(self, path: str) -> str:
+        Path(path).unlink(missing_ok=True)
+        self.proc.send_signal(signal.SIGUSR1)
+        for _ in range(1200):
+            await asyncio.sleep(0.5)
+            if Path(path).exists():
+                await asyncio.sleep(0.5)  # written in one call; let it finish
+                return Path(path).read_text()
+        return "(no census in 600 s)"
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -318,7 +332,7 @@ async def main(a: argparse.Namespace) -> None:
             t_create = await create_services(api, n, zones)
             print(f"{n:,} Services created in {t_create:.1f}s ({n / t_create:.0f}/s, {a.concurrency} in flight)")
 
-            first = Controller.start(cluster, server)
+            first = Controller.start(cluster, server, census=a.census)
             try:
                 t_converge = await converge(server, zone_ids, n, first)
                 print(f"cold converge: {t_converge:.1f}s from launch to {n:,} A records in {zones} zones")
@@ -342,6 +356,8 @@ async def main(a: argparse.Namespace) -> None:
                       f"{quiet.status_writes} object status writes, {quiet.status_queued} still queued")
                 drained = await drained_idle(server, first, a) if a.drain else None
                 rss, peak = first.status("VmRSS"), first.status("VmHWM")
+                if a.census:
+                    print(f"heap census of the controller at {rss:.0f} MB RSS:\n{await first.take_census(a.census)}")
                 print(f"RSS {rss:.0f} MB now, peak {peak:.0f} MB ({n:,} Services, {2 * n + foreign:,} records)")
             finally:
                 first.stop()
@@ -383,6 +399,9 @@ if __name__ == "__main__":
     parser.add_argument("--drain", type=float, default=0.0,
                         help="then wait up to this many seconds for the status backlog to be written, and "
                              "measure idle again (at the default 25 writes/s: N / 25 s)")
+    parser.add_argument("--census", default="", metavar="FILE",
+                        help="run the first controller under benchmarks/census.py and print its heap census "
+                             "(objects by type) once idle, through FILE")
     parser.add_argument("--concurrency", type=int, default=32, help="Service creates in flight")
     parser.add_argument("--record", action="store_true", help="write the figures into benchmarks/results.json")
     args = parser.parse_args()
