@@ -28,6 +28,8 @@ def as_list(value: Any) -> list[Any]:
 
 
 def as_str(value: Any) -> str:
+    if value.__class__ is str:  # nearly always; the ABC check below is slow (issue 12: plan --from-file)
+        return value  # type: ignore[no-any-return]
     if value is None or isinstance(value, Mapping | list | tuple):
         return ""
     return str(value)
@@ -37,7 +39,7 @@ def dig(obj: Any, *path: str) -> Any:
     """obj[path[0]][path[1]]..., or None as soon as a step is missing or not a mapping."""
     current = obj
     for step in path:
-        if not isinstance(current, Mapping):
+        if current.__class__ is not dict and not isinstance(current, Mapping):  # dict first: the ABC check is slow
             return None
         current = current.get(step)
     return current

@@ -133,7 +133,7 @@ def resource_of(obj: Obj) -> str | None:
 
 def meta(obj: Obj) -> Mapping[str, Any]:
     m = obj.get("metadata")
-    return m if isinstance(m, Mapping) else {}
+    return m if m.__class__ is dict or isinstance(m, Mapping) else {}  # dict first: the ABC check is slow
 
 
 def name_of(obj: Obj) -> str:
