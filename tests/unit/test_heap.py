@@ -32,7 +32,9 @@ def make(settle: bool) -> tuple[Controller, Clock]:
 def test_settle_collects_and_exempts_what_is_alive() -> None:
     kept = [[i] for i in range(1000)]
     seconds, exempt = heap.settle()
-    assert exempt == gc.get_freeze_count() >= len(kept) and seconds >= 0
+    # The exempt count can only fall after the freeze (an exempt object freed, here by another of the
+    # test process's threads), never rise: asking it twice is not always the same number.
+    assert 0 < gc.get_freeze_count() <= exempt and exempt >= len(kept) and seconds >= 0
     assert not any(o is kept[0] for o in gc.get_objects(generation=2))  # no longer in any round
 
 
