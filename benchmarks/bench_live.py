@@ -375,14 +375,16 @@ async def main(a: argparse.Namespace) -> None:
     print(f"(controller logs: {first.log}, {second.log})")
 
     show("bench_live", {"services": n, "zones": zones, "records": a.records}, [
-        Figure("creation rate", n / t_create, "Services/s", lower_is_better=False, tolerance=0.25),
+        Figure("creation rate", n / t_create, "Services/s", lower_is_better=False, tolerance=0.25,
+               scaled=True),
         Figure("cold converge", t_converge, "s", tolerance=0.25),
         Figure("latency p50", pct(lat, 50), "s", tolerance=0.25),
         Figure("latency p95", pct(lat, 95), "s", tolerance=0.25),
         Figure("latency p99", pct(lat, 99), "s", tolerance=0.25),
-        Figure("idle CPU", cpu, "% of a core", tolerance=0.5),
+        Figure("idle CPU", cpu, "% of a core", tolerance=0.5, scaled=True),
         Figure("idle Route 53 calls", calls, tolerance=0.0),
-        *([Figure("idle CPU, backlog written", drained.cpu, "% of a core", tolerance=0.5)] if drained else []),
+        *([Figure("idle CPU, backlog written", drained.cpu, "% of a core", tolerance=0.5,
+                        scaled=True)] if drained else []),
         Figure("peak RSS", peak, "MB"),
         Figure("start-up", t_start, "s", tolerance=0.25),
     ], record=a.record)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.results import Figure, show, table, take_record_flag
+from benchmarks.results import Figure, show, table, take_record_flag, yardstick
 
 RECORDED = {"bench_plan[current=100,desired=50]": {"version": "0.1.0", "commit": "abc1234",
                                                     "figures": {"plan median": 0.5, "throughput": 100.0}}}
@@ -41,3 +41,46 @@ def test_the_record_flag_is_taken_out_of_the_arguments() -> None:
     assert take_record_flag(argv) is True
     assert argv == ["bench.py", "1000"]
     assert take_record_flag(argv) is False
+
+
+TIMED = {"bench_plan[current=100,desired=50]": {"version": "0.1.0", "commit": "abc1234", "machine": 0.1,
+                                                 "figures": {"plan median": 1.0, "throughput": 100.0, "RSS": 400.0}}}
+
+
+def test_a_machine_twice_as_slow_today_is_no_regression_of_the_figures_it_scales() -> None:
+    rows = table("bench_plan", {"desired": 50, "current": 100},
+                 [Figure("plan median", 2.0, "s", scaled=True), Figure("throughput", 50.0, lower_is_better=False,
+                                                                         scaled=True)], TIMED, machine=0.2)
+    assert "this machine runs Python 2.00x as slow as when recorded" in rows[0]
+    assert rows[2].split() == ["plan", "median", "2", "s", "1", "s", "+100.0%", "(+0.0%", "at", "equal", "speed)"]
+    assert rows[3].split() == ["throughput", "50", "100", "-50.0%", "(+0.0%", "at", "equal", "speed)"]
+
+
+def test_a_regression_beyond_the_machine_s_speed_is_still_marked() -> None:
+    rows = table("bench_plan", {"desired": 50, "current": 100},
+                 [Figure("plan median", 2.6, "s", scaled=True), Figure("throughput", 40.0, lower_is_better=False,
+                                                                         scaled=True)], TIMED, machine=0.2)
+    assert rows[2].split()[-5:] == ["(+30.0%", "at", "equal", "speed)", "WORSE"]
+    assert rows[3].split()[-5:] == ["(-20.0%", "at", "equal", "speed)", "WORSE"]
+
+
+def test_figures_that_do_not_scale_with_the_machine_are_compared_as_they_are() -> None:
+    rows = table("bench_plan", {"desired": 50, "current": 100}, [Figure("RSS", 500.0, "MB")], TIMED, machine=0.2)
+    assert rows[2].split() == ["RSS", "500", "MB", "400", "MB", "+25.0%", "WORSE"]
+
+
+def test_without_the_recorded_machine_speed_nothing_is_corrected() -> None:
+    rows = table("bench_plan", {"desired": 50, "current": 100}, [Figure("plan median", 1.0, "s", scaled=True)],
+                 RECORDED, machine=0.2)
+    assert rows[-1].split() == ["plan", "median", "1", "s", "0.5", "s", "+100.0%", "WORSE"]
+    assert "as slow" not in rows[0] and "as fast" not in rows[0]
+
+
+def test_record_keeps_the_machine_speed_beside_the_figures(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    show("bench_cold_run", {"services": 10}, [Figure("cold calls", 4)], record=True, path=path, machine=0.125)
+    assert json.loads(path.read_text())["bench_cold_run[services=10]"]["machine"] == 0.125
+
+
+def test_the_yardstick_is_a_positive_number_of_cpu_seconds() -> None:
+    assert 0 < yardstick() < 10
