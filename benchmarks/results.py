@@ -42,10 +42,12 @@ class Figure:
     scaled: bool = False  # follows the machine's speed: also compared at equal speed (see the module)
 
 
-def yardstick(runs: int = 7) -> float:
-    """CPU seconds of a fixed pure-Python workload, the best of `runs`: how fast this machine runs
-    Python now (about 0.015 s on the 2-core runner)."""
-    best = float("inf")
+def yardstick(runs: int = 9) -> float:
+    """CPU seconds of a fixed pure-Python workload, the best of `runs` spread over half a second: how
+    fast this machine runs Python now (about 0.015 s on the 2-core runner). Also the best of every
+    earlier call in this process (`take_record_flag` makes one as a benchmark starts, before it
+    loads the machine): a run that ends while its apiserver is still stopping reads slower."""
+    best = min(_SAMPLES, default=float("inf"))
     for _ in range(runs):
         started = time.process_time()
         table: dict[str, int] = {}
@@ -53,13 +55,19 @@ def yardstick(runs: int = 7) -> float:
             table[str(i)] = i * i % 7
         sum(v for v in table.values() if v)
         best = min(best, time.process_time() - started)
+        time.sleep(0.05)
+    _SAMPLES.append(best)
     return best
+
+
+_SAMPLES: list[float] = []
 
 
 def take_record_flag(argv: list[str] | None = None) -> bool:
     """True if `--record` is among the arguments; it is removed so the benchmark's own parsing
     never sees it."""
     args = sys.argv if argv is None else argv
+    yardstick()  # while the machine is quiet
     if RECORD in args:
         args.remove(RECORD)
         return True
