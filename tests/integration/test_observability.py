@@ -447,8 +447,13 @@ async def test_leader_gauge_and_follower_readiness(kube_cluster: KubeCluster, ku
         follower = next(n for n in bases if n != leader)
         # Both are ready: the leader once it synced, the follower once its caches are.
         await eventually(lambda: http_get(bases[leader] + "/readyz") == (200, "ok\n"), what="leader ready")
-        status, body = await aget(bases[follower] + "/readyz")
-        assert status == 200 and "follower" in body
+        # Not at the same moment: the follower's caches can still be syncing when the leader is ready.
+
+        def follower_ready() -> bool:
+            status, body = http_get(bases[follower] + "/readyz")
+            return status == 200 and "follower" in body
+
+        await eventually(follower_ready, what="follower ready, saying it follows")
         assert total(await ascrape(bases[follower]), "zonekeeper_reconcile_duration_seconds_count") == 0  # never wrote
         # The follower saw the leader take the Lease.
         before = await eventually(lambda: total(scrape(bases[follower]), "zonekeeper_leader_transitions_total"),
