@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 from sourcekit import reasons, records
 
 from zonekeeper.endpoint import Endpoint
-from zonekeeper.sources.common import endpoints_for_hostname, load_balancer_targets, selector_matches
+from zonekeeper.sources.common import as_str, dig, endpoints_for_hostname, load_balancer_targets, selector_matches
+from zonekeeper.sources.objects import meta
 
 RES = "service/default/web"
 
@@ -91,3 +94,14 @@ def test_load_balancer_targets_modes() -> None:
 )
 def test_selector_matches(selector: dict[str, str], labels: dict[str, str], expected: bool) -> None:
     assert selector_matches(selector, labels) is expected
+
+
+def test_metadata_dig_and_strings_take_any_mapping_and_refuse_anything_else() -> None:
+    # The informer's frozen objects are Mappings that are not dicts; a hostile file's metadata may be text.
+    frozen = MappingProxyType({"name": "web", "spec": MappingProxyType({"type": "LoadBalancer"})})
+    assert meta({"metadata": frozen}) is frozen and meta({"metadata": {"name": "web"}}) == {"name": "web"}
+    assert meta({"metadata": "web"}) == {} and meta({"metadata": ["web"]}) == {} and meta({}) == {}
+    assert dig({"a": frozen}, "a", "spec", "type") == "LoadBalancer" == dig({"a": {"b": "LoadBalancer"}}, "a", "b")
+    assert dig({"a": "text"}, "a", "b") is None and dig({"a": ["b"]}, "a", "b") is None
+    assert as_str("web") == "web" and as_str(80) == "80" and as_str(None) == ""
+    assert as_str(frozen) == "" and as_str({"a": 1}) == "" and as_str(["a"]) == "" and as_str(("a",)) == ""
