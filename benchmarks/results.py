@@ -65,7 +65,8 @@ _SAMPLES: list[float] = []
 
 def take_record_flag(argv: list[str] | None = None) -> bool:
     """True if `--record` is among the arguments; it is removed so the benchmark's own parsing
-    never sees it."""
+    never sees it. Called as a benchmark starts, it also takes the run's first yardstick reading,
+    while the machine is still quiet."""
     args = sys.argv if argv is None else argv
     yardstick()  # while the machine is quiet
     if RECORD in args:
