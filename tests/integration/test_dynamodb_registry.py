@@ -280,3 +280,30 @@ def test_a_create_that_loses_the_race_for_its_item_is_not_sent(route53: StrictRo
     assert [c.key.name for c in result.applied] == ["ok.example.com"]
     assert zone_records(route53, zone.id) == {("ok.example.com.", "A"): ["192.0.2.2"]}
     assert dynamodb.items() == {WEB: ("other", {}), "ok.example.com#A#": ("c1", {"resource": "service/default/ok"})}
+
+
+def test_a_full_reading_stays_plannable_while_an_event_pass_reads_a_few_names(
+        route53: StrictRoute53Server, dynamodb: DynamoDBServer) -> None:
+    # A full pass lets event passes (which read only their names) run between its reading of a zone and
+    # its apply; an older full reading, though, is one a later full read replaced.
+    from zonekeeper.changes import Change
+    from zonekeeper.endpoint import Endpoint
+    from zonekeeper.providers.route53 import Route53Provider
+    from zonekeeper.registry.dynamodb import DynamoDBRegistry, DynamoDBTable
+
+    dynamodb.create_table()
+    route53.create_zone("example.com")
+    provider = Route53Provider(route53.client())
+    registry = DynamoDBRegistry(provider, "c1", DynamoDBTable(boto3_dynamodb(dynamodb), "external-dns"))
+    zone = provider.zones()[0]
+    replaced = registry.records(zone)
+    full = registry.records(zone)
+    other = Endpoint.new("other.example.com", "A", ["192.0.2.9"], labels={"resource": "service/default/other"})
+    assert registry.apply(registry.records(zone, names=["other.example.com"]), [Change.create(other)]).applied
+
+    web = Endpoint.new("web.example.com", "A", ["192.0.2.1"], labels={"resource": "service/default/web"})
+    result = registry.apply(full, [Change.create(web)])
+    assert [c.key.name for c in result.applied] == ["web.example.com"] and not result.failed
+    assert dynamodb.items()[WEB] == ("c1", {"resource": "service/default/web"})
+    with pytest.raises(ValueError, match="last reading"):
+        registry.apply(replaced, [Change.create(web)])

@@ -197,15 +197,20 @@ def test_no_event_pass_inside_a_full_pass_once_leadership_moved() -> None:
     asyncio.run(scenario())
 
 
+async def w_to_create_and_x_to_change(controller: Controller, store: Store) -> tuple[Any, dict[str, Any]]:
+    """Both zones in place; the next full pass recomputes everything and finds w to create in a.test.
+    Returns x (in a.test) as it is and as its change will make it."""
+    setup_two_zones(controller, store)
+    assert (await controller.run_pass(full=True)).ok  # type: ignore[union-attr]
+    controller._recompute_everything = True
+    store.add(service("w", "w.a.test", "10.0.0.4"))  # found by the full pass's recompute
+    return store.get(SERVICES, "default", "x"), service("x", "x.a.test", "10.0.0.8")
+
+
 def test_a_change_while_the_full_pass_plans_everything_goes_out_before_its_first_zone() -> None:
     async def scenario() -> None:
         controller, store, provider, writes = make()
-        setup_two_zones(controller, store)
-        assert (await controller.run_pass(full=True)).ok  # type: ignore[union-attr]
-        controller._recompute_everything = True
-        store.add(service("w", "w.a.test", "10.0.0.4"))  # found by the full pass's recompute
-        old = store.get(SERVICES, "default", "x")
-        new = service("x", "x.a.test", "10.0.0.8")
+        old, new = await w_to_create_and_x_to_change(controller, store)
         zones = provider.zones
         loop = asyncio.get_running_loop()
         fired: list[bool] = []
@@ -226,5 +231,31 @@ def test_a_change_while_the_full_pass_plans_everything_goes_out_before_its_first
         # x's change did not wait for the full pass to plan its zone, a.test, where w is created.
         assert writes == ["a.test:x.a.test", "a.test:a-w.a.test,w.a.test"]
         assert targets(provider, "x.a.test") == ("10.0.0.8",)
+
+    asyncio.run(scenario())
+
+
+def test_a_change_while_the_full_pass_reads_a_zone_goes_out_before_that_zone_is_planned() -> None:
+    # Reading a zone of 20,000 records takes about as long as planning it: a change that lands while
+    # the full pass reads its zone must not also wait for that zone's plan and apply.
+    async def scenario() -> None:
+        controller, store, provider, writes = make()
+        old, new = await w_to_create_and_x_to_change(controller, store)
+
+        def event() -> None:
+            store.add(new, SERVICES)
+            controller.on_change(SERVICES, "modified", old, new)
+
+        during_first_zone(provider, asyncio.get_running_loop(), event)
+        writes.clear()
+        said = watch_status(controller)
+        result = await controller.run_pass(full=True)
+        assert result is not None and result.ok, result
+        # The event pass wrote x between a.test's reading and its plan; the full pass then created w from
+        # that reading and left x alone (its older plan would have reverted x's address).
+        assert writes == ["a.test:x.a.test", "a.test:a-w.a.test,w.a.test"]
+        assert targets(provider, "x.a.test") == ("10.0.0.8",)
+        assert targets(provider, "w.a.test") == ("10.0.0.4",)
+        assert sorted(said) == ["w", "x", "y"]
 
     asyncio.run(scenario())

@@ -52,6 +52,7 @@ class Registry(Protocol):
         ...
 
     def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
-        """Apply record changes planned against `state` (the last `records` of that zone), with
-        whatever the registry writes to keep ownership beside them."""
+        """Apply record changes planned against `state` (the last `records` of that zone, or its last
+        full reading: a full pass lets event passes on other names run between its read and its apply),
+        with whatever the registry writes to keep ownership beside them."""
         ...

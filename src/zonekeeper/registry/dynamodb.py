@@ -161,6 +161,9 @@ class DynamoDBRegistry:
         self._problems: list[str] = []
         self._read_at = 0.0
         self._last: dict[str, Reading] = {}
+        # The last full reading of each zone: a full pass lets event passes (a few names) run between
+        # reading a zone and applying its plan, and leaves their names alone.
+        self._full: dict[str, Reading] = {}
 
     def _table_items(self, full: bool) -> dict[Key, Item]:
         stale = full and self.clock() - self._read_at >= self.max_scan_age
@@ -176,6 +179,8 @@ class DynamoDBRegistry:
         reading.state.problems.extend(Problem(f"dynamodb/{self.table.name}", "DynamoDBItemInvalid", p)
                                       for p in self._problems)
         self._last[zone.id] = reading
+        if names is None:
+            self._full[zone.id] = reading
         return reading.state
 
     def check_desired(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
@@ -192,8 +197,9 @@ class DynamoDBRegistry:
         return ok, problems
 
     def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
-        reading = self._last.get(state.zone.id)
-        if reading is None or reading.state is not state:
+        reading = next((r for r in (self._last.get(state.zone.id), self._full.get(state.zone.id))
+                        if r is not None and r.state is state), None)
+        if reading is None:
             raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
         writes = plan_writes(changes, reading.items, self.owner_id)
         result = ApplyResult(failed=list(writes.refused))

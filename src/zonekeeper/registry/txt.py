@@ -351,10 +351,13 @@ class TXTRegistry:
     # -- writing -------------------------------------------------------------------------------
 
     def _index(self, state: ZoneState) -> _Index:
-        reading = self._last.get(state.zone.id)
-        if reading is None or reading.state is not state:
-            raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
-        return reading.index
+        # The last full reading too: a full pass lets event passes (which read a few names) run between
+        # reading a zone and applying its plan, and leaves their names alone.
+        full = self._cache.get(state.zone.id)
+        for reading in (self._last.get(state.zone.id), full[1] if full is not None else None):
+            if reading is not None and reading.state is state:
+                return reading.index
+        raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
 
     def _txt_for(self, zone: Zone, record: Endpoint, previous: _Claim | None) -> Endpoint:
         record_labels = dict(record.labels)

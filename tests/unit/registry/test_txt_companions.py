@@ -10,7 +10,7 @@ import base64
 
 import pytest
 
-from zonekeeper.changes import Action, Change
+from zonekeeper.changes import Action, Change, ChangeGroup
 from zonekeeper.endpoint import Endpoint, Key
 from zonekeeper.pipeline import Pipeline, PipelineOptions
 from zonekeeper.plan import PlanOptions, Policy
@@ -270,3 +270,18 @@ def test_changes_must_be_planned_against_the_zones_last_reading() -> None:
     with pytest.raises(ValueError, match="last reading"):
         registry.companions(older, [Change.create(owned_a())])
     assert len(registry.companions(latest, [Change.create(owned_a())])[0].changes) == 2
+
+
+def test_a_full_reading_stays_plannable_while_event_passes_read_a_few_names() -> None:
+    # A full pass lets event passes (which read only their names) run between its reading of a zone and
+    # its apply; an older full reading, though, is one a later full read replaced.
+    provider = seeded()
+    registry = TXTRegistry(provider, OWNER)
+    zone = provider.zones()[0]
+    replaced = registry.records(zone)
+    provider.apply(zone, [ChangeGroup([Change.create(Endpoint.new("other.example.com", "A", ["10.0.0.9"]))])])
+    full = registry.records(zone)
+    registry.records(zone, names=["other.example.com"])
+    assert len(registry.companions(full, [Change.create(owned_a())])[0].changes) == 2
+    with pytest.raises(ValueError, match="last reading"):
+        registry.companions(replaced, [Change.create(owned_a())])
