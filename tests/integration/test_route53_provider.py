@@ -253,6 +253,27 @@ def test_steady_state_costs_no_calls_with_cache(route53: StrictRoute53Server, zo
     assert sum(route53.counts.values()) == 0
 
 
+def test_preload_lists_every_zone_once_for_the_first_pass(route53: StrictRoute53Server, zone: str) -> None:
+    route53.create_zone("example.org")
+    wired = wire(route53, records_cache_seconds=3600)
+    route53.reset_counts()
+    wired.provider.preload()
+    assert route53.counts.get("ListResourceRecordSets") == 2
+    route53.reset_counts()
+    result = wired.pipeline.run([svc("c1.example.com", "10.0.4.1")], apply=False)
+    assert result.ok and len(result.changes) == 1
+    assert "ListResourceRecordSets" not in route53.counts  # the pass read what the preload listed
+
+
+def test_preload_reads_nothing_when_every_read_lists_again(route53: StrictRoute53Server, zone: str) -> None:
+    # --aws-records-cache-duration=0: what the preload read would be listed again by the first pass.
+    wired = wire(route53, records_cache_seconds=0)
+    wired.provider.zones()
+    route53.reset_counts()
+    wired.provider.preload()
+    assert route53.counts == {}
+
+
 def test_assume_role_on_top_of_the_default_chain(route53: StrictRoute53Server, zone: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", route53.endpoint)  # moto serves STS on the same endpoint

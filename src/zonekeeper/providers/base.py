@@ -126,6 +126,12 @@ class Provider(Protocol):
         from the provider. Called when this replica becomes leader, as others may have written since."""
         ...
 
+    def preload(self) -> None:
+        """Read every zone's records now, if what is read is kept for the next `records` (the leader
+        starting: it lists Route 53 while the informers list the cluster, not after them). Raises
+        ProviderError when a zone cannot be read; `records` then tries again."""
+        ...
+
     def adjust(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
         """Desired endpoints for `zone` in the provider's canonical form (TTL defaults, alias
         conversion, provider-specific properties it supports); endpoints it cannot serve become

@@ -44,6 +44,9 @@ class InMemoryProvider:
     def invalidate(self, zone: Zone | None = None) -> None:
         """Nothing is cached: the records live here."""
 
+    def preload(self) -> None:
+        """Nothing to read ahead: the records live here."""
+
     def adjust(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
         out = []
         for ep in endpoints:

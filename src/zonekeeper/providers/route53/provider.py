@@ -103,6 +103,14 @@ class Route53Provider:
         """Forget cached records (one zone, or all) so the next read lists them again."""
         self._cache.invalidate(zone)
 
+    def preload(self) -> None:
+        """List every zone's records into the cache, unless it keeps nothing (--aws-records-cache-duration=0:
+        every read lists again, and this would only double the calls)."""
+        if not self._cache.keeps:
+            return
+        for zone in self.zones():
+            self.records(zone)
+
     def adjust(self, zone: Zone, endpoints: Sequence[Endpoint]) -> tuple[list[Endpoint], list[Problem]]:
         out: list[Endpoint] = []
         problems: list[Problem] = []

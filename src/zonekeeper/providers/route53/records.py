@@ -101,6 +101,11 @@ class RecordCache:
     def _bump(self, zone_id: str) -> None:
         self._generation[zone_id] = self._generation.get(zone_id, 0) + 1
 
+    @property
+    def keeps(self) -> bool:
+        """Whether records read now are served to the next read (a duration of 0 lists at every read)."""
+        return self._seconds > 0
+
     def generation(self, zone: Zone) -> int:
         return self._generation.get(zone.id, 0)
 
