@@ -25,7 +25,9 @@ class Outputs(MutableMapping[ObjectKey, SourceResult]):
 
     def __init__(self) -> None:
         self._by_key: dict[ObjectKey, SourceResult] = {}
-        self._by_name: dict[str, set[ObjectKey]] = {}
+        # name → the one object with an endpoint there, or the set of them when several are: most names
+        # have one, and a set for each cost 21 MB at 100,000 Services.
+        self._by_name: dict[str, ObjectKey | set[ObjectKey]] = {}
         self._with_problems: set[ObjectKey] = set()
 
     def __getitem__(self, key: ObjectKey) -> SourceResult:
@@ -36,19 +38,39 @@ class Outputs(MutableMapping[ObjectKey, SourceResult]):
             del self[key]
         self._by_key[key] = result
         for ep in result.endpoints:
-            self._by_name.setdefault(ep.name, set()).add(key)
+            self._index(ep.name, key)
         if result.problems:
             self._with_problems.add(key)
 
     def __delitem__(self, key: ObjectKey) -> None:
         result = self._by_key.pop(key)
         for ep in result.endpoints:
-            keys = self._by_name.get(ep.name)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self._by_name[ep.name]
+            self._unindex(ep.name, key)
         self._with_problems.discard(key)
+
+    def _index(self, name: str, key: ObjectKey) -> None:
+        held = self._by_name.get(name)
+        if held is None:
+            self._by_name[name] = key
+        elif isinstance(held, set):
+            held.add(key)
+        elif held != key:
+            self._by_name[name] = {held, key}
+
+    def _unindex(self, name: str, key: ObjectKey) -> None:
+        held = self._by_name.get(name)
+        if isinstance(held, set):
+            held.discard(key)
+            if len(held) == 1:
+                self._by_name[name] = next(iter(held))
+        elif held == key:
+            del self._by_name[name]
+
+    def _at(self, name: str) -> Collection[ObjectKey]:
+        held = self._by_name.get(name)
+        if held is None:
+            return ()
+        return held if isinstance(held, set) else (held,)
 
     def __iter__(self) -> Iterator[ObjectKey]:
         return iter(self._by_key)
@@ -63,7 +85,7 @@ class Outputs(MutableMapping[ObjectKey, SourceResult]):
         """Every object's endpoints at these names (in no particular order)."""
         keys: set[ObjectKey] = set()
         for name in names:
-            keys.update(self._by_name.get(name, ()))
+            keys.update(self._at(name))
         return [ep for key in keys for ep in self._by_key[key].endpoints if ep.name in names]
 
     def problems(self) -> list[Problem]:

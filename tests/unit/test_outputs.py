@@ -50,3 +50,19 @@ def test_replacing_an_object_forgets_its_old_names_and_problems() -> None:
     assert outputs.problems() == []
     del outputs[key]
     assert outputs.endpoints_at(set(NAMES)) == [] and key not in outputs
+
+
+def test_a_name_held_by_one_object_costs_no_set() -> None:
+    # 100,000 Services, a name each: a set per name was 21 MB of the controller's heap.
+    outputs = Outputs()
+    one, other = KEYS[0], KEYS[1]
+    outputs[one] = SourceResult(endpoints=[Endpoint.new(NAMES[0], "A", ["10.0.0.1"]),
+                                           Endpoint.new(NAMES[0], "AAAA", ["2001:db8::1"])])
+    assert outputs._by_name == {NAMES[0]: one}
+    outputs[other] = result([NAMES[0]], False, 2)
+    assert outputs._by_name == {NAMES[0]: {one, other}}
+    del outputs[one]
+    assert outputs._by_name == {NAMES[0]: other}
+    assert [e.targets for e in outputs.endpoints_at({NAMES[0]})] == [("10.0.2.0",)]
+    del outputs[other]
+    assert outputs._by_name == {}
