@@ -28,6 +28,7 @@ def census(top: int = 30) -> str:
     todo: list[Any] = gc.get_objects()
     seen: set[int] = {id(todo), id(counts), id(sizes)}
     seen.add(id(seen))  # the census's own bookkeeping is not counted (nor the ids in `seen`)
+    texts: Counter[str] = Counter()  # every str by value: equal strings held as separate objects
     while todo:
         obj = todo.pop()
         if id(obj) in seen:
@@ -36,10 +37,21 @@ def census(top: int = 30) -> str:
         name = type(obj).__qualname__
         counts[name] += 1
         sizes[name] += sys.getsizeof(obj)
+        if type(obj) is str:
+            texts[obj] += 1
         todo.extend(r for r in gc.get_referents(obj) if id(r) not in seen)
     total = sum(sizes.values())
     lines = [f"{len(seen):,} objects, {total / 2**20:.1f} MB by sys.getsizeof ({gc.get_freeze_count():,} frozen)"]
     lines += [f"{sizes[name] / 2**20:9.1f} MB {counts[name]:>11,}  {name}" for name, _ in sizes.most_common(top)]
+    return "\n".join(lines) + "\n" + _copies(texts)
+
+
+def _copies(texts: Counter[str], top: int = 12) -> str:
+    """The bytes that equal strings held as separate objects take beyond one copy each: what interning
+    them would save (the biggest first)."""
+    spare = Counter({text: (n - 1) * sys.getsizeof(text) for text, n in texts.items() if n > 1})
+    lines = [f"str copies: {sum(spare.values()) / 2**20:.1f} MB beyond one copy of each value"]
+    lines += [f"{size / 2**20:9.1f} MB {texts[text]:>11,}  {text[:70]!r}" for text, size in spare.most_common(top)]
     return "\n".join(lines) + "\n"
 
 
