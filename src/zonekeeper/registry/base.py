@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from zonekeeper.changes import Change
 from zonekeeper.endpoint import Endpoint, Key, Problem
@@ -36,6 +36,24 @@ class ZoneState:
     # The registry's own bookkeeping among `records` (ownership TXTs): there so that nothing is
     # created over them, but not records in external-dns's sense (its registry hides them).
     ownership: frozenset[Key] = frozenset()
+
+
+class _Reading(Protocol):
+    @property
+    def state(self) -> ZoneState: ...
+
+
+R = TypeVar("R", bound=_Reading)
+
+
+def reading_of(state: ZoneState, *readings: R | None) -> R:
+    """The registry's reading `state` came from, among its last reading of the zone and its last full
+    one (a full pass lets event passes on other names run between its read and its apply). Changes
+    planned against any other reading would write ownership from the wrong TXT records or items."""
+    for reading in readings:
+        if reading is not None and reading.state is state:
+            return reading
+    raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
 
 
 class Registry(Protocol):

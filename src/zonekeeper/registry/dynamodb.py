@@ -27,7 +27,7 @@ from zonekeeper.changes import Action, Change, group_by_name
 from zonekeeper.endpoint import Endpoint, Key, Problem
 from zonekeeper.providers.base import ApplyResult, Provider, ProviderError, Zone
 from zonekeeper.registry import labels
-from zonekeeper.registry.base import ZoneState
+from zonekeeper.registry.base import ZoneState, reading_of
 from zonekeeper.registry.dynamodb_items import (
     Item,
     ItemError,
@@ -197,10 +197,7 @@ class DynamoDBRegistry:
         return ok, problems
 
     def apply(self, state: ZoneState, changes: Sequence[Change]) -> ApplyResult:
-        reading = next((r for r in (self._last.get(state.zone.id), self._full.get(state.zone.id))
-                        if r is not None and r.state is state), None)
-        if reading is None:
-            raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
+        reading = reading_of(state, self._last.get(state.zone.id), self._full.get(state.zone.id))
         writes = plan_writes(changes, reading.items, self.owner_id)
         result = ApplyResult(failed=list(writes.refused))
         inserted = self._write_before(writes.before, result)

@@ -19,7 +19,7 @@ from zonekeeper.changes import Action, Change, ChangeGroup, action_order, group_
 from zonekeeper.endpoint import ALIAS, EVALUATE_TARGET_HEALTH, OWNER_LABEL, RESOURCE_LABEL, Endpoint, Key, Problem
 from zonekeeper.providers.base import ApplyResult, Provider, Zone
 from zonekeeper.registry import labels
-from zonekeeper.registry.base import ZoneState
+from zonekeeper.registry.base import ZoneState, reading_of
 from zonekeeper.registry.labels import Labels
 from zonekeeper.registry.mapper import TXTNameMapper
 from zonekeeper.registry.noop import NoopRegistry
@@ -351,13 +351,8 @@ class TXTRegistry:
     # -- writing -------------------------------------------------------------------------------
 
     def _index(self, state: ZoneState) -> _Index:
-        # The last full reading too: a full pass lets event passes (which read a few names) run between
-        # reading a zone and applying its plan, and leaves their names alone.
         full = self._cache.get(state.zone.id)
-        for reading in (self._last.get(state.zone.id), full[1] if full is not None else None):
-            if reading is not None and reading.state is state:
-                return reading.index
-        raise ValueError(f"{state.zone}: changes must be planned against this registry's last reading of the zone")
+        return reading_of(state, self._last.get(state.zone.id), full[1] if full is not None else None).index
 
     def _txt_for(self, zone: Zone, record: Endpoint, previous: _Claim | None) -> Endpoint:
         record_labels = dict(record.labels)
